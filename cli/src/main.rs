@@ -1,0 +1,194 @@
+//! `rolesanywhere`: sign AWS IAM Roles Anywhere `CreateSession` requests from the command line.
+//!
+//! Flag names follow AWS's own `aws_signing_helper` where it has the same flag.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use clap::{Args, Parser, Subcommand};
+use rolesanywhere::certificate::{self, Certificate};
+use rolesanywhere::{CreateSession, PrivateKey, SignedRequest, Time};
+use zeroize::Zeroizing;
+
+/// Sign in to AWS with an X.509 certificate through IAM Roles Anywhere.
+#[derive(Parser)]
+#[command(name = "rolesanywhere", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print a signed CreateSession request as JSON ({"method","url","headers","body"}); sends nothing.
+    SignRequest(SignArgs),
+}
+
+/// What a CreateSession request is built from.
+#[derive(Args)]
+struct SignArgs {
+    /// Leaf certificate, PEM or DER.
+    #[arg(long, value_name = "FILE")]
+    certificate: PathBuf,
+    /// Private key of the certificate: PKCS#8, SEC1 or PKCS#1, PEM or DER.
+    #[arg(long, value_name = "FILE")]
+    private_key: PathBuf,
+    /// Intermediate CA certificates (PEM bundle or one DER), sent in X-Amz-X509-Chain.
+    #[arg(long, value_name = "FILE")]
+    intermediates: Option<PathBuf>,
+    /// ARN of the trust anchor.
+    #[arg(long, value_name = "ARN")]
+    trust_anchor_arn: String,
+    /// ARN of the Roles Anywhere profile.
+    #[arg(long, value_name = "ARN")]
+    profile_arn: String,
+    /// ARN of the IAM role to assume.
+    #[arg(long, value_name = "ARN")]
+    role_arn: String,
+    /// Region to sign for (default: the trust anchor ARN's region).
+    #[arg(long, value_name = "REGION")]
+    region: Option<String>,
+    /// Session duration in seconds, 900 to 43200.
+    #[arg(long, value_name = "SECONDS")]
+    session_duration: Option<u64>,
+    /// Role session name (the profile must accept custom names).
+    #[arg(long, value_name = "NAME")]
+    role_session_name: Option<String>,
+    /// Base URL to send to instead of https://rolesanywhere.REGION.amazonaws.com.
+    #[arg(long, value_name = "URL")]
+    endpoint: Option<String>,
+    /// Use the FIPS endpoint (rolesanywhere-fips.REGION...).
+    #[arg(long)]
+    fips: bool,
+    /// Signing time, RFC 3339 (default: now). Fixes X-Amz-Date for reproducible output.
+    #[arg(long, value_name = "TIME")]
+    date: Option<String>,
+    /// Also print each signing step (canonical request, string to sign) on stderr.
+    #[arg(long)]
+    explain: bool,
+}
+
+/// A failure, printed as one line on stderr.
+struct Failure(String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            // clap's message spans lines (and adds usage); keep the part that names the problem.
+            let text = e.render().to_string();
+            let problem: Vec<&str> = text
+                .lines()
+                .take_while(|l| !l.starts_with("Usage:"))
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with("tip:"))
+                .collect();
+            eprintln!("{}", problem.join(" "));
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command {
+        Command::SignRequest(args) => sign_request(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn sign_request(args: &SignArgs) -> Result<(), Failure> {
+    let signed = build(args)?;
+    let json = request_json(&signed);
+    let mut stdout = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut stdout, &json)?;
+    writeln!(stdout)?;
+    Ok(())
+}
+
+fn build(args: &SignArgs) -> Result<SignedRequest, Failure> {
+    let now = match &args.date {
+        Some(text) => Time::parse_rfc3339(text).map_err(|e| Failure(format!("--date {text:?}: {e}")))?,
+        None => {
+            let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map_err(|_| Failure("system clock is before 1970".into()))?;
+            Time::from_unix_seconds(seconds.as_secs())?
+        }
+    };
+    let leaf = Certificate::parse(&read_input("--certificate", &args.certificate)?)
+        .map_err(|e| Failure(format!("--certificate {}: {e}", args.certificate.display())))?;
+    let key = PrivateKey::parse(&read_input("--private-key", &args.private_key)?)
+        .map_err(|e| Failure(format!("--private-key {}: {e}", args.private_key.display())))?;
+    let chain = match &args.intermediates {
+        Some(path) => certificate::parse_intermediates(&read_input("--intermediates", path)?)
+            .map_err(|e| Failure(format!("--intermediates {}: {e}", path.display())))?,
+        None => Vec::new(),
+    };
+
+    let mut request = CreateSession::new(&leaf, &args.trust_anchor_arn, &args.profile_arn, &args.role_arn)
+        .intermediates(&chain)
+        .fips(args.fips);
+    if let Some(region) = &args.region {
+        request = request.region(region);
+    }
+    if let Some(endpoint) = &args.endpoint {
+        request = request.endpoint(endpoint);
+    }
+    if let Some(seconds) = args.session_duration {
+        request = request.duration_seconds(seconds);
+    }
+    if let Some(name) = &args.role_session_name {
+        request = request.role_session_name(name);
+    }
+    let unsigned = request.prepare(now)?;
+    if args.explain {
+        eprintln!("== certificate\nserial (decimal): {}\nsubject CN: {}\nURI SANs: {}\nkey: {}",
+            leaf.serial_number(),
+            leaf.subject_common_name().unwrap_or("-"),
+            leaf.uri_sans().join(", "),
+            key.key_type());
+        eprintln!("== canonical request\n{}\n== string to sign\n{}", unsigned.canonical_request(), unsigned.string_to_sign());
+    }
+    Ok(unsigned.sign(&key)?)
+}
+
+/// Reads a certificate or key file, refusing inputs larger than the library takes; the buffer
+/// is zeroized when dropped since it may hold a key.
+fn read_input(flag: &str, path: &Path) -> Result<Zeroizing<Vec<u8>>, Failure> {
+    let limit = rolesanywhere::certificate::MAX_INPUT_LEN as u64;
+    let fail = |e: std::io::Error| Failure(format!("cannot read {flag} {}: {e}", path.display()));
+    let file = File::open(path).map_err(fail)?;
+    let mut bytes = Zeroizing::new(Vec::new());
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(fail)?;
+    if bytes.len() as u64 > limit {
+        return Err(Failure(format!("{flag} {} is larger than {limit} bytes", path.display())));
+    }
+    Ok(bytes)
+}
+
+/// The JSON object `sign-request` prints: `{"method", "url", "headers": {name: value}, "body"}`.
+fn request_json(signed: &SignedRequest) -> serde_json::Value {
+    let headers: serde_json::Map<String, serde_json::Value> =
+        signed.headers.iter().map(|(n, v)| (n.clone(), serde_json::Value::String(v.clone()))).collect();
+    serde_json::json!({
+        "method": signed.method,
+        "url": signed.url,
+        "headers": headers,
+        "body": signed.body,
+    })
+}

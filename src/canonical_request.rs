@@ -1,0 +1,725 @@
+//! SigV4 canonical requests and strings to sign.
+//!
+//! This module follows the AWS Signature Version 4 documentation, page *Create a signed
+//! AWS API request*, sections *Create a canonical request* (step 1), *Create a hash of the
+//! canonical request* (step 2) and *Create a string to sign* (step 3). The comments beside
+//! each rule name the part of those sections that asks for it. Where the prose is silent,
+//! the AWS SigV4 test suite (`tests/vectors/aws-sigv4-suite`) decides.
+//!
+//! Nothing here panics: every input, however malformed, yields some canonical text.
+//! Malformed percent-escapes are kept literally (and their `%` is then encoded as `%25`),
+//! so an odd request still gets a deterministic signature that the service will reject,
+//! rather than a crash.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use sha2::{Digest, Sha256};
+
+use crate::hex;
+
+/// Options for canonicalising the path, because S3 canonicalises paths differently from
+/// every other service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PathOptions {
+    /// Remove `.` and `..` segments and collapse repeated `/`, as every service but S3 expects.
+    pub normalize: bool,
+    /// Treat the path as already URI-encoded once and URI-encode each segment again (so `%20`
+    /// becomes `%2520`), as every service but S3 expects; when false the path is brought to
+    /// its once-encoded form instead.
+    pub double_encode: bool,
+}
+
+impl PathOptions {
+    /// The path rules of every service except S3: normalise, then encode twice.
+    pub const DEFAULT: Self = Self {
+        normalize: true,
+        double_encode: true,
+    };
+
+    /// The path rules of S3: no normalisation, encode once.
+    pub const S3: Self = Self {
+        normalize: false,
+        double_encode: false,
+    };
+}
+
+impl Default for PathOptions {
+    /// [`PathOptions::DEFAULT`], the rules of every service except S3.
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// A canonical request (its text) and the signed-headers list it carries, the input to
+/// the string to sign.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CanonicalRequest {
+    text: String,
+    signed_headers: String,
+}
+
+impl CanonicalRequest {
+    /// Builds the canonical request of SigV4 *Create a canonical request* from the parts of
+    /// an HTTP request, so that it can be hashed into the string to sign.
+    ///
+    /// - `method`: the HTTP method, e.g. `"POST"`, used as given.
+    /// - `path`: the request path as it appears on the wire (may be already percent-encoded,
+    ///   may contain raw UTF-8 or spaces); canonicalised according to `path_options`.
+    /// - `query`: the raw query string without `?`, may be empty.
+    /// - `headers`: `(name, value)` pairs to sign, names in any case, repeated names allowed
+    ///   (their values are joined with `,` in the order given); values are trimmed and inner
+    ///   runs of white space collapsed to one space.
+    /// - `payload_hash`: lower-case hex SHA-256 of the body (see [`payload_hash`]), or
+    ///   `"UNSIGNED-PAYLOAD"`; used as given.
+    #[must_use]
+    pub fn new(
+        method: &str,
+        path: &str,
+        query: &str,
+        headers: &[(&str, &str)],
+        payload_hash: &str,
+        path_options: PathOptions,
+    ) -> CanonicalRequest {
+        // A fixed first guess: lengths summed from the arguments could overflow (the same
+        // huge slice may be passed several times), and the string grows as needed anyway.
+        let mut text = String::with_capacity(512);
+
+        // Create a canonical request: the six parts are joined with '\n', and the
+        // canonical headers block ends with its own '\n' on every header line, so an
+        // empty line separates it from the signed headers.
+        //
+        // HTTPMethod.
+        text.push_str(method);
+        text.push('\n');
+        // CanonicalURI.
+        canonical_uri_into(path, path_options, &mut text);
+        text.push('\n');
+        // CanonicalQueryString.
+        canonical_query_into(query, &mut text);
+        text.push('\n');
+        // CanonicalHeaders (each line already ends with '\n') and SignedHeaders.
+        let signed_headers = canonical_headers_into(headers, &mut text);
+        text.push('\n');
+        text.push_str(&signed_headers);
+        text.push('\n');
+        // HashedPayload.
+        text.push_str(payload_hash);
+
+        CanonicalRequest {
+            text,
+            signed_headers,
+        }
+    }
+
+    /// The canonical request text, for logging and for comparing with what a service
+    /// reports in a signature-mismatch error.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The signed-headers list, e.g. `"content-type;host;x-amz-date"`, which the
+    /// `Authorization` header must repeat.
+    #[must_use]
+    pub fn signed_headers(&self) -> &str {
+        &self.signed_headers
+    }
+
+    /// Lower-case hex SHA-256 of the canonical request text, the last line of the string to
+    /// sign (SigV4 *Create a hash of the canonical request*).
+    #[must_use]
+    pub fn hash_hex(&self) -> String {
+        hex::encode(&Sha256::digest(self.text.as_bytes()))
+    }
+}
+
+/// Lower-case hex SHA-256 of a payload, the `HashedPayload` line of the canonical request
+/// (SigV4 *Create a canonical request*).
+#[must_use]
+pub fn payload_hash(body: &[u8]) -> String {
+    hex::encode(&Sha256::digest(body))
+}
+
+/// Builds the SigV4 string to sign, `"{algorithm}\n{amz_date}\n{scope}\n{hex sha256(canonical
+/// request)}"`, which is what the signature is computed over.
+///
+/// SigV4 *Create a string to sign*: the algorithm (e.g. `AWS4-HMAC-SHA256`, or an
+/// `AWS4-X509-*` algorithm for Roles Anywhere), the request date-time `YYYYMMDDTHHMMSSZ`,
+/// the credential scope `yyyymmdd/region/service/aws4_request`, and the hash of the
+/// canonical request, one per line with no trailing newline.
+#[must_use]
+pub fn string_to_sign(
+    algorithm: &str,
+    amz_date: &str,
+    scope: &str,
+    canonical_request: &CanonicalRequest,
+) -> String {
+    let mut out = String::with_capacity(160);
+    out.push_str(algorithm);
+    out.push('\n');
+    out.push_str(amz_date);
+    out.push('\n');
+    out.push_str(scope);
+    out.push('\n');
+    out.push_str(&canonical_request.hash_hex());
+    out
+}
+
+/// Percent-encodes `input` as SigV4 wants it, appending to `out`: RFC 3986 unreserved
+/// characters `A-Z a-z 0-9 - _ . ~` are kept, every other UTF-8 byte becomes `%XX` with
+/// upper-case hex, and `/` is kept unless `encode_slash`.
+///
+/// SigV4 *Create a canonical request*, `CanonicalURI` and `CanonicalQueryString` (the
+/// URI-encoding rules given there): the characters RFC 3986 calls unreserved are left alone,
+/// every other byte is written `%XY` with upper-case hex digits, and a space is `%20`, never
+/// `+`.
+pub fn uri_encode_into(input: &str, encode_slash: bool, out: &mut String) {
+    encode_bytes_into(input.as_bytes(), encode_slash, out);
+}
+
+/// [`uri_encode_into`] on bytes, which after percent-decoding need not be UTF-8.
+fn encode_bytes_into(input: &[u8], encode_slash: bool, out: &mut String) {
+    for &b in input {
+        if is_unreserved(b) || (b == b'/' && !encode_slash) {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(upper_hex_digit(b >> 4));
+            out.push(upper_hex_digit(b & 0x0f));
+        }
+    }
+}
+
+/// The upper-case hex digit of a nibble (a value below 16).
+fn upper_hex_digit(nibble: u8) -> char {
+    char::from_digit(u32::from(nibble), 16).map_or('0', |c| c.to_ascii_uppercase())
+}
+
+/// RFC 3986 section 2.3 unreserved characters, the only ones SigV4 leaves unencoded.
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
+}
+
+/// The value of one hex digit, either case.
+fn hex_value(b: u8) -> Option<u8> {
+    char::from(b)
+        .to_digit(16)
+        .and_then(|d| u8::try_from(d).ok())
+}
+
+/// Percent-decodes leniently: `%` followed by two hex digits becomes that byte, any other
+/// `%` is kept literally. `+` is not a space here (that is form encoding, not RFC 3986).
+fn percent_decode(input: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len());
+    let mut rest = input.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        if b == b'%' {
+            if let [hi, lo, after @ ..] = tail {
+                if let (Some(hi), Some(lo)) = (hex_value(*hi), hex_value(*lo)) {
+                    out.push((hi << 4) | lo);
+                    rest = after;
+                    continue;
+                }
+            }
+        }
+        out.push(b);
+        rest = tail;
+    }
+    out
+}
+
+/// Appends the `CanonicalURI` of `path`.
+///
+/// SigV4 *Create a canonical request*, `CanonicalURI`: the URI-encoded absolute path,
+/// starting with the `/` after the host; `/` when the path is empty; normalised as RFC 3986
+/// describes; each segment encoded twice, except for S3, where it is encoded once.
+///
+/// The path given is what is on the wire, i.e. already encoded once. With `double_encode`
+/// each segment is therefore encoded once more, as is, `%` included (`%3D` becomes `%253D`,
+/// a raw `@` becomes `%40`, a raw space or raw UTF-8 is encoded just once, since it had not
+/// been encoded yet); this is what the suite's `double-encode-path`, `double-url-encode`,
+/// `get-space-unnormalized` and `get-utf8` cases expect. Without it each segment is brought
+/// to its once-encoded form: percent-decoded (leniently) and encoded again, which leaves an
+/// already-encoded path unchanged (`%20` stays `%20`, `%2F` stays `%2F`) and encodes raw
+/// characters.
+fn canonical_uri_into(path: &str, options: PathOptions, out: &mut String) {
+    if options.normalize {
+        let (segments, trailing_slash) = remove_dot_segments(path);
+        // An empty path, or one that normalises to nothing, is "/".
+        out.push('/');
+        let mut first = true;
+        for segment in &segments {
+            if !first {
+                out.push('/');
+            }
+            first = false;
+            encode_segment_into(segment, options.double_encode, out);
+        }
+        if trailing_slash && !segments.is_empty() {
+            out.push('/');
+        }
+    } else {
+        // The canonical URI starts with '/': a path given without one (or an empty path)
+        // gets it.
+        if !path.starts_with('/') {
+            out.push('/');
+        }
+        let mut first = true;
+        for segment in path.split('/') {
+            if !first {
+                out.push('/');
+            }
+            first = false;
+            encode_segment_into(segment, options.double_encode, out);
+        }
+    }
+}
+
+/// Encodes one path segment (which holds no `/`), see [`canonical_uri_into`].
+fn encode_segment_into(segment: &str, double_encode: bool, out: &mut String) {
+    if double_encode {
+        uri_encode_into(segment, true, out);
+    } else {
+        // Decoding per segment, then encoding '/' too, keeps an encoded "%2F" inside a
+        // segment (e.g. in an S3 key) from turning into a path separator.
+        encode_bytes_into(&percent_decode(segment), true, out);
+    }
+}
+
+/// RFC 3986 section 5.2.4 "Remove Dot Segments", plus collapsing of empty segments
+/// (repeated `/`), which SigV4 normalisation also does (suite case `get-slashes-normalized`:
+/// `//example//` becomes `/example/`). Returns the remaining segments and whether the
+/// normalised path ends with `/`. `..` above the root is dropped. Segments are compared as
+/// they are on the wire: `%2E` is not a dot here, as in aws-sigv4.
+fn remove_dot_segments(path: &str) -> (Vec<&str>, bool) {
+    let mut segments: Vec<&str> = Vec::new();
+    let mut trailing_slash = false;
+    for segment in path.split('/') {
+        match segment {
+            // Empty segments (from "//", a leading or a trailing '/') and "." vanish, but
+            // a path that ends in one of them, or in "..", ends in '/' (RFC 3986 5.2.4:
+            // "/a/b/.." becomes "/a/").
+            "" | "." => trailing_slash = true,
+            ".." => {
+                segments.pop();
+                trailing_slash = true;
+            }
+            _ => {
+                segments.push(segment);
+                trailing_slash = false;
+            }
+        }
+    }
+    (segments, trailing_slash)
+}
+
+/// Appends the `CanonicalQueryString` of `query`.
+///
+/// SigV4 *Create a canonical request*, `CanonicalQueryString`: URI-encode each parameter
+/// name and value; sort the parameter names by character code point in ascending order,
+/// parameters with duplicate names by value (the sort is on the encoded forms); a parameter
+/// without a value gets an empty value (`name=`); join the pairs with `&`; an empty query
+/// gives an empty line.
+///
+/// The query given is what is on the wire: each name and value is percent-decoded
+/// (leniently) and encoded again with `/` encoded, so the result does not depend on how the
+/// caller encoded it. Empty pieces (from `&&` or a trailing `&`) carry no parameter and are
+/// skipped.
+fn canonical_query_into(query: &str, out: &mut String) {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for piece in query.split('&') {
+        if piece.is_empty() {
+            continue;
+        }
+        // Split on the first '='; a missing '=' means an empty value.
+        let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
+        let mut encoded_name = String::new();
+        encode_bytes_into(&percent_decode(name), true, &mut encoded_name);
+        let mut encoded_value = String::new();
+        encode_bytes_into(&percent_decode(value), true, &mut encoded_value);
+        pairs.push((encoded_name, encoded_value));
+    }
+    // Byte order of the encoded name, then of the encoded value.
+    pairs.sort();
+    let mut first = true;
+    for (name, value) in &pairs {
+        if !first {
+            out.push('&');
+        }
+        first = false;
+        out.push_str(name);
+        out.push('=');
+        out.push_str(value);
+    }
+}
+
+/// Header white space for *Trimall*: space, tab, and the CR/LF of a folded header.
+fn is_header_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n')
+}
+
+/// Appends the `CanonicalHeaders` block (every line ending with `\n`) and returns the
+/// `SignedHeaders` list.
+///
+/// SigV4 *Create a canonical request*, `CanonicalHeaders`: header names in lower case;
+/// values with leading and trailing white space removed and sequential spaces converted to
+/// one (*Trimall*); lines sorted by header name; a repeated header becomes one line with its
+/// values joined by `,` in the order given (suite cases `get-header-key-duplicate`,
+/// `get-header-value-order`). `SignedHeaders`: the same names, sorted, joined by `;`.
+///
+/// Tabs, CR and LF count as white space too, so a folded multi-line value (suite case
+/// `get-header-value-multiline`) becomes one line and no value can break the line structure
+/// of the canonical request.
+fn canonical_headers_into(headers: &[(&str, &str)], out: &mut String) -> String {
+    let mut entries: Vec<(String, String)> = headers
+        .iter()
+        .map(|&(name, value)| {
+            let name = name.trim_matches(is_header_space).to_ascii_lowercase();
+            let mut trimmed = String::with_capacity(value.len());
+            for word in value.split(is_header_space).filter(|w| !w.is_empty()) {
+                if !trimmed.is_empty() {
+                    trimmed.push(' ');
+                }
+                trimmed.push_str(word);
+            }
+            (name, trimmed)
+        })
+        .collect();
+    // A stable sort, so the values of a repeated header keep the order they were given in.
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+
+    let mut signed_headers = String::new();
+    let mut previous: Option<&str> = None;
+    for (name, value) in &entries {
+        if previous == Some(name.as_str()) {
+            out.push(',');
+            out.push_str(value);
+            continue;
+        }
+        if previous.is_some() {
+            out.push('\n');
+            signed_headers.push(';');
+        }
+        out.push_str(name);
+        out.push(':');
+        out.push_str(value);
+        signed_headers.push_str(name);
+        previous = Some(name.as_str());
+    }
+    if previous.is_some() {
+        out.push('\n');
+    }
+    signed_headers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::format;
+    use alloc::string::ToString;
+
+    fn encode(input: &str, encode_slash: bool) -> String {
+        let mut out = String::new();
+        uri_encode_into(input, encode_slash, &mut out);
+        out
+    }
+
+    fn query(q: &str) -> String {
+        let mut out = String::new();
+        canonical_query_into(q, &mut out);
+        out
+    }
+
+    fn uri(path: &str, options: PathOptions) -> String {
+        let mut out = String::new();
+        canonical_uri_into(path, options, &mut out);
+        out
+    }
+
+    fn headers(h: &[(&str, &str)]) -> (String, String) {
+        let mut out = String::new();
+        let signed = canonical_headers_into(h, &mut out);
+        (out, signed)
+    }
+
+    #[test]
+    fn uri_encode_keeps_unreserved_only() {
+        let unreserved = "-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        assert_eq!(encode(unreserved, true), unreserved);
+        assert_eq!(encode("a b", true), "a%20b");
+        assert_eq!(encode("a+b=c&d*e", true), "a%2Bb%3Dc%26d%2Ae");
+        assert_eq!(encode("100%", true), "100%25");
+        assert_eq!(encode("/a/b", false), "/a/b");
+        assert_eq!(encode("/a/b", true), "%2Fa%2Fb");
+        assert_eq!(encode("\u{1234}", true), "%E1%88%B4");
+        assert_eq!(encode("\u{7f}\u{0}", true), "%7F%00");
+        assert_eq!(encode("", true), "");
+    }
+
+    #[test]
+    fn every_byte_encodes_and_decodes_back() {
+        for b in 0..=u8::MAX {
+            let mut out = String::new();
+            encode_bytes_into(&[b], true, &mut out);
+            if is_unreserved(b) {
+                assert_eq!(out, char::from(b).to_string());
+            } else {
+                assert_eq!(out, format!("%{b:02X}"));
+                // Lower-case hex decodes too.
+                assert_eq!(percent_decode(&out.to_ascii_lowercase()), [b]);
+            }
+            assert_eq!(percent_decode(&out), [b]);
+        }
+    }
+
+    #[test]
+    fn uri_encode_appends() {
+        let mut out = String::from("x=");
+        uri_encode_into("a/b", true, &mut out);
+        assert_eq!(out, "x=a%2Fb");
+    }
+
+    #[test]
+    fn query_sorts_by_encoded_name_then_value() {
+        assert_eq!(query(""), "");
+        assert_eq!(query("b=2&a=2&a=1&a"), "a=&a=1&a=2&b=2");
+        // Upper case sorts before lower case (byte order).
+        assert_eq!(query("param=1&Param=2"), "Param=2&param=1");
+        // "Param" < "Param-3" < "Param=..." is decided on the name alone.
+        assert_eq!(
+            query("Param-3=Value3&Param=Value2&%E1%88%B4=Value1"),
+            "%E1%88%B4=Value1&Param=Value2&Param-3=Value3"
+        );
+        assert_eq!(query("~=3&%41%42=2&A=1"), "A=1&AB=2&~=3");
+        // Sorting is on the encoded form: "%C3%A9" ('%' is 0x25) sorts before "B",
+        // although the decoded byte 0xC3 would not.
+        assert_eq!(query("B=1&%C3%A9=2"), "%C3%A9=2&B=1");
+        // Repeated keys are ordered by their encoded values.
+        assert_eq!(query("k=b&k=B&k=%41&k="), "k=&k=A&k=B&k=b");
+    }
+
+    #[test]
+    fn query_decodes_then_reencodes() {
+        assert_eq!(query("%7e=%2f&k=a%2Bb"), "k=a%2Bb&~=%2F");
+        assert_eq!(query("k=a+b"), "k=a%2Bb");
+        assert_eq!(query("k=a b/c"), "k=a%20b%2Fc");
+        assert_eq!(query("k=%e1%88%b4"), "k=%E1%88%B4");
+        // Only the first '=' splits.
+        assert_eq!(query("k=a=b"), "k=a%3Db");
+        // Empty pieces carry nothing.
+        assert_eq!(query("&&a=1&"), "a=1");
+        assert_eq!(query("=v"), "=v");
+    }
+
+    #[test]
+    fn headers_trimmed_lowercased_sorted_and_joined() {
+        let (block, signed) = headers(&[
+            ("X-Amz-Date", "20150830T123600Z"),
+            (" My-Header1 ", "  a   b \t c  "),
+            ("Host", "example.amazonaws.com"),
+            ("my-header1", "value2"),
+            ("MY-HEADER1", "\"x   y\""),
+            ("Folded", "value1\r\n  value2\n     value3"),
+            ("Empty", "   "),
+        ]);
+        assert_eq!(
+            block,
+            "empty:\n\
+             folded:value1 value2 value3\n\
+             host:example.amazonaws.com\n\
+             my-header1:a b c,value2,\"x y\"\n\
+             x-amz-date:20150830T123600Z\n"
+        );
+        assert_eq!(signed, "empty;folded;host;my-header1;x-amz-date");
+        assert_eq!(headers(&[]), (String::new(), String::new()));
+    }
+
+    #[test]
+    fn empty_path_is_slash() {
+        for options in [
+            PathOptions::DEFAULT,
+            PathOptions::S3,
+            PathOptions {
+                normalize: true,
+                double_encode: false,
+            },
+            PathOptions {
+                normalize: false,
+                double_encode: true,
+            },
+        ] {
+            assert_eq!(uri("", options), "/", "{options:?}");
+            assert_eq!(uri("/", options), "/", "{options:?}");
+        }
+    }
+
+    #[test]
+    fn path_normalisation() {
+        let d = PathOptions::DEFAULT;
+        assert_eq!(uri("/example/..", d), "/");
+        assert_eq!(uri("/example1/example2/../..", d), "/");
+        assert_eq!(uri("/./", d), "/");
+        assert_eq!(uri("/./example", d), "/example");
+        assert_eq!(uri("//", d), "/");
+        assert_eq!(uri("//example//", d), "/example/");
+        assert_eq!(uri("/a/b/c/./../../g", d), "/a/g");
+        assert_eq!(uri("/a/b/..", d), "/a/");
+        assert_eq!(uri("/a/.", d), "/a/");
+        assert_eq!(uri("/../../a", d), "/a");
+        assert_eq!(uri("a/b", d), "/a/b");
+        // Without normalisation the path is kept as is.
+        let s3 = PathOptions::S3;
+        assert_eq!(uri("//example//", s3), "//example//");
+        assert_eq!(uri("/example/..", s3), "/example/..");
+        assert_eq!(uri("a/b", s3), "/a/b");
+    }
+
+    #[test]
+    fn path_encoding() {
+        let d = PathOptions::DEFAULT;
+        assert_eq!(
+            uri("/test/@connections/JBDvjfGEIAMCERw%3D", d),
+            "/test/%40connections/JBDvjfGEIAMCERw%253D"
+        );
+        assert_eq!(uri("/example%20space/", d), "/example%2520space/");
+        assert_eq!(uri("/example space/", d), "/example%20space/");
+        assert_eq!(uri("/\u{1234}", d), "/%E1%88%B4");
+        let s3 = PathOptions::S3;
+        assert_eq!(uri("/example%20space/", s3), "/example%20space/");
+        assert_eq!(uri("/example space/", s3), "/example%20space/");
+        assert_eq!(uri("/key%2Fwith%2fslash", s3), "/key%2Fwith%2Fslash");
+        assert_eq!(uri("/a@b%7E", s3), "/a%40b~");
+    }
+
+    #[test]
+    fn whole_request_and_string_to_sign() {
+        let empty = payload_hash(b"");
+        assert_eq!(
+            empty,
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        let creq = CanonicalRequest::new(
+            "GET",
+            "/",
+            "",
+            &[
+                ("Host", "example.amazonaws.com"),
+                ("X-Amz-Date", "20150830T123600Z"),
+            ],
+            &empty,
+            PathOptions::DEFAULT,
+        );
+        assert_eq!(
+            creq.as_str(),
+            "GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\n\
+             host;x-amz-date\n\
+             e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(creq.signed_headers(), "host;x-amz-date");
+        // Suite case get-vanilla.
+        assert_eq!(
+            string_to_sign(
+                "AWS4-HMAC-SHA256",
+                "20150830T123600Z",
+                "20150830/us-east-1/service/aws4_request",
+                &creq
+            ),
+            "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n\
+             bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63"
+        );
+    }
+
+    #[test]
+    fn odd_inputs_do_not_panic() {
+        let odd = [
+            "",
+            "%",
+            "%%",
+            "%z",
+            "%zz",
+            "%4",
+            "%4g",
+            "a%",
+            "%E1%88",
+            "%ff%FE",
+            "..",
+            "/..",
+            "/../../..",
+            "../a/../../b/.",
+            ".",
+            "/./.././/",
+            "=",
+            "==",
+            "&",
+            "&&=&",
+            "a=%&b=%zz",
+            "\u{0}\u{7f}",
+            "\u{1234}/\u{10ffff}",
+            "\u{e9}t\u{e9} / caf\u{e9}",
+            "\r\n:\t;",
+        ];
+        let options = [
+            PathOptions::DEFAULT,
+            PathOptions::S3,
+            PathOptions {
+                normalize: true,
+                double_encode: false,
+            },
+            PathOptions {
+                normalize: false,
+                double_encode: true,
+            },
+        ];
+        for input in odd {
+            for option in options {
+                let creq = CanonicalRequest::new(
+                    input,
+                    input,
+                    input,
+                    &[(input, input), (input, input), ("host", input)],
+                    input,
+                    option,
+                );
+                let _ = creq.hash_hex();
+                let _ = string_to_sign(input, input, input, &creq);
+                // The canonical path and query never contain a raw character that needs
+                // encoding: only unreserved characters, '/' (path), '=' and '&' (query)
+                // and well-formed %XX escapes.
+                let path = uri(input, option);
+                let q = query(input);
+                for text in [&path, &q] {
+                    let bytes = text.as_bytes();
+                    for (i, &b) in bytes.iter().enumerate() {
+                        if b == b'%' {
+                            let hex = bytes.get(i + 1..i + 3).unwrap_or_default();
+                            assert!(
+                                hex.len() == 2 && hex.iter().all(u8::is_ascii_hexdigit),
+                                "{input:?} -> {text:?}"
+                            );
+                        } else {
+                            assert!(
+                                is_unreserved(b) || matches!(b, b'/' | b'=' | b'&' | b'%'),
+                                "{input:?} -> {text:?}"
+                            );
+                        }
+                    }
+                }
+                assert!(path.starts_with('/'), "{input:?} -> {path:?}");
+            }
+            let _ = payload_hash(input.as_bytes());
+        }
+        // A few exact results.
+        assert_eq!(query("%"), "%25=");
+        assert_eq!(query("%zz=%4"), "%25zz=%254");
+        assert_eq!(query("k=%ff"), "k=%FF");
+        assert_eq!(uri("%zz", PathOptions::DEFAULT), "/%25zz");
+        assert_eq!(uri("/%zz", PathOptions::S3), "/%25zz");
+        assert_eq!(uri("/a%", PathOptions::S3), "/a%25");
+        assert_eq!(uri("/..", PathOptions::DEFAULT), "/");
+        assert_eq!(uri("/../..", PathOptions::DEFAULT), "/");
+        assert_eq!(uri("..", PathOptions::DEFAULT), "/");
+        assert_eq!(uri("/%E1%88", PathOptions::S3), "/%E1%88");
+        assert_eq!(uri("/caf\u{e9}", PathOptions::DEFAULT), "/caf%C3%A9");
+    }
+}

@@ -1,0 +1,758 @@
+//! X.509 certificates: the leaf that signs `CreateSession` and the intermediates sent with it.
+//!
+//! Only what the protocol needs is read: serial number, validity, subject and issuer common
+//! names, the public key, and the three extensions that decide whether AWS accepts the leaf
+//! (basic constraints, key usage, subject alternative names). The parse never panics, whatever
+//! the input; signatures on the certificates are not verified here (AWS does that against the
+//! trust anchor).
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt;
+
+use der::asn1::{BitStringRef, GeneralizedTime, ObjectIdentifier, UtcTime};
+use der::{AnyRef, Decode, Reader, SliceReader, Tag, TagNumber, Tagged};
+
+use crate::key::{bit_length, KeyType};
+use crate::pem::{self, PemError};
+pub use crate::pem::MAX_INPUT_LEN;
+use crate::time::Time;
+
+/// Most intermediates AWS takes in `X-Amz-X509-Chain` ([A], "Authentication mechanism":
+/// "a chain of up to 5 intermediate certificates").
+pub const MAX_INTERMEDIATES: usize = 5;
+
+/// Why a certificate was refused. Carries facts, never certificate or key bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CertificateError {
+    /// The input is larger than this library reads.
+    TooLarge {
+        /// Size of the input in bytes.
+        len: usize,
+    },
+    /// The PEM text could not be read.
+    Pem(PemError),
+    /// A PEM block holds something other than a certificate.
+    WrongPemLabel {
+        /// The label found, e.g. `PRIVATE KEY`.
+        found: String,
+    },
+    /// The input holds no certificate.
+    Empty,
+    /// The DER structure is invalid; names the part that failed to parse.
+    Malformed {
+        /// The field being read, e.g. `validity`.
+        field: &'static str,
+    },
+    /// The certificate is not X.509 version 3.
+    NotVersion3 {
+        /// The version found (1 or 2).
+        version: u8,
+    },
+    /// The subject name is empty.
+    EmptySubject,
+    /// A leaf has basic constraints `CA:TRUE`.
+    IsCa,
+    /// A leaf's key usage lacks `digitalSignature` (or the extension is missing).
+    MissingDigitalSignature,
+    /// The certificate expired before the given time.
+    Expired {
+        /// The certificate's `notAfter`.
+        not_after: Time,
+        /// The time it was checked at.
+        now: Time,
+    },
+    /// The certificate is not valid yet at the given time.
+    NotYetValid {
+        /// The certificate's `notBefore`.
+        not_before: Time,
+        /// The time it was checked at.
+        now: Time,
+    },
+    /// The issuer signed the certificate with a hash weaker than SHA-256, or an unknown algorithm.
+    WeakSignatureAlgorithm {
+        /// Name or dotted OID of the algorithm.
+        algorithm: String,
+    },
+    /// The certificate's public key is not one Roles Anywhere signs with here (ECDSA P-256/P-384,
+    /// RSA 2048-4096).
+    UnsupportedPublicKey {
+        /// Name or dotted OID of the key algorithm.
+        algorithm: String,
+    },
+    /// More intermediates than AWS accepts.
+    TooManyIntermediates {
+        /// Number given.
+        count: usize,
+    },
+}
+
+impl fmt::Display for CertificateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use CertificateError::*;
+        match self {
+            TooLarge { len } => write!(f, "certificate input is {len} bytes, more than the {MAX_INPUT_LEN} allowed"),
+            Pem(e) => write!(f, "certificate: {e}"),
+            WrongPemLabel { found } => write!(f, "expected a CERTIFICATE PEM block, found {found}"),
+            Empty => f.write_str("no certificate found in the input"),
+            Malformed { field } => write!(f, "malformed certificate: cannot parse {field}"),
+            NotVersion3 { version } => write!(f, "certificate is X.509 v{version}; AWS requires v3"),
+            EmptySubject => f.write_str("certificate subject is empty"),
+            IsCa => f.write_str("certificate is a CA (basic constraints CA:TRUE); AWS requires an end-entity certificate"),
+            MissingDigitalSignature => {
+                f.write_str("certificate key usage does not include digitalSignature, which AWS requires")
+            }
+            Expired { not_after, now } => write!(f, "certificate expired at {not_after} (checked at {now})"),
+            NotYetValid { not_before, now } => {
+                write!(f, "certificate is not valid until {not_before} (checked at {now})")
+            }
+            WeakSignatureAlgorithm { algorithm } => {
+                write!(f, "certificate is signed with {algorithm}; AWS requires SHA-256 or stronger")
+            }
+            UnsupportedPublicKey { algorithm } => write!(
+                f,
+                "certificate key {algorithm} is not supported (ECDSA P-256/P-384 or RSA 2048-4096)"
+            ),
+            TooManyIntermediates { count } => {
+                write!(f, "{count} intermediate certificates given; AWS accepts at most {MAX_INTERMEDIATES}")
+            }
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for CertificateError {}
+
+/// The public key of a certificate, as far as this library uses it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PublicKey {
+    /// An ECDSA key on P-256 or P-384; `point` is the SEC1 encoded point.
+    Ec {
+        /// Which curve.
+        key_type: KeyType,
+        /// SEC1 point, uncompressed (`04…`) or compressed.
+        point: Vec<u8>,
+    },
+    /// An RSA key.
+    Rsa {
+        /// Modulus, big-endian, without leading zeros.
+        modulus: Vec<u8>,
+        /// Public exponent, big-endian, without leading zeros.
+        exponent: Vec<u8>,
+    },
+    /// Any other key; `algorithm` names it (e.g. `Ed25519`, or a dotted OID).
+    Unsupported {
+        /// Name or dotted OID of the key algorithm or curve.
+        algorithm: String,
+    },
+}
+
+impl PublicKey {
+    /// The key type, when it is one this library signs with.
+    pub fn key_type(&self) -> Result<KeyType, CertificateError> {
+        match self {
+            PublicKey::Ec { key_type, .. } => Ok(*key_type),
+            PublicKey::Rsa { modulus, .. } => {
+                let bits = bit_length(modulus);
+                if (2048..=4096).contains(&bits) {
+                    Ok(KeyType::Rsa { bits })
+                } else {
+                    Err(CertificateError::UnsupportedPublicKey { algorithm: alloc::format!("RSA-{bits}") })
+                }
+            }
+            PublicKey::Unsupported { algorithm } => {
+                Err(CertificateError::UnsupportedPublicKey { algorithm: algorithm.clone() })
+            }
+        }
+    }
+}
+
+/// A parsed X.509 certificate: its DER bytes and the fields Roles Anywhere looks at.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Certificate {
+    der: Vec<u8>,
+    version: u8,
+    serial: Vec<u8>,
+    signature_algorithm: ObjectIdentifier,
+    subject_empty: bool,
+    subject_cn: Option<String>,
+    issuer_cn: Option<String>,
+    not_before: Time,
+    not_after: Time,
+    public_key: PublicKey,
+    is_ca: Option<bool>,
+    digital_signature: Option<bool>,
+    uri_sans: Vec<String>,
+    dns_sans: Vec<String>,
+}
+
+impl fmt::Debug for Certificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Certificate")
+            .field("serial", &self.serial_number())
+            .field("subject_cn", &self.subject_cn)
+            .field("issuer_cn", &self.issuer_cn)
+            .field("not_before", &self.not_before)
+            .field("not_after", &self.not_after)
+            .field("uri_sans", &self.uri_sans)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Certificate {
+    /// Parses one certificate from PEM (exactly one `CERTIFICATE` block) or DER.
+    pub fn parse(input: &[u8]) -> Result<Self, CertificateError> {
+        let mut all = parse_all(input)?;
+        match all.len() {
+            1 => Ok(all.remove(0)),
+            0 => Err(CertificateError::Empty),
+            _ => Err(CertificateError::Malformed { field: "input (more than one certificate where one was expected)" }),
+        }
+    }
+
+    /// Parses one DER-encoded certificate; trailing bytes are refused.
+    pub fn from_der(der: &[u8]) -> Result<Self, CertificateError> {
+        if der.len() > MAX_INPUT_LEN {
+            return Err(CertificateError::TooLarge { len: der.len() });
+        }
+        parse_der(der)
+    }
+
+    /// The DER encoding, as sent base64-encoded in `X-Amz-X509` / `X-Amz-X509-Chain`.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// The serial number in decimal, the `Credential=` value of the `Authorization` header
+    /// ([A], "Authentication mechanism": "the decimal representation of the serial number").
+    ///
+    /// A serial with its top bit set is negative in DER; it is printed with a `-`, as Go's
+    /// `big.Int` in AWS's credential helper does.
+    pub fn serial_number(&self) -> String {
+        let negative = self.serial.first().is_some_and(|b| b & 0x80 != 0);
+        let mut magnitude = self.serial.clone();
+        if negative {
+            // Two's complement: invert and add one.
+            for b in magnitude.iter_mut() {
+                *b = !*b;
+            }
+            for b in magnitude.iter_mut().rev() {
+                let (v, carry) = b.overflowing_add(1);
+                *b = v;
+                if !carry {
+                    break;
+                }
+            }
+        }
+        let mut decimal = big_to_decimal(&magnitude);
+        if negative {
+            decimal.insert(0, '-');
+        }
+        decimal
+    }
+
+    /// The serial number's DER content bytes (big-endian two's complement).
+    pub fn serial_bytes(&self) -> &[u8] {
+        &self.serial
+    }
+
+    /// X.509 version: 1, 2 or 3.
+    pub fn version(&self) -> u8 {
+        self.version
+    }
+
+    /// Start of the validity period.
+    pub fn not_before(&self) -> Time {
+        self.not_before
+    }
+
+    /// End of the validity period.
+    pub fn not_after(&self) -> Time {
+        self.not_after
+    }
+
+    /// The subject's first common name, when it has one.
+    pub fn subject_common_name(&self) -> Option<&str> {
+        self.subject_cn.as_deref()
+    }
+
+    /// The issuer's first common name, when it has one.
+    pub fn issuer_common_name(&self) -> Option<&str> {
+        self.issuer_cn.as_deref()
+    }
+
+    /// The public key.
+    pub fn public_key(&self) -> &PublicKey {
+        &self.public_key
+    }
+
+    /// The public key type, when it is one this library signs with.
+    pub fn key_type(&self) -> Result<KeyType, CertificateError> {
+        self.public_key.key_type()
+    }
+
+    /// URI subject alternative names, such as a SPIFFE ID.
+    pub fn uri_sans(&self) -> &[String] {
+        &self.uri_sans
+    }
+
+    /// DNS subject alternative names.
+    pub fn dns_sans(&self) -> &[String] {
+        &self.dns_sans
+    }
+
+    /// Basic constraints `cA`, when the extension is present.
+    pub fn is_ca(&self) -> Option<bool> {
+        self.is_ca
+    }
+
+    /// Checks the rules AWS applies to the end-entity (leaf) certificate at time `now`
+    /// ([T], "Trust model", signature verification: X.509 v3, basic constraints CA false if
+    /// present, key usage includes digital signature, signed with SHA-256 or stronger; and valid
+    /// at the time of the request). The subject must not be empty ([T]: the session's source
+    /// identity is the subject CN).
+    pub fn check_end_entity(&self, now: Time) -> Result<(), CertificateError> {
+        if self.version != 3 {
+            return Err(CertificateError::NotVersion3 { version: self.version });
+        }
+        if self.is_ca == Some(true) {
+            return Err(CertificateError::IsCa);
+        }
+        if self.digital_signature != Some(true) {
+            return Err(CertificateError::MissingDigitalSignature);
+        }
+        check_signature_algorithm(&self.signature_algorithm)?;
+        if self.subject_empty {
+            return Err(CertificateError::EmptySubject);
+        }
+        if now < self.not_before {
+            return Err(CertificateError::NotYetValid { not_before: self.not_before, now });
+        }
+        if now > self.not_after {
+            return Err(CertificateError::Expired { not_after: self.not_after, now });
+        }
+        self.key_type().map(|_| ())
+    }
+}
+
+/// Parses every certificate in `input`: PEM with any number of `CERTIFICATE` blocks, or one
+/// DER certificate. Used for intermediates files, which hold a chain.
+pub fn parse_all(input: &[u8]) -> Result<Vec<Certificate>, CertificateError> {
+    if input.len() > MAX_INPUT_LEN {
+        return Err(CertificateError::TooLarge { len: input.len() });
+    }
+    if !pem::is_pem(input) {
+        if input.iter().all(u8::is_ascii_whitespace) {
+            return Err(CertificateError::Empty);
+        }
+        return parse_der(input).map(|c| alloc::vec![c]);
+    }
+    let blocks = pem::decode_blocks(input).map_err(CertificateError::Pem)?;
+    blocks
+        .iter()
+        .map(|block| {
+            if block.label != "CERTIFICATE" && block.label != "X509 CERTIFICATE" {
+                return Err(CertificateError::WrongPemLabel { found: block.label.clone() });
+            }
+            parse_der(&block.der)
+        })
+        .collect()
+}
+
+/// Parses intermediates for `X-Amz-X509-Chain`, refusing more than [`MAX_INTERMEDIATES`].
+pub fn parse_intermediates(input: &[u8]) -> Result<Vec<Certificate>, CertificateError> {
+    let chain = parse_all(input)?;
+    if chain.len() > MAX_INTERMEDIATES {
+        return Err(CertificateError::TooManyIntermediates { count: chain.len() });
+    }
+    Ok(chain)
+}
+
+fn malformed(field: &'static str) -> impl Fn(der::Error) -> CertificateError {
+    move |_| CertificateError::Malformed { field }
+}
+
+const OID_BASIC_CONSTRAINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.19");
+const OID_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
+const OID_SUBJECT_ALT_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.17");
+const OID_COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
+const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+const OID_P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+const OID_RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+
+fn parse_der(der: &[u8]) -> Result<Certificate, CertificateError> {
+    let mut reader = SliceReader::new(der).map_err(malformed("certificate"))?;
+    let cert = reader
+        .sequence(|outer| {
+            let tbs = outer.tlv_bytes()?;
+            let signature_algorithm = outer.sequence(|alg| {
+                let oid = ObjectIdentifier::decode(alg)?;
+                skip_rest(alg)?;
+                Ok::<_, der::Error>(oid)
+            })?;
+            BitStringRef::decode(outer)?;
+            Ok::<_, der::Error>((tbs, signature_algorithm))
+        })
+        .map_err(malformed("certificate"));
+    let (tbs, signature_algorithm) = cert?;
+    reader.finish().map_err(malformed("certificate (trailing bytes)"))?;
+    let mut cert = parse_tbs(tbs)?;
+    cert.signature_algorithm = signature_algorithm;
+    cert.der = der.to_vec();
+    Ok(cert)
+}
+
+fn skip_rest<'a>(r: &mut SliceReader<'a>) -> der::Result<()> {
+    while !r.is_finished() {
+        AnyRef::decode(r)?;
+    }
+    Ok(())
+}
+
+fn parse_tbs(tbs: &[u8]) -> Result<Certificate, CertificateError> {
+    let mut reader = SliceReader::new(tbs).map_err(malformed("tbsCertificate"))?;
+    let any = AnyRef::decode(&mut reader).map_err(malformed("tbsCertificate"))?;
+    if any.tag() != Tag::Sequence {
+        return Err(CertificateError::Malformed { field: "tbsCertificate" });
+    }
+    let mut r = SliceReader::new(any.value()).map_err(malformed("tbsCertificate"))?;
+
+    // version [0] EXPLICIT INTEGER DEFAULT v1
+    let mut version = 1u8;
+    if Tag::peek(&r).ok() == Some(context(0, true)) {
+        let v = AnyRef::decode(&mut r).map_err(malformed("version"))?;
+        let n: u8 = AnyRef::from_der(v.value()).and_then(|i| i.decode_as::<u8>()).map_err(malformed("version"))?;
+        version = match n {
+            0..=2 => n + 1,
+            _ => return Err(CertificateError::Malformed { field: "version" }),
+        };
+    }
+    let serial = AnyRef::decode(&mut r).map_err(malformed("serialNumber"))?;
+    if serial.tag() != Tag::Integer || serial.value().is_empty() || serial.value().len() > 64 {
+        return Err(CertificateError::Malformed { field: "serialNumber" });
+    }
+    let _signature = AnyRef::decode(&mut r).map_err(malformed("signature"))?;
+    let issuer = AnyRef::decode(&mut r).map_err(malformed("issuer"))?;
+    let (issuer_cn, _) = read_name(issuer, "issuer")?;
+    let (not_before, not_after) = r
+        .sequence(|v| Ok::<_, der::Error>((read_time(v)?, read_time(v)?)))
+        .map_err(malformed("validity"))?;
+    let subject = AnyRef::decode(&mut r).map_err(malformed("subject"))?;
+    let (subject_cn, subject_empty) = read_name(subject, "subject")?;
+    let spki = AnyRef::decode(&mut r).map_err(malformed("subjectPublicKeyInfo"))?;
+    let public_key = read_public_key(spki)?;
+
+    let mut cert = Certificate {
+        der: Vec::new(),
+        version,
+        serial: serial.value().to_vec(),
+        signature_algorithm: OID_RSA_ENCRYPTION,
+        subject_empty,
+        subject_cn,
+        issuer_cn,
+        not_before: not_before.ok_or(CertificateError::Malformed { field: "validity" })?,
+        not_after: not_after.ok_or(CertificateError::Malformed { field: "validity" })?,
+        public_key,
+        is_ca: None,
+        digital_signature: None,
+        uri_sans: Vec::new(),
+        dns_sans: Vec::new(),
+    };
+
+    // issuerUniqueID [1], subjectUniqueID [2], extensions [3]
+    while !r.is_finished() {
+        let field = AnyRef::decode(&mut r).map_err(malformed("tbsCertificate"))?;
+        if field.tag() == context(3, true) {
+            read_extensions(field.value(), &mut cert)?;
+        } else if field.tag() != context(1, false) && field.tag() != context(2, false) {
+            return Err(CertificateError::Malformed { field: "tbsCertificate" });
+        }
+    }
+    Ok(cert)
+}
+
+fn context(number: u32, constructed: bool) -> Tag {
+    Tag::ContextSpecific { constructed, number: TagNumber(number) }
+}
+
+/// Reads `Time ::= CHOICE { utcTime, generalTime }`. Dates before 1970 (possible in UTCTime,
+/// which starts in 1950) come back as `None` for `notAfter` and as the epoch for `notBefore`
+/// via the caller's checks: they are simply out of the supported range.
+fn read_time(r: &mut SliceReader<'_>) -> der::Result<Option<Time>> {
+    let seconds = match Tag::peek(r)? {
+        Tag::UtcTime => UtcTime::decode(r)?.to_unix_duration().as_secs(),
+        Tag::GeneralizedTime => GeneralizedTime::decode(r)?.to_unix_duration().as_secs(),
+        tag => return Err(tag.unexpected_error(None).into()),
+    };
+    Ok(Time::from_unix_seconds(seconds).ok())
+}
+
+/// Returns the first common name of a `Name`, and whether the name is empty.
+fn read_name(name: AnyRef<'_>, field: &'static str) -> Result<(Option<String>, bool), CertificateError> {
+    if name.tag() != Tag::Sequence {
+        return Err(CertificateError::Malformed { field });
+    }
+    let mut cn = None;
+    let mut empty = true;
+    let mut rdns = SliceReader::new(name.value()).map_err(malformed(field))?;
+    while !rdns.is_finished() {
+        let rdn = AnyRef::decode(&mut rdns).map_err(malformed(field))?;
+        if rdn.tag() != Tag::Set {
+            return Err(CertificateError::Malformed { field });
+        }
+        let mut attributes = SliceReader::new(rdn.value()).map_err(malformed(field))?;
+        while !attributes.is_finished() {
+            let (oid, value) = attributes
+                .sequence(|a| Ok::<_, der::Error>((ObjectIdentifier::decode(a)?, AnyRef::decode(a)?)))
+                .map_err(malformed(field))?;
+            empty = false;
+            if oid == OID_COMMON_NAME && cn.is_none() {
+                cn = Some(directory_string(value));
+            }
+        }
+    }
+    Ok((cn, empty))
+}
+
+/// Decodes a `DirectoryString` (UTF8String, PrintableString, IA5String, or the legacy types)
+/// lossily: it is only shown to people, never compared for trust here.
+fn directory_string(value: AnyRef<'_>) -> String {
+    match value.tag() {
+        Tag::BmpString => {
+            let units = value.value().chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]]));
+            char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)).collect()
+        }
+        _ => String::from_utf8_lossy(value.value()).to_string(),
+    }
+}
+
+fn read_public_key(spki: AnyRef<'_>) -> Result<PublicKey, CertificateError> {
+    let field = "subjectPublicKeyInfo";
+    let (algorithm, parameters, key) = spki
+        .sequence(|s| {
+            let (oid, params) = s.sequence(|alg| {
+                let oid = ObjectIdentifier::decode(alg)?;
+                let params = if alg.is_finished() { None } else { Some(AnyRef::decode(alg)?) };
+                Ok::<_, der::Error>((oid, params))
+            })?;
+            let key = BitStringRef::decode(s)?;
+            Ok::<_, der::Error>((oid, params, key))
+        })
+        .map_err(malformed(field))?;
+    let key_bytes = key.as_bytes().ok_or(CertificateError::Malformed { field })?;
+    if algorithm == OID_EC_PUBLIC_KEY {
+        let curve = parameters
+            .and_then(|p| p.decode_as::<ObjectIdentifier>().ok())
+            .ok_or(CertificateError::Malformed { field })?;
+        let key_type = match curve {
+            OID_P256 => KeyType::EcdsaP256,
+            OID_P384 => KeyType::EcdsaP384,
+            other => return Ok(PublicKey::Unsupported { algorithm: alloc::format!("EC curve {other}") }),
+        };
+        return Ok(PublicKey::Ec { key_type, point: key_bytes.to_vec() });
+    }
+    if algorithm == OID_RSA_ENCRYPTION {
+        let (modulus, exponent) = AnyRef::from_der(key_bytes)
+            .and_then(|k| {
+                k.sequence(|r| {
+                    let n = der::asn1::UintRef::decode(r)?;
+                    let e = der::asn1::UintRef::decode(r)?;
+                    Ok::<_, der::Error>((n.as_bytes().to_vec(), e.as_bytes().to_vec()))
+                })
+            })
+            .map_err(malformed(field))?;
+        return Ok(PublicKey::Rsa { modulus, exponent });
+    }
+    Ok(PublicKey::Unsupported { algorithm: algorithm_name(&algorithm) })
+}
+
+fn algorithm_name(oid: &ObjectIdentifier) -> String {
+    let name = match oid.to_string().as_str() {
+        "1.3.101.112" => "Ed25519",
+        "1.3.101.113" => "Ed448",
+        "1.2.840.10040.4.1" => "DSA",
+        "1.2.840.113549.1.1.10" => "RSASSA-PSS",
+        "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
+        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
+        "1.2.840.113549.1.1.14" => "sha224WithRSAEncryption",
+        "1.2.840.10045.4.1" => "ecdsa-with-SHA1",
+        "1.2.840.10045.4.3.1" => "ecdsa-with-SHA224",
+        other => return other.to_string(),
+    };
+    name.to_string()
+}
+
+/// The leaf must be "signed with SHA-256 or stronger" ([T]); MD5, SHA-1 and SHA-224 are not.
+fn check_signature_algorithm(oid: &ObjectIdentifier) -> Result<(), CertificateError> {
+    const STRONG: &[&str] = &[
+        "1.2.840.113549.1.1.11", // sha256WithRSAEncryption
+        "1.2.840.113549.1.1.12", // sha384WithRSAEncryption
+        "1.2.840.113549.1.1.13", // sha512WithRSAEncryption
+        "1.2.840.113549.1.1.10", // RSASSA-PSS (hash in parameters, SHA-256+ in practice)
+        "1.2.840.10045.4.3.2",   // ecdsa-with-SHA256
+        "1.2.840.10045.4.3.3",   // ecdsa-with-SHA384
+        "1.2.840.10045.4.3.4",   // ecdsa-with-SHA512
+        "1.3.101.112",           // Ed25519 (SHA-512 inside)
+        "2.16.840.1.101.3.4.3.17", // ML-DSA-44
+        "2.16.840.1.101.3.4.3.18", // ML-DSA-65
+        "2.16.840.1.101.3.4.3.19", // ML-DSA-87
+    ];
+    let dotted = oid.to_string();
+    if STRONG.contains(&dotted.as_str()) {
+        Ok(())
+    } else {
+        Err(CertificateError::WeakSignatureAlgorithm { algorithm: algorithm_name(oid) })
+    }
+}
+
+fn read_extensions(explicit: &[u8], cert: &mut Certificate) -> Result<(), CertificateError> {
+    let field = "extensions";
+    let list = AnyRef::from_der(explicit).map_err(malformed(field))?;
+    if list.tag() != Tag::Sequence {
+        return Err(CertificateError::Malformed { field });
+    }
+    let mut seen: Vec<ObjectIdentifier> = Vec::new();
+    let mut r = SliceReader::new(list.value()).map_err(malformed(field))?;
+    while !r.is_finished() {
+        let (oid, value) = r
+            .sequence(|e| {
+                let oid = ObjectIdentifier::decode(e)?;
+                if Tag::peek(e)? == Tag::Boolean {
+                    bool::decode(e)?;
+                }
+                let value = <&der::asn1::OctetStringRef>::decode(e)?;
+                Ok::<_, der::Error>((oid, value.as_bytes()))
+            })
+            .map_err(malformed(field))?;
+        // RFC 5280 4.2: "A certificate MUST NOT include more than one instance of a particular extension."
+        if seen.contains(&oid) {
+            return Err(CertificateError::Malformed { field: "extensions (duplicate extension)" });
+        }
+        seen.push(oid);
+        match oid {
+            OID_BASIC_CONSTRAINTS => {
+                let ca = AnyRef::from_der(value)
+                    .and_then(|s| {
+                        s.sequence(|b| {
+                            let ca = if Tag::peek(b).ok() == Some(Tag::Boolean) { bool::decode(b)? } else { false };
+                            skip_rest(b)?;
+                            Ok::<_, der::Error>(ca)
+                        })
+                    })
+                    .map_err(malformed("basicConstraints"))?;
+                cert.is_ca = Some(ca);
+            }
+            OID_KEY_USAGE => {
+                let bits = BitStringRef::from_der(value).map_err(malformed("keyUsage"))?;
+                // KeyUsage ::= BIT STRING { digitalSignature (0), ... }: bit 0 is the MSB of byte 0.
+                cert.digital_signature = Some(bits.get(0).unwrap_or(false));
+            }
+            OID_SUBJECT_ALT_NAME => read_sans(value, cert)?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn read_sans(value: &[u8], cert: &mut Certificate) -> Result<(), CertificateError> {
+    let field = "subjectAltName";
+    let names = AnyRef::from_der(value).map_err(malformed(field))?;
+    if names.tag() != Tag::Sequence {
+        return Err(CertificateError::Malformed { field });
+    }
+    let mut r = SliceReader::new(names.value()).map_err(malformed(field))?;
+    while !r.is_finished() {
+        let name = AnyRef::decode(&mut r).map_err(malformed(field))?;
+        // GeneralName: dNSName [2] IA5String, uniformResourceIdentifier [6] IA5String (IMPLICIT).
+        let list = if name.tag() == context(2, false) {
+            &mut cert.dns_sans
+        } else if name.tag() == context(6, false) {
+            &mut cert.uri_sans
+        } else {
+            continue;
+        };
+        if !name.value().is_ascii() {
+            return Err(CertificateError::Malformed { field });
+        }
+        list.push(String::from_utf8_lossy(name.value()).to_string());
+    }
+    Ok(())
+}
+
+/// Converts a big-endian unsigned integer to decimal by repeated division by 10^9.
+fn big_to_decimal(bytes: &[u8]) -> String {
+    let mut number: Vec<u8> = bytes.iter().copied().skip_while(|&b| b == 0).collect();
+    let mut chunks: Vec<u32> = Vec::new();
+    while !number.is_empty() {
+        let mut remainder = 0u64;
+        for byte in number.iter_mut() {
+            let acc = (remainder << 8) | u64::from(*byte);
+            *byte = (acc / 1_000_000_000) as u8;
+            remainder = acc % 1_000_000_000;
+        }
+        chunks.push(remainder as u32);
+        let first_nonzero = number.iter().position(|&b| b != 0).unwrap_or(number.len());
+        number.drain(..first_nonzero);
+    }
+    let mut out = String::new();
+    match chunks.split_last() {
+        None => out.push('0'),
+        Some((most, rest)) => {
+            out.push_str(&most.to_string());
+            for chunk in rest.iter().rev() {
+                out.push_str(&alloc::format!("{chunk:09}"));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_conversion() {
+        assert_eq!(big_to_decimal(&[]), "0");
+        assert_eq!(big_to_decimal(&[0]), "0");
+        assert_eq!(big_to_decimal(&[0x01, 0x00]), "256");
+        assert_eq!(big_to_decimal(&[0x3b, 0x9a, 0xca, 0x00]), "1000000000");
+        // 2^128 - 1
+        assert_eq!(big_to_decimal(&[0xff; 16]), "340282366920938463463374607431768211455");
+        // 2^64
+        assert_eq!(big_to_decimal(&[1, 0, 0, 0, 0, 0, 0, 0, 0]), "18446744073709551616");
+    }
+
+    #[test]
+    fn bit_lengths() {
+        assert_eq!(bit_length(&[]), 0);
+        assert_eq!(bit_length(&[0, 0x80, 0]), 16);
+        assert_eq!(bit_length(&[1]), 1);
+    }
+
+    #[test]
+    fn garbage_is_malformed_not_panic() {
+        assert_eq!(Certificate::parse(b""), Err(CertificateError::Empty));
+        assert!(matches!(Certificate::parse(&[0x30]), Err(CertificateError::Malformed { .. })));
+        assert!(matches!(Certificate::parse(&[0x30, 0x00]), Err(CertificateError::Malformed { .. })));
+        assert!(matches!(Certificate::parse(b"not a certificate"), Err(CertificateError::Malformed { .. })));
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for len in 0..512 {
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    state as u8
+                })
+                .collect();
+            let _ = Certificate::parse(&bytes);
+            let mut seq = alloc::vec![0x30, 0x82, (len >> 8) as u8, len as u8];
+            seq.extend_from_slice(&bytes);
+            let _ = Certificate::parse(&seq);
+        }
+    }
+}

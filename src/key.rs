@@ -1,0 +1,449 @@
+//! Private keys and the [`Signer`] trait that signs the string to sign.
+//!
+//! Keys come as PKCS#8 (`PRIVATE KEY`), SEC1 (`EC PRIVATE KEY`) or PKCS#1 (`RSA PRIVATE KEY`),
+//! in PEM or DER. A key held elsewhere (WebCrypto, an HSM, a KMS) implements [`Signer`] itself,
+//! or the caller uses [`crate::session::UnsignedRequest::finish`] with a signature made outside.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use der::asn1::ObjectIdentifier;
+use der::{Decode, Tagged};
+#[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384"))]
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use crate::certificate::{Certificate, PublicKey};
+use crate::pem::{self, PemError, MAX_INPUT_LEN};
+
+/// A public key type this library signs with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyType {
+    /// ECDSA on NIST P-256 (secp256r1).
+    EcdsaP256,
+    /// ECDSA on NIST P-384 (secp384r1).
+    EcdsaP384,
+    /// RSA with a modulus of `bits` bits (2048 to 4096).
+    Rsa {
+        /// Modulus size in bits.
+        bits: u32,
+    },
+}
+
+impl KeyType {
+    /// The `CreateSession` signing algorithm for this key type.
+    pub fn algorithm(self) -> Algorithm {
+        match self {
+            KeyType::EcdsaP256 | KeyType::EcdsaP384 => Algorithm::EcdsaSha256,
+            KeyType::Rsa { .. } => Algorithm::RsaSha256,
+        }
+    }
+}
+
+impl fmt::Display for KeyType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyType::EcdsaP256 => f.write_str("ECDSA P-256"),
+            KeyType::EcdsaP384 => f.write_str("ECDSA P-384"),
+            KeyType::Rsa { bits } => write!(f, "RSA-{bits}"),
+        }
+    }
+}
+
+/// The `CreateSession` signing algorithms ([S], "Signing process", Task 3 and Task 4).
+///
+/// Both hash the string to sign with SHA-256, whatever the curve or key size: AWS's credential
+/// helper signs P-384 keys with `ecdsa.SignASN1` over a SHA-256 digest too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Algorithm {
+    /// `AWS4-X509-ECDSA-SHA256`: ECDSA over SHA-256, signature DER-encoded (`Ecdsa-Sig-Value`).
+    EcdsaSha256,
+    /// `AWS4-X509-RSA-SHA256`: RSASSA-PKCS1-v1_5 over SHA-256.
+    RsaSha256,
+}
+
+impl Algorithm {
+    /// The name that opens the `Authorization` header and the string to sign.
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::EcdsaSha256 => "AWS4-X509-ECDSA-SHA256",
+            Algorithm::RsaSha256 => "AWS4-X509-RSA-SHA256",
+        }
+    }
+}
+
+/// Why a private key was refused or could not sign. Never carries key bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The input is larger than this library reads.
+    TooLarge {
+        /// Size of the input in bytes.
+        len: usize,
+    },
+    /// The PEM text could not be read.
+    Pem(PemError),
+    /// A PEM block holds something other than a private key.
+    WrongPemLabel {
+        /// The label found, e.g. `CERTIFICATE`.
+        found: String,
+    },
+    /// The input holds no key.
+    Empty,
+    /// The key is encrypted (`ENCRYPTED PRIVATE KEY` or `Proc-Type: 4,ENCRYPTED`).
+    Encrypted,
+    /// The DER structure is not a PKCS#8, SEC1 or PKCS#1 private key.
+    Malformed {
+        /// The structure being read.
+        what: &'static str,
+    },
+    /// The key algorithm or curve is not supported (e.g. Ed25519, secp256k1).
+    Unsupported {
+        /// Name or dotted OID of the algorithm.
+        algorithm: String,
+    },
+    /// The key type is supported by the protocol but this build leaves it out (a cargo feature).
+    NotCompiledIn {
+        /// The key type.
+        key_type: KeyType,
+    },
+    /// The private key does not belong to the certificate's public key.
+    Mismatch,
+    /// The signer failed to produce a signature.
+    SigningFailed,
+}
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use KeyError::*;
+        match self {
+            TooLarge { len } => write!(f, "private key input is {len} bytes, more than the {MAX_INPUT_LEN} allowed"),
+            Pem(e) => write!(f, "private key: {e}"),
+            WrongPemLabel { found } => write!(
+                f,
+                "expected a PRIVATE KEY, EC PRIVATE KEY or RSA PRIVATE KEY PEM block, found {found}"
+            ),
+            Empty => f.write_str("no private key found in the input"),
+            Encrypted => f.write_str("the private key is encrypted; encrypted keys are not supported yet"),
+            Malformed { what } => write!(f, "malformed private key: cannot parse {what}"),
+            Unsupported { algorithm } => write!(
+                f,
+                "private key algorithm {algorithm} is not supported (ECDSA P-256/P-384 or RSA 2048-4096)"
+            ),
+            NotCompiledIn { key_type } => write!(f, "{key_type} keys are not enabled in this build"),
+            Mismatch => f.write_str("the private key does not match the certificate's public key"),
+            SigningFailed => f.write_str("signing failed"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for KeyError {}
+
+/// Something that signs the `CreateSession` string to sign with the certificate's private key.
+///
+/// The message is the string to sign itself; the signer hashes it with SHA-256 and returns the
+/// signature bytes as AWS expects them: DER `Ecdsa-Sig-Value` for ECDSA, the PKCS#1 v1.5
+/// signature block for RSA.
+pub trait Signer {
+    /// The algorithm this signer's signatures are made with.
+    fn algorithm(&self) -> Algorithm;
+    /// Signs `message` (SHA-256, then the key's signature scheme).
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError>;
+    /// Checks that this signer holds the private half of `certificate`'s key, where it can
+    /// tell; a signer that cannot (a key in a HSM) keeps this default, which accepts.
+    fn check_certificate(&self, certificate: &Certificate) -> Result<(), KeyError> {
+        let _ = certificate;
+        Ok(())
+    }
+}
+
+/// A private key held in this process. Key material is zeroized when dropped.
+pub struct PrivateKey {
+    inner: Inner,
+}
+
+enum Inner {
+    #[cfg(feature = "ecdsa-p256")]
+    P256(p256::ecdsa::SigningKey),
+    #[cfg(feature = "ecdsa-p384")]
+    P384(p384::ecdsa::SigningKey),
+    #[cfg(feature = "rsa")]
+    Rsa(rsa::pkcs1v15::SigningKey<Sha256Rsa>),
+}
+
+#[cfg(feature = "rsa")]
+type Sha256Rsa = sha2::Sha256;
+
+/// Prints the key type only, never key material.
+impl fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PrivateKey").field("key_type", &self.key_type()).finish_non_exhaustive()
+    }
+}
+
+const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+const OID_RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+const OID_P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+
+/// The three DER encodings of a private key that this library reads.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Format {
+    Pkcs8,
+    Sec1,
+    Pkcs1,
+}
+
+impl PrivateKey {
+    /// Parses a private key from PEM (`PRIVATE KEY`, `EC PRIVATE KEY`, `RSA PRIVATE KEY`; an
+    /// `EC PARAMETERS` block before it is skipped) or DER (PKCS#8, SEC1 or PKCS#1, detected).
+    pub fn parse(input: &[u8]) -> Result<Self, KeyError> {
+        if input.len() > MAX_INPUT_LEN {
+            return Err(KeyError::TooLarge { len: input.len() });
+        }
+        if !pem::is_pem(input) {
+            if input.iter().all(u8::is_ascii_whitespace) {
+                return Err(KeyError::Empty);
+            }
+            return Self::from_der(input, None);
+        }
+        let blocks = pem::decode_blocks(input).map_err(KeyError::Pem)?;
+        let mut key = None;
+        for block in &blocks {
+            let format = match block.label.as_str() {
+                "EC PARAMETERS" => continue,
+                "ENCRYPTED PRIVATE KEY" => return Err(KeyError::Encrypted),
+                _ if block.encrypted => return Err(KeyError::Encrypted),
+                "PRIVATE KEY" => Format::Pkcs8,
+                "EC PRIVATE KEY" => Format::Sec1,
+                "RSA PRIVATE KEY" => Format::Pkcs1,
+                other => return Err(KeyError::WrongPemLabel { found: other.into() }),
+            };
+            if key.is_some() {
+                return Err(KeyError::Malformed { what: "input (more than one private key)" });
+            }
+            key = Some(Self::from_der(&block.der, Some(format))?);
+        }
+        key.ok_or(KeyError::Empty)
+    }
+
+    fn from_der(der: &[u8], format: Option<Format>) -> Result<Self, KeyError> {
+        let format = match format {
+            Some(f) => f,
+            None => detect_format(der)?,
+        };
+        match format {
+            Format::Pkcs8 => {
+                let info = pkcs8::PrivateKeyInfoRef::from_der(der).map_err(|_| KeyError::Malformed { what: "PKCS#8" })?;
+                let inner = info.private_key.as_bytes();
+                let oid = info.algorithm.oid;
+                if oid == OID_EC_PUBLIC_KEY {
+                    let curve = info
+                        .algorithm
+                        .parameters
+                        .and_then(|p| p.decode_as::<ObjectIdentifier>().ok())
+                        .ok_or(KeyError::Malformed { what: "PKCS#8 EC parameters" })?;
+                    Self::from_sec1(inner, Some(curve))
+                } else if oid == OID_RSA_ENCRYPTION {
+                    Self::from_pkcs1(inner)
+                } else {
+                    Err(KeyError::Unsupported { algorithm: algorithm_name(&oid) })
+                }
+            }
+            Format::Sec1 => Self::from_sec1(der, None),
+            Format::Pkcs1 => Self::from_pkcs1(der),
+        }
+    }
+
+    /// SEC1 `ECPrivateKey` (RFC 5915); the curve comes from PKCS#8 or from its own parameters.
+    fn from_sec1(der: &[u8], outer_curve: Option<ObjectIdentifier>) -> Result<Self, KeyError> {
+        let key = sec1::EcPrivateKey::from_der(der).map_err(|_| KeyError::Malformed { what: "SEC1 EC private key" })?;
+        let inner_curve = key.parameters.and_then(|p| p.named_curve());
+        let curve = match (outer_curve, inner_curve) {
+            (Some(a), Some(b)) if a != b => return Err(KeyError::Malformed { what: "EC curve parameters" }),
+            (Some(c), _) | (None, Some(c)) => c,
+            // No parameters anywhere: the scalar's length tells the curve.
+            (None, None) => match key.private_key.len() {
+                32 => OID_P256,
+                48 => OID_P384,
+                _ => return Err(KeyError::Malformed { what: "EC curve parameters" }),
+            },
+        };
+        let scalar = Zeroizing::new(key.private_key.to_vec());
+        match curve {
+            OID_P256 => {
+                #[cfg(feature = "ecdsa-p256")]
+                return p256::ecdsa::SigningKey::from_slice(&scalar)
+                    .map(|k| PrivateKey { inner: Inner::P256(k) })
+                    .map_err(|_| KeyError::Malformed { what: "P-256 private scalar" });
+                #[cfg(not(feature = "ecdsa-p256"))]
+                return Err(KeyError::NotCompiledIn { key_type: KeyType::EcdsaP256 });
+            }
+            OID_P384 => {
+                #[cfg(feature = "ecdsa-p384")]
+                return p384::ecdsa::SigningKey::from_slice(&scalar)
+                    .map(|k| PrivateKey { inner: Inner::P384(k) })
+                    .map_err(|_| KeyError::Malformed { what: "P-384 private scalar" });
+                #[cfg(not(feature = "ecdsa-p384"))]
+                return Err(KeyError::NotCompiledIn { key_type: KeyType::EcdsaP384 });
+            }
+            other => Err(KeyError::Unsupported { algorithm: curve_name(&other) }),
+        }
+    }
+
+    /// PKCS#1 `RSAPrivateKey` (RFC 8017 A.1.2), 2048 to 4096 bits.
+    fn from_pkcs1(der: &[u8]) -> Result<Self, KeyError> {
+        let parsed = pkcs1::RsaPrivateKeyRef::from_der(der).map_err(|_| KeyError::Malformed { what: "PKCS#1 RSA private key" })?;
+        let modulus = parsed.modulus.as_bytes();
+        let bits = bit_length(modulus);
+        if !(2048..=4096).contains(&bits) {
+            return Err(KeyError::Unsupported { algorithm: alloc::format!("RSA-{bits}") });
+        }
+        #[cfg(feature = "rsa")]
+        {
+            use rsa::pkcs1::DecodeRsaPrivateKey;
+            let key = rsa::PrivateKey::from_pkcs1_der(der).map_err(|_| KeyError::Malformed { what: "PKCS#1 RSA private key" })?;
+            Ok(PrivateKey { inner: Inner::Rsa(rsa::pkcs1v15::SigningKey::new(key)) })
+        }
+        #[cfg(not(feature = "rsa"))]
+        Err(KeyError::NotCompiledIn { key_type: KeyType::Rsa { bits } })
+    }
+
+    /// The key's type.
+    pub fn key_type(&self) -> KeyType {
+        match &self.inner {
+            #[cfg(feature = "ecdsa-p256")]
+            Inner::P256(_) => KeyType::EcdsaP256,
+            #[cfg(feature = "ecdsa-p384")]
+            Inner::P384(_) => KeyType::EcdsaP384,
+            #[cfg(feature = "rsa")]
+            Inner::Rsa(k) => {
+                use rsa::traits::PublicKeyParts;
+                KeyType::Rsa { bits: bit_length(&k.as_ref().n_bytes()) }
+            }
+        }
+    }
+
+    /// Checks that this key is the private half of `certificate`'s public key, so that a wrong
+    /// pairing fails here with a clear error rather than at AWS as "Invalid signature".
+    pub fn check_matches(&self, certificate: &Certificate) -> Result<(), KeyError> {
+        let matches = match (&self.inner, certificate.public_key()) {
+            #[cfg(feature = "ecdsa-p256")]
+            (Inner::P256(k), PublicKey::Ec { key_type: KeyType::EcdsaP256, point }) => {
+                p256::PublicKey::from_sec1_bytes(point).is_ok_and(|p| p == p256::PublicKey::from(k.verifying_key()))
+            }
+            #[cfg(feature = "ecdsa-p384")]
+            (Inner::P384(k), PublicKey::Ec { key_type: KeyType::EcdsaP384, point }) => {
+                p384::PublicKey::from_sec1_bytes(point).is_ok_and(|p| p == p384::PublicKey::from(k.verifying_key()))
+            }
+            #[cfg(feature = "rsa")]
+            (Inner::Rsa(k), PublicKey::Rsa { modulus, exponent }) => {
+                use rsa::traits::PublicKeyParts;
+                let key = k.as_ref();
+                *key.n_bytes() == modulus[..] && *key.e_bytes() == exponent[..]
+            }
+            _ => false,
+        };
+        if matches {
+            Ok(())
+        } else {
+            Err(KeyError::Mismatch)
+        }
+    }
+}
+
+impl Signer for PrivateKey {
+    fn algorithm(&self) -> Algorithm {
+        self.key_type().algorithm()
+    }
+
+    fn check_certificate(&self, certificate: &Certificate) -> Result<(), KeyError> {
+        self.check_matches(certificate)
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        use signature::hazmat::PrehashSigner;
+        match &self.inner {
+            // ECDSA over SHA-256 on every curve ([S], Task 3; [Go] signs a SHA-256 digest with
+            // ecdsa.SignASN1 for P-384 too); nonces from RFC 6979, so signatures are deterministic.
+            #[cfg(feature = "ecdsa-p256")]
+            Inner::P256(k) => {
+                let signature: p256::ecdsa::Signature =
+                    k.sign_prehash(&Sha256::digest(message)).map_err(|_| KeyError::SigningFailed)?;
+                Ok(signature.to_der().as_bytes().to_vec())
+            }
+            #[cfg(feature = "ecdsa-p384")]
+            Inner::P384(k) => {
+                let signature: p384::ecdsa::Signature =
+                    k.sign_prehash(&Sha256::digest(message)).map_err(|_| KeyError::SigningFailed)?;
+                Ok(signature.to_der().as_bytes().to_vec())
+            }
+            #[cfg(feature = "rsa")]
+            Inner::Rsa(k) => {
+                use signature::{SignatureEncoding, Signer as _};
+                let signature = k.try_sign(message).map_err(|_| KeyError::SigningFailed)?;
+                Ok(signature.to_vec())
+            }
+        }
+    }
+}
+
+/// Tells PKCS#8, SEC1 and PKCS#1 apart by their first fields, and spots encrypted PKCS#8.
+///
+/// PKCS#8: `SEQUENCE { INTEGER 0|1, SEQUENCE algorithm, OCTET STRING }`;
+/// encrypted PKCS#8: `SEQUENCE { SEQUENCE algorithm, OCTET STRING }`;
+/// SEC1: `SEQUENCE { INTEGER 1, OCTET STRING, … }`; PKCS#1: `SEQUENCE { INTEGER 0, INTEGER n, … }`.
+fn detect_format(der: &[u8]) -> Result<Format, KeyError> {
+    use der::{Reader, SliceReader, Tag};
+    let malformed = |_| KeyError::Malformed { what: "private key DER" };
+    let mut r = SliceReader::new(der).map_err(malformed)?;
+    let (first, second) = r
+        .sequence(|s| {
+            let first = der::AnyRef::decode(s)?;
+            let second = Tag::peek(s)?;
+            // Consume the rest so that `sequence` accepts the nesting.
+            while !s.is_finished() {
+                der::AnyRef::decode(s)?;
+            }
+            Ok::<_, der::Error>((first.tag(), second))
+        })
+        .map_err(malformed)?;
+    match (first, second) {
+        (Tag::Sequence, Tag::OctetString) => Err(KeyError::Encrypted),
+        (Tag::Integer, Tag::Sequence) => Ok(Format::Pkcs8),
+        (Tag::Integer, Tag::OctetString) => Ok(Format::Sec1),
+        (Tag::Integer, Tag::Integer) => Ok(Format::Pkcs1),
+        _ => Err(KeyError::Malformed { what: "private key DER" }),
+    }
+}
+
+fn algorithm_name(oid: &ObjectIdentifier) -> String {
+    match alloc::string::ToString::to_string(oid).as_str() {
+        "1.3.101.112" => "Ed25519".into(),
+        "1.3.101.113" => "Ed448".into(),
+        "1.3.101.110" => "X25519".into(),
+        "1.2.840.10040.4.1" => "DSA".into(),
+        "1.2.840.113549.1.1.10" => "RSASSA-PSS".into(),
+        other => other.into(),
+    }
+}
+
+fn curve_name(oid: &ObjectIdentifier) -> String {
+    match alloc::string::ToString::to_string(oid).as_str() {
+        "1.3.132.0.10" => "EC secp256k1".into(),
+        "1.3.132.0.35" => "EC P-521".into(),
+        other => alloc::format!("EC curve {other}"),
+    }
+}
+
+/// Number of significant bits of a big-endian unsigned integer.
+pub(crate) fn bit_length(bytes: &[u8]) -> u32 {
+    match bytes.iter().position(|&b| b != 0) {
+        Some(i) => (bytes.len() - i - 1) as u32 * 8 + (8 - bytes[i].leading_zeros()),
+        None => 0,
+    }
+}

@@ -1,0 +1,180 @@
+//! Helpers shared by the integration tests: a throw-away test PKI made by
+//! `tests/pki/generate.sh`, and signature checks done by the `openssl`
+//! command line (an implementation independent of this crate).
+//!
+//! Use it from a test file with `mod common;`.
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// The password of every encrypted key in the test PKI.
+pub const PASSWORD: &str = "test";
+
+/// A generated test PKI; the directory is removed when this is dropped.
+/// See `tests/pki/README.md` for the files it holds.
+pub struct Pki {
+    pub dir: tempfile::TempDir,
+}
+
+impl Pki {
+    /// Runs `tests/pki/generate.sh` into a fresh temporary directory.
+    /// Panics with the script's stderr if it fails.
+    pub fn generate() -> Pki {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pki/generate.sh");
+        let dir = tempfile::Builder::new()
+            .prefix("rolesanywhere-pki.")
+            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+            .or_else(|_| {
+                tempfile::Builder::new()
+                    .prefix("rolesanywhere-pki.")
+                    .tempdir()
+            })
+            .expect("create a temporary directory for the test PKI");
+        let out = Command::new("bash")
+            .arg(&script)
+            .arg(dir.path())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+        if !out.status.success() {
+            panic!(
+                "{} failed ({}):\n{}{}",
+                script.display(),
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Pki { dir }
+    }
+
+    /// The path of a file of the PKI, e.g. `pki.path("p256.pem")`.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// The bytes of a file of the PKI; panics if it is missing.
+    pub fn read(&self, name: &str) -> Vec<u8> {
+        let path = self.path(name);
+        fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+    }
+
+    /// The text of a file of the PKI; panics if it is missing or not UTF-8.
+    pub fn read_str(&self, name: &str) -> String {
+        let path = self.path(name);
+        fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+    }
+
+    /// `manifest.json`: an array with one object per leaf certificate:
+    /// `name`, `cert`, `cert_der`, `keys` (unencrypted key files),
+    /// `encrypted_keys` (password [`PASSWORD`]), `serial_hex`,
+    /// `serial_decimal` (a string), `key_type` and `good`.
+    pub fn manifest(&self) -> serde_json::Value {
+        serde_json::from_str(&self.read_str("manifest.json")).expect("manifest.json is JSON")
+    }
+
+    /// The manifest entry of the leaf called `name`; panics if there is none.
+    pub fn leaf(&self, name: &str) -> serde_json::Value {
+        self.manifest()
+            .as_array()
+            .expect("manifest.json is an array")
+            .iter()
+            .find(|l| l["name"] == name)
+            .unwrap_or_else(|| panic!("no leaf {name:?} in manifest.json"))
+            .clone()
+    }
+}
+
+/// One PKI per test binary, generated on first use and shared by its tests.
+/// (Statics are never dropped: the directory stays under the target
+/// directory's `tmp/`, which `cargo clean` removes.)
+pub fn shared() -> &'static Pki {
+    static PKI: OnceLock<Pki> = OnceLock::new();
+    PKI.get_or_init(Pki::generate)
+}
+
+/// Runs `openssl ARGS...` and returns its output (panics if it cannot start).
+pub fn openssl(args: &[&std::ffi::OsStr]) -> Output {
+    Command::new("openssl")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run openssl: {e}"))
+}
+
+/// Verifies a SHA-256 signature of `message` with `openssl dgst -sha256
+/// -verify`: ECDSA signatures must be DER (`Ecdsa-Sig-Value`), RSA ones
+/// PKCS#1 v1.5.  `pubkey_or_cert` is a PEM public key, or a certificate in
+/// PEM or DER whose public key is used.  True only if openssl printed
+/// "Verified OK".
+pub fn openssl_verify(pubkey_or_cert: &Path, message: &[u8], signature: &[u8]) -> bool {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let contents = fs::read(pubkey_or_cert)
+        .unwrap_or_else(|e| panic!("read {}: {e}", pubkey_or_cert.display()));
+    let is_pem = contents.windows(10).any(|w| w == b"-----BEGIN");
+    let is_pem_cert = contents.windows(17).any(|w| w == b"BEGIN CERTIFICATE");
+    let pubkey = if is_pem && !is_pem_cert {
+        pubkey_or_cert.to_path_buf()
+    } else {
+        let pubkey = tmp.path().join("pubkey.pem");
+        let inform = if is_pem { "PEM" } else { "DER" };
+        let out = openssl(&[
+            "x509".as_ref(),
+            "-inform".as_ref(),
+            inform.as_ref(),
+            "-in".as_ref(),
+            pubkey_or_cert.as_os_str(),
+            "-pubkey".as_ref(),
+            "-noout".as_ref(),
+            "-out".as_ref(),
+            pubkey.as_os_str(),
+        ]);
+        assert!(
+            out.status.success(),
+            "openssl x509 -pubkey {}: {}",
+            pubkey_or_cert.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        pubkey
+    };
+    let msg = tmp.path().join("message");
+    let sig = tmp.path().join("signature");
+    fs::write(&msg, message).expect("write message");
+    fs::write(&sig, signature).expect("write signature");
+    let out = openssl(&[
+        "dgst".as_ref(),
+        "-sha256".as_ref(),
+        "-verify".as_ref(),
+        pubkey.as_os_str(),
+        "-signature".as_ref(),
+        sig.as_os_str(),
+        msg.as_os_str(),
+    ]);
+    out.status.success() && String::from_utf8_lossy(&out.stdout).contains("Verified OK")
+}
+
+/// Signs `message` with `openssl dgst -sha256 -sign KEY` (DER ECDSA or
+/// PKCS#1 v1.5 RSA).  `key` is an unencrypted private key file in PEM.
+pub fn openssl_sign(key: &Path, message: &[u8]) -> Vec<u8> {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let msg = tmp.path().join("message");
+    let sig = tmp.path().join("signature");
+    fs::write(&msg, message).expect("write message");
+    let out = openssl(&[
+        "dgst".as_ref(),
+        "-sha256".as_ref(),
+        "-sign".as_ref(),
+        key.as_os_str(),
+        "-out".as_ref(),
+        sig.as_os_str(),
+        msg.as_os_str(),
+    ]);
+    assert!(
+        out.status.success(),
+        "openssl dgst -sign {}: {}",
+        key.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    fs::read(&sig).expect("read signature")
+}
