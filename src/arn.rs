@@ -154,7 +154,7 @@ pub fn partition_of(region: &str) -> (&'static str, &'static str) {
         .map_or(("aws", "amazonaws.com"), |(_, partition, suffix)| (*partition, *suffix))
 }
 
-/// The default endpoint for a region: `https://rolesanywhere.{region}.{suffix}` ([C]), or
+/// The default endpoint for a region: `https://rolesanywhere.{region}.{suffix}` (\[C\]), or
 /// `rolesanywhere-fips.` when `fips` is set (as AWS's credential helper builds it).
 pub fn default_endpoint(region: &str, fips: bool) -> String {
     let (_, suffix) = partition_of(region);

@@ -18,7 +18,7 @@ pub use crate::pem::MAX_INPUT_LEN;
 use crate::pem::{self, PemError};
 use crate::time::Time;
 
-/// Most intermediates AWS takes in `X-Amz-X509-Chain` ([A], "Authentication mechanism":
+/// Most intermediates AWS takes in `X-Amz-X509-Chain` (\[A\], "Authentication mechanism":
 /// "a chain of up to 5 intermediate certificates").
 pub const MAX_INTERMEDIATES: usize = 5;
 
@@ -227,7 +227,7 @@ impl Certificate {
     }
 
     /// The serial number in decimal, the `Credential=` value of the `Authorization` header
-    /// ([A], "Authentication mechanism": "the decimal representation of the serial number").
+    /// (\[A\], "Authentication mechanism": "the decimal representation of the serial number").
     ///
     /// A serial with its top bit set is negative in DER; it is printed with a `-`, as Go's
     /// `big.Int` in AWS's credential helper does.
@@ -310,9 +310,9 @@ impl Certificate {
     }
 
     /// Checks the rules AWS applies to the end-entity (leaf) certificate at time `now`
-    /// ([T], "Trust model", signature verification: X.509 v3, basic constraints CA false if
+    /// (\[T\], "Trust model", signature verification: X.509 v3, basic constraints CA false if
     /// present, key usage includes digital signature, signed with SHA-256 or stronger; and valid
-    /// at the time of the request). The subject must not be empty ([T]: the session's source
+    /// at the time of the request). The subject must not be empty (\[T\]: the session's source
     /// identity is the subject CN).
     pub fn check_end_entity(&self, now: Time) -> Result<(), CertificateError> {
         if self.version != 3 {
@@ -584,7 +584,7 @@ fn algorithm_name(oid: &ObjectIdentifier) -> String {
     name.to_string()
 }
 
-/// The leaf must be "signed with SHA-256 or stronger" ([T]); MD5, SHA-1 and SHA-224 are not.
+/// The leaf must be "signed with SHA-256 or stronger" (\[T\]); MD5, SHA-1 and SHA-224 are not.
 fn check_signature_algorithm(oid: &ObjectIdentifier) -> Result<(), CertificateError> {
     const STRONG: &[&str] = &[
         "1.2.840.113549.1.1.11",   // sha256WithRSAEncryption

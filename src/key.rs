@@ -51,7 +51,7 @@ impl fmt::Display for KeyType {
     }
 }
 
-/// The `CreateSession` signing algorithms ([S], "Signing process", Task 3 and Task 4).
+/// The `CreateSession` signing algorithms (\[S\], "Signing process", Task 3 and Task 4).
 ///
 /// Both hash the string to sign with SHA-256, whatever the curve or key size: AWS's credential
 /// helper signs P-384 keys with `ecdsa.SignASN1` over a SHA-256 digest too.

@@ -1,7 +1,7 @@
 //! The `CreateSession` request: building and signing it, and reading AWS's answer.
 //!
-//! Sources, cited beside each rule: **[A]** Roles Anywhere user guide, "Authentication
-//! mechanism"; **[S]** "Signing process"; **[C]** "CreateSession API"; **[Go]** AWS's
+//! Sources, cited beside each rule: **\[A\]** Roles Anywhere user guide, "Authentication
+//! mechanism"; **\[S\]** "Signing process"; **\[C\]** "CreateSession API"; **\[Go\]** AWS's
 //! `rolesanywhere-credential-helper`.
 //!
 //! ```text
@@ -26,12 +26,12 @@ use crate::credentials::Credentials;
 use crate::key::{Algorithm, KeyError, Signer};
 use crate::time::Time;
 
-/// Shortest session AWS grants, in seconds ([C]: `durationSeconds` 900 to 43200).
+/// Shortest session AWS grants, in seconds (\[C\]: `durationSeconds` 900 to 43200).
 pub const MIN_DURATION_SECONDS: u32 = 900;
-/// Longest session AWS grants, in seconds (12 hours, [C]).
+/// Longest session AWS grants, in seconds (12 hours, \[C\]).
 pub const MAX_DURATION_SECONDS: u32 = 43_200;
 
-/// The service name in the credential scope ([S], Task 2).
+/// The service name in the credential scope (\[S\], Task 2).
 const SERVICE: &str = "rolesanywhere";
 
 /// Why a `CreateSession` request could not be built. Carries inputs, never key material.
@@ -452,7 +452,7 @@ impl UnsignedRequest<'_> {
         self.algorithm
     }
 
-    /// The SigV4 canonical request ([S] Task 1).
+    /// The SigV4 canonical request (\[S\] Task 1).
     pub fn canonical_request(&self) -> &str {
         self.canonical.as_str()
     }
@@ -462,12 +462,12 @@ impl UnsignedRequest<'_> {
         self.canonical.signed_headers()
     }
 
-    /// The credential scope, `yyyymmdd/region/rolesanywhere/aws4_request` ([S] Task 2).
+    /// The credential scope, `yyyymmdd/region/rolesanywhere/aws4_request` (\[S\] Task 2).
     pub fn credential_scope(&self) -> &str {
         &self.scope
     }
 
-    /// The string to sign ([S] Task 2); its bytes are what the private key signs.
+    /// The string to sign (\[S\] Task 2); its bytes are what the private key signs.
     pub fn string_to_sign(&self) -> &str {
         &self.string_to_sign
     }
@@ -537,7 +537,7 @@ pub struct SignedRequest {
 /// Largest response body read, in bytes.
 pub const MAX_RESPONSE_LEN: usize = 256 * 1024;
 
-/// What a successful `CreateSession` answer holds ([C], "Response syntax").
+/// What a successful `CreateSession` answer holds (\[C\], "Response syntax").
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Session {
@@ -549,7 +549,7 @@ pub struct Session {
     pub assumed_role_id: Option<String>,
     /// The role that was assumed.
     pub role_arn: Option<String>,
-    /// The source identity AWS set: the certificate subject CN ([T]).
+    /// The source identity AWS set: the certificate subject CN (\[T\]).
     pub source_identity: Option<String>,
     /// ARN of the Roles Anywhere subject for this certificate.
     pub subject_arn: Option<String>,
@@ -684,7 +684,7 @@ struct ErrorBody {
 }
 
 /// Reads AWS's answer to `CreateSession`: the credentials of a 2xx answer
-/// (`credentialSet[0].credentials`, [C] "Response syntax"), or the error of any other, typed by
+/// (`credentialSet[0].credentials`, \[C\] "Response syntax"), or the error of any other, typed by
 /// the `X-Amzn-ErrorType` header (`error_type_header`) or the body's `__type`, and the status.
 pub fn parse_response(status: u16, error_type_header: Option<&str>, body: &[u8]) -> Result<Session, ResponseError> {
     if body.len() > MAX_RESPONSE_LEN {
