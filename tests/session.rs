@@ -49,24 +49,6 @@ fn chain() -> Vec<Certificate> {
     parse_intermediates(&shared().read("chain.pem")).unwrap()
 }
 
-/// The base64 text of each PEM block of a file, lines joined: the standard base64 of each
-/// DER certificate, read without this crate.
-fn pem_bodies(file: &str) -> Vec<String> {
-    let text = shared().read_str(file);
-    let mut bodies = Vec::new();
-    let mut current: Option<String> = None;
-    for line in text.lines() {
-        if line.starts_with("-----BEGIN ") {
-            current = Some(String::new());
-        } else if line.starts_with("-----END ") {
-            bodies.push(current.take().unwrap());
-        } else if let Some(body) = current.as_mut() {
-            body.push_str(line.trim());
-        }
-    }
-    bodies
-}
-
 fn header<'a>(signed: &'a SignedRequest, name: &str) -> Option<&'a str> {
     signed.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }
@@ -165,13 +147,13 @@ fn check_signed(leaf_name: &str, key_file: &str, with_chain: bool, algorithm: &s
     assert_eq!(header(&signed, "content-type"), Some("application/json"));
     assert_eq!(header(&signed, "host"), Some("rolesanywhere.us-west-2.amazonaws.com"));
     assert_eq!(header(&signed, "x-amz-date"), Some(AMZ_DATE));
-    let leaf_b64 = pem_bodies(&leaf_file).remove(0);
+    let leaf_b64 = shared().pem_bodies(&leaf_file).remove(0);
     assert_eq!(header(&signed, "x-amz-x509"), Some(leaf_b64.as_str()));
     // Also equal to base64 of the DER file (our own encoder, not the crate's).
     let der_file = pki.leaf(leaf_name)["cert_der"].as_str().unwrap().to_string();
     assert_eq!(common::base64(&pki.read(&der_file)), leaf_b64);
     if with_chain {
-        let chain_b64 = pem_bodies("chain.pem").join(",");
+        let chain_b64 = shared().pem_bodies("chain.pem").join(",");
         assert_eq!(header(&signed, "x-amz-x509-chain"), Some(chain_b64.as_str()));
     } else {
         assert_eq!(header(&signed, "x-amz-x509-chain"), None);
@@ -233,7 +215,7 @@ fn rsa_requests_are_signed_and_verify() {
 #[test]
 fn several_intermediates_are_comma_joined() {
     let six = parse_all(&shared().read("six-intermediates.pem")).unwrap();
-    let bodies = pem_bodies("six-intermediates.pem");
+    let bodies = shared().pem_bodies("six-intermediates.pem");
     for n in [2, 5] {
         let (signed, _, _) = sign_with(ANCHOR, PROFILE, ROLE, |r| r.intermediates(&six[..n]));
         let expected = bodies[..n].join(",");
@@ -258,8 +240,8 @@ fn the_canonical_request_text_for_p256() {
         "POST\n/sessions\n\ncontent-type:application/json\nhost:rolesanywhere.us-west-2.amazonaws.com\n\
          x-amz-date:20240601T120030Z\nx-amz-x509:{}\nx-amz-x509-chain:{}\n\n\
          content-type;host;x-amz-date;x-amz-x509;x-amz-x509-chain\n{}",
-        pem_bodies("p256.pem")[0],
-        pem_bodies("chain.pem")[0],
+        shared().pem_bodies("p256.pem")[0],
+        shared().pem_bodies("chain.pem")[0],
         openssl_sha256_hex(body.as_bytes())
     );
     assert_eq!(unsigned.canonical_request(), expected);

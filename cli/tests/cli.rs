@@ -22,7 +22,7 @@ const AMZ_DATE: &str = "20240601T120030Z";
 const SCOPE: &str = "20240601/us-west-2/rolesanywhere/aws4_request";
 
 fn pki() -> &'static Pki {
-    common::shared_in_workspace()
+    common::shared()
 }
 
 struct Run {
@@ -60,23 +60,6 @@ fn sign_args(cert: &Path, key: &Path) -> Vec<OsString> {
         args.push(value.into());
     }
     args
-}
-
-/// The base64 text of each PEM block of a PKI file, lines joined.
-fn pem_bodies(file: &str) -> Vec<String> {
-    let text = pki().read_str(file);
-    let mut bodies = Vec::new();
-    let mut current: Option<String> = None;
-    for line in text.lines() {
-        if line.starts_with("-----BEGIN ") {
-            current = Some(String::new());
-        } else if line.starts_with("-----END ") {
-            bodies.push(current.take().unwrap());
-        } else if let Some(body) = current.as_mut() {
-            body.push_str(line.trim());
-        }
-    }
-    bodies
 }
 
 /// Splits `--explain` stderr into (canonical request, string to sign).
@@ -163,7 +146,7 @@ fn check_success(case: &Case<'_>) {
     let leaf_der = pki.read(leaf["cert_der"].as_str().unwrap());
     assert_eq!(headers["X-Amz-X509"], common::base64(&leaf_der), "{what}");
     if case.chain {
-        assert_eq!(headers["X-Amz-X509-Chain"], pem_bodies("chain.pem").join(","), "{what}");
+        assert_eq!(headers["X-Amz-X509-Chain"], pki.pem_bodies("chain.pem").join(","), "{what}");
     }
 
     // Body.

@@ -23,7 +23,7 @@ impl Pki {
     /// Runs `tests/pki/generate.sh` into a fresh temporary directory.
     /// Panics with the script's stderr if it fails.
     pub fn generate() -> Pki {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pki/generate.sh");
+        let script = workspace_root().join("tests/pki/generate.sh");
         let dir = tempfile::Builder::new()
             .prefix("rolesanywhere-pki.")
             .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
@@ -178,40 +178,6 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-impl Pki {
-    /// Like [`Pki::generate`], but finds `tests/pki/generate.sh` with [`workspace_root`],
-    /// so that it also works from another workspace member's tests.
-    pub fn generate_in_workspace() -> Pki {
-        let script = workspace_root().join("tests/pki/generate.sh");
-        let dir = tempfile::Builder::new()
-            .prefix("rolesanywhere-pki.")
-            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-            .or_else(|_| tempfile::Builder::new().prefix("rolesanywhere-pki.").tempdir())
-            .expect("create a temporary directory for the test PKI");
-        let out = Command::new("bash")
-            .arg(&script)
-            .arg(dir.path())
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
-        if !out.status.success() {
-            panic!(
-                "{} failed ({}):\n{}{}",
-                script.display(),
-                out.status,
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        Pki { dir }
-    }
-}
-
-/// Like [`shared`], but through [`Pki::generate_in_workspace`] (for `cli/tests`).
-pub fn shared_in_workspace() -> &'static Pki {
-    static PKI: OnceLock<Pki> = OnceLock::new();
-    PKI.get_or_init(Pki::generate_in_workspace)
-}
-
 /// Lower-case hex SHA-256 of `data`, computed by `openssl dgst -sha256` (independently of
 /// this crate).
 pub fn openssl_sha256_hex(data: &[u8]) -> String {
@@ -275,5 +241,25 @@ impl XorShift {
     /// A number in `0..n` (`n` > 0).
     pub fn below(&mut self, n: usize) -> usize {
         (self.next_u64() % n as u64) as usize
+    }
+}
+
+impl Pki {
+    /// The base64 text of each PEM block of a PKI file, lines joined: the standard base64 of
+    /// each DER certificate, read without this crate.
+    pub fn pem_bodies(&self, file: &str) -> Vec<String> {
+        let text = self.read_str(file);
+        let mut bodies = Vec::new();
+        let mut current: Option<String> = None;
+        for line in text.lines() {
+            if line.starts_with("-----BEGIN ") {
+                current = Some(String::new());
+            } else if line.starts_with("-----END ") {
+                bodies.extend(current.take());
+            } else if let Some(body) = current.as_mut() {
+                body.push_str(line.trim());
+            }
+        }
+        bodies
     }
 }
