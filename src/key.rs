@@ -173,6 +173,9 @@ enum Inner {
     P384(p384::ecdsa::SigningKey),
     #[cfg(feature = "rsa")]
     Rsa(rsa::pkcs1v15::SigningKey<Sha256Rsa>),
+    /// No signer compiled in: no key can be made (keeps the matches below exhaustive).
+    #[cfg(not(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa")))]
+    Never(core::convert::Infallible),
 }
 
 #[cfg(feature = "rsa")]
@@ -325,6 +328,8 @@ impl PrivateKey {
                 use rsa::traits::PublicKeyParts;
                 KeyType::Rsa { bits: bit_length(&k.as_ref().n_bytes()) }
             }
+            #[cfg(not(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa")))]
+            Inner::Never(never) => match *never {},
         }
     }
 
@@ -388,6 +393,8 @@ impl Signer for PrivateKey {
                 let signature = k.try_sign(message).map_err(|_| KeyError::SigningFailed)?;
                 Ok(signature.to_vec())
             }
+            #[cfg(not(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa")))]
+            Inner::Never(never) => match *never {},
         }
     }
 }
