@@ -1,1 +1,57 @@
-fn main() {}
+//! Build + sign one `CreateSession` request per algorithm (parsing excluded: the certificate
+//! and key are parsed once, as a long-running client would).
+//!
+//! Compare the medians with `openssl speed -seconds 3 ecdsap256 ecdsap384 rsa2048` run on the
+//! same machine in the same session (`scripts/bench` prints both).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use rolesanywhere::certificate::{parse_intermediates, Certificate};
+use rolesanywhere::{CreateSession, PrivateKey, Time};
+
+const ANCHOR: &str = "arn:aws:rolesanywhere:us-west-2:123456789012:trust-anchor/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111";
+const PROFILE: &str = "arn:aws:rolesanywhere:us-west-2:123456789012:profile/a1b2c3d4-5678-90ab-cdef-EXAMPLE22222";
+const ROLE: &str = "arn:aws:iam::123456789012:role/demo";
+
+fn pki() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rolesanywhere-bench-{}", std::process::id()));
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/pki/generate.sh");
+    let status = Command::new("bash").arg(script).arg(&dir).stdout(std::process::Stdio::null()).status().unwrap();
+    assert!(status.success(), "tests/pki/generate.sh failed");
+    dir
+}
+
+fn bench(c: &mut Criterion) {
+    let dir = pki();
+    let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
+    let now = Time::parse_rfc3339("2024-06-01T12:00:30Z").unwrap();
+    let chain = parse_intermediates(&read("chain.pem")).unwrap();
+    let mut group = c.benchmark_group("create_session_build_and_sign");
+    for (name, cert, key) in [
+        ("ecdsa-p256", "p256.pem", "p256.pkcs8.pem"),
+        ("ecdsa-p384", "p384.pem", "p384.pkcs8.pem"),
+        ("rsa-2048", "rsa2048.pem", "rsa2048.pkcs8.pem"),
+    ] {
+        let leaf = Certificate::parse(&read(cert)).unwrap();
+        let key = PrivateKey::parse(&read(key)).unwrap();
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                CreateSession::new(&leaf, ANCHOR, PROFILE, ROLE)
+                    .intermediates(&chain)
+                    .prepare(now)
+                    .unwrap()
+                    .sign(&key)
+                    .unwrap()
+            })
+        });
+    }
+    group.finish();
+    let leaf_pem = read("p256.pem");
+    c.bench_function("parse_certificate_pem", |b| b.iter(|| Certificate::parse(&leaf_pem).unwrap()));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -103,7 +103,8 @@ impl<'a> Arn<'a> {
                 if !region.is_empty() {
                     return Err("has a region, but IAM ARNs have none");
                 }
-                let path_and_name = resource.strip_prefix("role/").ok_or("is not a role (resource must be role/NAME)")?;
+                let path_and_name =
+                    resource.strip_prefix("role/").ok_or("is not a role (resource must be role/NAME)")?;
                 let name = path_and_name.rsplit('/').next().unwrap_or_default();
                 let name_ok = (1..=64).contains(&name.len())
                     && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b));
@@ -165,7 +166,8 @@ pub fn default_endpoint(region: &str, fips: bool) -> String {
 mod tests {
     use super::*;
 
-    const ANCHOR: &str = "arn:aws:rolesanywhere:us-east-1:123456789012:trust-anchor/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111";
+    const ANCHOR: &str =
+        "arn:aws:rolesanywhere:us-east-1:123456789012:trust-anchor/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111";
     const PROFILE: &str = "arn:aws:rolesanywhere:us-east-1:123456789012:profile/a1b2c3d4-5678-90ab-cdef-EXAMPLE22222";
     const ROLE: &str = "arn:aws:iam::123456789012:role/path/to/MyRole+=,.@-_";
 

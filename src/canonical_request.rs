@@ -32,16 +32,10 @@ pub struct PathOptions {
 
 impl PathOptions {
     /// The path rules of every service except S3: normalise, then encode twice.
-    pub const DEFAULT: Self = Self {
-        normalize: true,
-        double_encode: true,
-    };
+    pub const DEFAULT: Self = Self { normalize: true, double_encode: true };
 
     /// The path rules of S3: no normalisation, encode once.
-    pub const S3: Self = Self {
-        normalize: false,
-        double_encode: false,
-    };
+    pub const S3: Self = Self { normalize: false, double_encode: false };
 }
 
 impl Default for PathOptions {
@@ -106,10 +100,7 @@ impl CanonicalRequest {
         // HashedPayload.
         text.push_str(payload_hash);
 
-        CanonicalRequest {
-            text,
-            signed_headers,
-        }
+        CanonicalRequest { text, signed_headers }
     }
 
     /// The canonical request text, for logging and for comparing with what a service
@@ -149,12 +140,7 @@ pub fn payload_hash(body: &[u8]) -> String {
 /// the credential scope `yyyymmdd/region/service/aws4_request`, and the hash of the
 /// canonical request, one per line with no trailing newline.
 #[must_use]
-pub fn string_to_sign(
-    algorithm: &str,
-    amz_date: &str,
-    scope: &str,
-    canonical_request: &CanonicalRequest,
-) -> String {
+pub fn string_to_sign(algorithm: &str, amz_date: &str, scope: &str, canonical_request: &CanonicalRequest) -> String {
     let mut out = String::with_capacity(160);
     out.push_str(algorithm);
     out.push('\n');
@@ -203,9 +189,7 @@ fn is_unreserved(b: u8) -> bool {
 
 /// The value of one hex digit, either case.
 fn hex_value(b: u8) -> Option<u8> {
-    char::from(b)
-        .to_digit(16)
-        .and_then(|d| u8::try_from(d).ok())
+    char::from(b).to_digit(16).and_then(|d| u8::try_from(d).ok())
 }
 
 /// Percent-decodes leniently: `%` followed by two hex digits becomes that byte, any other
@@ -540,14 +524,8 @@ mod tests {
         for options in [
             PathOptions::DEFAULT,
             PathOptions::S3,
-            PathOptions {
-                normalize: true,
-                double_encode: false,
-            },
-            PathOptions {
-                normalize: false,
-                double_encode: true,
-            },
+            PathOptions { normalize: true, double_encode: false },
+            PathOptions { normalize: false, double_encode: true },
         ] {
             assert_eq!(uri("", options), "/", "{options:?}");
             assert_eq!(uri("/", options), "/", "{options:?}");
@@ -578,10 +556,7 @@ mod tests {
     #[test]
     fn path_encoding() {
         let d = PathOptions::DEFAULT;
-        assert_eq!(
-            uri("/test/@connections/JBDvjfGEIAMCERw%3D", d),
-            "/test/%40connections/JBDvjfGEIAMCERw%253D"
-        );
+        assert_eq!(uri("/test/@connections/JBDvjfGEIAMCERw%3D", d), "/test/%40connections/JBDvjfGEIAMCERw%253D");
         assert_eq!(uri("/example%20space/", d), "/example%2520space/");
         assert_eq!(uri("/example space/", d), "/example%20space/");
         assert_eq!(uri("/\u{1234}", d), "/%E1%88%B4");
@@ -595,18 +570,12 @@ mod tests {
     #[test]
     fn whole_request_and_string_to_sign() {
         let empty = payload_hash(b"");
-        assert_eq!(
-            empty,
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
+        assert_eq!(empty, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
         let creq = CanonicalRequest::new(
             "GET",
             "/",
             "",
-            &[
-                ("Host", "example.amazonaws.com"),
-                ("X-Amz-Date", "20150830T123600Z"),
-            ],
+            &[("Host", "example.amazonaws.com"), ("X-Amz-Date", "20150830T123600Z")],
             &empty,
             PathOptions::DEFAULT,
         );
@@ -619,12 +588,7 @@ mod tests {
         assert_eq!(creq.signed_headers(), "host;x-amz-date");
         // Suite case get-vanilla.
         assert_eq!(
-            string_to_sign(
-                "AWS4-HMAC-SHA256",
-                "20150830T123600Z",
-                "20150830/us-east-1/service/aws4_request",
-                &creq
-            ),
+            string_to_sign("AWS4-HMAC-SHA256", "20150830T123600Z", "20150830/us-east-1/service/aws4_request", &creq),
             "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n\
              bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63"
         );
@@ -662,14 +626,8 @@ mod tests {
         let options = [
             PathOptions::DEFAULT,
             PathOptions::S3,
-            PathOptions {
-                normalize: true,
-                double_encode: false,
-            },
-            PathOptions {
-                normalize: false,
-                double_encode: true,
-            },
+            PathOptions { normalize: true, double_encode: false },
+            PathOptions { normalize: false, double_encode: true },
         ];
         for input in odd {
             for option in options {
@@ -693,10 +651,7 @@ mod tests {
                     for (i, &b) in bytes.iter().enumerate() {
                         if b == b'%' {
                             let hex = bytes.get(i + 1..i + 3).unwrap_or_default();
-                            assert!(
-                                hex.len() == 2 && hex.iter().all(u8::is_ascii_hexdigit),
-                                "{input:?} -> {text:?}"
-                            );
+                            assert!(hex.len() == 2 && hex.iter().all(u8::is_ascii_hexdigit), "{input:?} -> {text:?}");
                         } else {
                             assert!(
                                 is_unreserved(b) || matches!(b, b'/' | b'=' | b'&' | b'%'),

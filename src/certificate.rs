@@ -14,8 +14,8 @@ use der::asn1::{BitStringRef, GeneralizedTime, ObjectIdentifier, UtcTime};
 use der::{AnyRef, Decode, Reader, SliceReader, Tag, TagNumber, Tagged};
 
 use crate::key::{bit_length, KeyType};
-use crate::pem::{self, PemError};
 pub use crate::pem::MAX_INPUT_LEN;
+use crate::pem::{self, PemError};
 use crate::time::Time;
 
 /// Most intermediates AWS takes in `X-Amz-X509-Chain` ([A], "Authentication mechanism":
@@ -99,7 +99,9 @@ impl fmt::Display for CertificateError {
             Malformed { field } => write!(f, "malformed certificate: cannot parse {field}"),
             NotVersion3 { version } => write!(f, "certificate is X.509 v{version}; AWS requires v3"),
             EmptySubject => f.write_str("certificate subject is empty"),
-            IsCa => f.write_str("certificate is a CA (basic constraints CA:TRUE); AWS requires an end-entity certificate"),
+            IsCa => {
+                f.write_str("certificate is a CA (basic constraints CA:TRUE); AWS requires an end-entity certificate")
+            }
             MissingDigitalSignature => {
                 f.write_str("certificate key usage does not include digitalSignature, which AWS requires")
             }
@@ -110,10 +112,9 @@ impl fmt::Display for CertificateError {
             WeakSignatureAlgorithm { algorithm } => {
                 write!(f, "certificate is signed with {algorithm}; AWS requires SHA-256 or stronger")
             }
-            UnsupportedPublicKey { algorithm } => write!(
-                f,
-                "certificate key {algorithm} is not supported (ECDSA P-256/P-384 or RSA 2048-4096)"
-            ),
+            UnsupportedPublicKey { algorithm } => {
+                write!(f, "certificate key {algorithm} is not supported (ECDSA P-256/P-384 or RSA 2048-4096)")
+            }
             TooManyIntermediates { count } => {
                 write!(f, "{count} intermediate certificates given; AWS accepts at most {MAX_INTERMEDIATES}")
             }
@@ -437,9 +438,8 @@ fn parse_tbs(tbs: &[u8]) -> Result<Certificate, CertificateError> {
     let _signature = AnyRef::decode(&mut r).map_err(malformed("signature"))?;
     let issuer = AnyRef::decode(&mut r).map_err(malformed("issuer"))?;
     let (issuer_cn, _) = read_name(issuer, "issuer")?;
-    let (not_before, not_after) = r
-        .sequence(|v| Ok::<_, der::Error>((read_time(v)?, read_time(v)?)))
-        .map_err(malformed("validity"))?;
+    let (not_before, not_after) =
+        r.sequence(|v| Ok::<_, der::Error>((read_time(v)?, read_time(v)?))).map_err(malformed("validity"))?;
     let subject = AnyRef::decode(&mut r).map_err(malformed("subject"))?;
     let (subject_cn, subject_empty) = read_name(subject, "subject")?;
     let spki = AnyRef::decode(&mut r).map_err(malformed("subjectPublicKeyInfo"))?;
@@ -478,9 +478,8 @@ fn context(number: u32, constructed: bool) -> Tag {
     Tag::ContextSpecific { constructed, number: TagNumber(number) }
 }
 
-/// Reads `Time ::= CHOICE { utcTime, generalTime }`. Dates before 1970 (possible in UTCTime,
-/// which starts in 1950) come back as `None` for `notAfter` and as the epoch for `notBefore`
-/// via the caller's checks: they are simply out of the supported range.
+/// Reads `Time ::= CHOICE { utcTime, generalTime }`; `None` for a date outside 1970..=9999,
+/// which this library cannot represent (the caller reports it as a malformed validity).
 fn read_time(r: &mut SliceReader<'_>) -> der::Result<Option<Time>> {
     let seconds = match Tag::peek(r)? {
         Tag::UtcTime => UtcTime::decode(r)?.to_unix_duration().as_secs(),
@@ -588,14 +587,14 @@ fn algorithm_name(oid: &ObjectIdentifier) -> String {
 /// The leaf must be "signed with SHA-256 or stronger" ([T]); MD5, SHA-1 and SHA-224 are not.
 fn check_signature_algorithm(oid: &ObjectIdentifier) -> Result<(), CertificateError> {
     const STRONG: &[&str] = &[
-        "1.2.840.113549.1.1.11", // sha256WithRSAEncryption
-        "1.2.840.113549.1.1.12", // sha384WithRSAEncryption
-        "1.2.840.113549.1.1.13", // sha512WithRSAEncryption
-        "1.2.840.113549.1.1.10", // RSASSA-PSS (hash in parameters, SHA-256+ in practice)
-        "1.2.840.10045.4.3.2",   // ecdsa-with-SHA256
-        "1.2.840.10045.4.3.3",   // ecdsa-with-SHA384
-        "1.2.840.10045.4.3.4",   // ecdsa-with-SHA512
-        "1.3.101.112",           // Ed25519 (SHA-512 inside)
+        "1.2.840.113549.1.1.11",   // sha256WithRSAEncryption
+        "1.2.840.113549.1.1.12",   // sha384WithRSAEncryption
+        "1.2.840.113549.1.1.13",   // sha512WithRSAEncryption
+        "1.2.840.113549.1.1.10",   // RSASSA-PSS (hash in parameters, SHA-256+ in practice)
+        "1.2.840.10045.4.3.2",     // ecdsa-with-SHA256
+        "1.2.840.10045.4.3.3",     // ecdsa-with-SHA384
+        "1.2.840.10045.4.3.4",     // ecdsa-with-SHA512
+        "1.3.101.112",             // Ed25519 (SHA-512 inside)
         "2.16.840.1.101.3.4.3.17", // ML-DSA-44
         "2.16.840.1.101.3.4.3.18", // ML-DSA-65
         "2.16.840.1.101.3.4.3.19", // ML-DSA-87

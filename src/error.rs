@@ -32,8 +32,7 @@ impl Error {
     /// `Throttled`, `Server`, `InvalidResponse`, `InvalidTime`.
     pub fn code(&self) -> &'static str {
         match self {
-            Error::Certificate(_)
-            | Error::Request(RequestError::Certificate(_)) => "InvalidCertificate",
+            Error::Certificate(_) | Error::Request(RequestError::Certificate(_)) => "InvalidCertificate",
             Error::Key(KeyError::Encrypted) | Error::Request(RequestError::Key(KeyError::Encrypted)) => "EncryptedKey",
             Error::Key(KeyError::Mismatch) | Error::Request(RequestError::Key(KeyError::Mismatch)) => "KeyMismatch",
             Error::Key(_) | Error::Request(RequestError::Key(_)) => "InvalidKey",

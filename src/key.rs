@@ -12,9 +12,8 @@ use der::asn1::ObjectIdentifier;
 use der::{Decode, Tagged};
 #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384"))]
 use sha2::{Digest, Sha256};
-use zeroize::Zeroizing;
 
-use crate::certificate::{Certificate, PublicKey};
+use crate::certificate::Certificate;
 use crate::pem::{self, PemError, MAX_INPUT_LEN};
 
 /// A public key type this library signs with.
@@ -122,17 +121,15 @@ impl fmt::Display for KeyError {
         match self {
             TooLarge { len } => write!(f, "private key input is {len} bytes, more than the {MAX_INPUT_LEN} allowed"),
             Pem(e) => write!(f, "private key: {e}"),
-            WrongPemLabel { found } => write!(
-                f,
-                "expected a PRIVATE KEY, EC PRIVATE KEY or RSA PRIVATE KEY PEM block, found {found}"
-            ),
+            WrongPemLabel { found } => {
+                write!(f, "expected a PRIVATE KEY, EC PRIVATE KEY or RSA PRIVATE KEY PEM block, found {found}")
+            }
             Empty => f.write_str("no private key found in the input"),
             Encrypted => f.write_str("the private key is encrypted; encrypted keys are not supported yet"),
             Malformed { what } => write!(f, "malformed private key: cannot parse {what}"),
-            Unsupported { algorithm } => write!(
-                f,
-                "private key algorithm {algorithm} is not supported (ECDSA P-256/P-384 or RSA 2048-4096)"
-            ),
+            Unsupported { algorithm } => {
+                write!(f, "private key algorithm {algorithm} is not supported (ECDSA P-256/P-384 or RSA 2048-4096)")
+            }
             NotCompiledIn { key_type } => write!(f, "{key_type} keys are not enabled in this build"),
             Mismatch => f.write_str("the private key does not match the certificate's public key"),
             SigningFailed => f.write_str("signing failed"),
@@ -173,9 +170,10 @@ enum Inner {
     P384(p384::ecdsa::SigningKey),
     #[cfg(feature = "rsa")]
     Rsa(rsa::pkcs1v15::SigningKey<Sha256Rsa>),
-    /// No signer compiled in: no key can be made (keeps the matches below exhaustive).
+    /// With no signing feature there is no key to hold; this keeps `match` exhaustive.
     #[cfg(not(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa")))]
-    Never(core::convert::Infallible),
+    #[allow(dead_code)]
+    None(core::convert::Infallible),
 }
 
 #[cfg(feature = "rsa")]
@@ -241,7 +239,8 @@ impl PrivateKey {
         };
         match format {
             Format::Pkcs8 => {
-                let info = pkcs8::PrivateKeyInfoRef::from_der(der).map_err(|_| KeyError::Malformed { what: "PKCS#8" })?;
+                let info =
+                    pkcs8::PrivateKeyInfoRef::from_der(der).map_err(|_| KeyError::Malformed { what: "PKCS#8" })?;
                 let inner = info.private_key.as_bytes();
                 let oid = info.algorithm.oid;
                 if oid == OID_EC_PUBLIC_KEY {
@@ -276,11 +275,10 @@ impl PrivateKey {
                 _ => return Err(KeyError::Malformed { what: "EC curve parameters" }),
             },
         };
-        let scalar = Zeroizing::new(key.private_key.to_vec());
         match curve {
             OID_P256 => {
                 #[cfg(feature = "ecdsa-p256")]
-                return p256::ecdsa::SigningKey::from_slice(&scalar)
+                return p256::ecdsa::SigningKey::from_slice(key.private_key)
                     .map(|k| PrivateKey { inner: Inner::P256(k) })
                     .map_err(|_| KeyError::Malformed { what: "P-256 private scalar" });
                 #[cfg(not(feature = "ecdsa-p256"))]
@@ -288,7 +286,7 @@ impl PrivateKey {
             }
             OID_P384 => {
                 #[cfg(feature = "ecdsa-p384")]
-                return p384::ecdsa::SigningKey::from_slice(&scalar)
+                return p384::ecdsa::SigningKey::from_slice(key.private_key)
                     .map(|k| PrivateKey { inner: Inner::P384(k) })
                     .map_err(|_| KeyError::Malformed { what: "P-384 private scalar" });
                 #[cfg(not(feature = "ecdsa-p384"))]
@@ -300,7 +298,8 @@ impl PrivateKey {
 
     /// PKCS#1 `RSAPrivateKey` (RFC 8017 A.1.2), 2048 to 4096 bits.
     fn from_pkcs1(der: &[u8]) -> Result<Self, KeyError> {
-        let parsed = pkcs1::RsaPrivateKeyRef::from_der(der).map_err(|_| KeyError::Malformed { what: "PKCS#1 RSA private key" })?;
+        let parsed = pkcs1::RsaPrivateKeyRef::from_der(der)
+            .map_err(|_| KeyError::Malformed { what: "PKCS#1 RSA private key" })?;
         let modulus = parsed.modulus.as_bytes();
         let bits = bit_length(modulus);
         if !(2048..=4096).contains(&bits) {
@@ -309,7 +308,8 @@ impl PrivateKey {
         #[cfg(feature = "rsa")]
         {
             use rsa::pkcs1::DecodeRsaPrivateKey;
-            let key = rsa::PrivateKey::from_pkcs1_der(der).map_err(|_| KeyError::Malformed { what: "PKCS#1 RSA private key" })?;
+            let key = rsa::PrivateKey::from_pkcs1_der(der)
+                .map_err(|_| KeyError::Malformed { what: "PKCS#1 RSA private key" })?;
             Ok(PrivateKey { inner: Inner::Rsa(rsa::pkcs1v15::SigningKey::new(key)) })
         }
         #[cfg(not(feature = "rsa"))]
@@ -319,6 +319,8 @@ impl PrivateKey {
     /// The key's type.
     pub fn key_type(&self) -> KeyType {
         match &self.inner {
+            #[cfg(not(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa")))]
+            Inner::None(never) => match *never {},
             #[cfg(feature = "ecdsa-p256")]
             Inner::P256(_) => KeyType::EcdsaP256,
             #[cfg(feature = "ecdsa-p384")]
@@ -328,8 +330,6 @@ impl PrivateKey {
                 use rsa::traits::PublicKeyParts;
                 KeyType::Rsa { bits: bit_length(&k.as_ref().n_bytes()) }
             }
-            #[cfg(not(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa")))]
-            Inner::Never(never) => match *never {},
         }
     }
 
@@ -338,15 +338,15 @@ impl PrivateKey {
     pub fn check_matches(&self, certificate: &Certificate) -> Result<(), KeyError> {
         let matches = match (&self.inner, certificate.public_key()) {
             #[cfg(feature = "ecdsa-p256")]
-            (Inner::P256(k), PublicKey::Ec { key_type: KeyType::EcdsaP256, point }) => {
+            (Inner::P256(k), crate::certificate::PublicKey::Ec { key_type: KeyType::EcdsaP256, point }) => {
                 p256::PublicKey::from_sec1_bytes(point).is_ok_and(|p| p == p256::PublicKey::from(k.verifying_key()))
             }
             #[cfg(feature = "ecdsa-p384")]
-            (Inner::P384(k), PublicKey::Ec { key_type: KeyType::EcdsaP384, point }) => {
+            (Inner::P384(k), crate::certificate::PublicKey::Ec { key_type: KeyType::EcdsaP384, point }) => {
                 p384::PublicKey::from_sec1_bytes(point).is_ok_and(|p| p == p384::PublicKey::from(k.verifying_key()))
             }
             #[cfg(feature = "rsa")]
-            (Inner::Rsa(k), PublicKey::Rsa { modulus, exponent }) => {
+            (Inner::Rsa(k), crate::certificate::PublicKey::Rsa { modulus, exponent }) => {
                 use rsa::traits::PublicKeyParts;
                 let key = k.as_ref();
                 *key.n_bytes() == modulus[..] && *key.e_bytes() == exponent[..]
@@ -371,8 +371,11 @@ impl Signer for PrivateKey {
     }
 
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384"))]
         use signature::hazmat::PrehashSigner;
         match &self.inner {
+            #[cfg(not(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa")))]
+            Inner::None(never) => match (*never, message) {},
             // ECDSA over SHA-256 on every curve ([S], Task 3; [Go] signs a SHA-256 digest with
             // ecdsa.SignASN1 for P-384 too); nonces from RFC 6979, so signatures are deterministic.
             #[cfg(feature = "ecdsa-p256")]
@@ -393,8 +396,6 @@ impl Signer for PrivateKey {
                 let signature = k.try_sign(message).map_err(|_| KeyError::SigningFailed)?;
                 Ok(signature.to_vec())
             }
-            #[cfg(not(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa")))]
-            Inner::Never(never) => match *never {},
         }
     }
 }

@@ -92,8 +92,10 @@ pub(crate) fn decode_blocks(input: &[u8]) -> Result<Vec<Block>, PemError> {
         let (encrypted, base64_text) = split_headers(body);
         let mut compact = Zeroizing::new(Vec::with_capacity(base64_text.len()));
         compact.extend(base64_text.iter().copied().filter(|b| !b.is_ascii_whitespace()));
-        let der = Base64::decode_vec(core::str::from_utf8(&compact).map_err(|_| PemError::InvalidBase64 { label: label.clone() })?)
-            .map_err(|_| PemError::InvalidBase64 { label: label.clone() })?;
+        let der = Base64::decode_vec(
+            core::str::from_utf8(&compact).map_err(|_| PemError::InvalidBase64 { label: label.clone() })?,
+        )
+        .map_err(|_| PemError::InvalidBase64 { label: label.clone() })?;
         blocks.push(Block { label, encrypted, der: Zeroizing::new(der) });
     }
     if blocks.is_empty() {
@@ -144,7 +146,7 @@ mod tests {
         assert_eq!(blocks[0].label, "CERTIFICATE");
         assert_eq!(&blocks[0].der[..], &[1, 2, 3]);
         assert_eq!(&blocks[1].der[..], &[4, 5, 6, 7]);
-        assert!(is_pem(CHAIN[12..].as_bytes()));
+        assert!(is_pem(&CHAIN.as_bytes()[12..]));
         assert!(!is_pem(&[0x30, 0x82]));
     }
 

@@ -102,10 +102,9 @@ impl fmt::Display for RequestError {
         use RequestError::*;
         match self {
             InvalidArn { field, reason } => write!(f, "invalid {field}: the ARN {reason}"),
-            RegionMismatch { field, arn_region, region } => write!(
-                f,
-                "{field} is in region {arn_region}, but the request is for region {region}"
-            ),
+            RegionMismatch { field, arn_region, region } => {
+                write!(f, "{field} is in region {arn_region}, but the request is for region {region}")
+            }
             PartitionMismatch { field, arn_partition, partition } => write!(
                 f,
                 "{field} is in partition {arn_partition}, but the endpoint region is in partition {partition}"
@@ -121,12 +120,9 @@ impl fmt::Display for RequestError {
             InvalidEndpoint { reason } => write!(f, "invalid endpoint: {reason}"),
             Certificate(e) => e.fmt(f),
             Key(e) => e.fmt(f),
-            AlgorithmMismatch { expected, found } => write!(
-                f,
-                "the certificate needs {} signatures but the signer makes {}",
-                expected.name(),
-                found.name()
-            ),
+            AlgorithmMismatch { expected, found } => {
+                write!(f, "the certificate needs {} signatures but the signer makes {}", expected.name(), found.name())
+            }
             InvalidSignature => f.write_str("the signature given is not a valid encoded signature"),
         }
     }
@@ -166,7 +162,12 @@ pub struct CreateSession<'a> {
 impl<'a> CreateSession<'a> {
     /// Starts a request signed with `certificate`'s key for the given trust anchor, profile and
     /// role ARNs.
-    pub fn new(certificate: &'a Certificate, trust_anchor_arn: &'a str, profile_arn: &'a str, role_arn: &'a str) -> Self {
+    pub fn new(
+        certificate: &'a Certificate,
+        trust_anchor_arn: &'a str,
+        profile_arn: &'a str,
+        role_arn: &'a str,
+    ) -> Self {
         CreateSession {
             certificate,
             intermediates: &[],
@@ -230,7 +231,8 @@ impl<'a> CreateSession<'a> {
         }
 
         let invalid = |field| move |reason| RequestError::InvalidArn { field, reason };
-        let anchor = Arn::parse(ArnField::TrustAnchor, self.trust_anchor_arn).map_err(invalid(ArnField::TrustAnchor))?;
+        let anchor =
+            Arn::parse(ArnField::TrustAnchor, self.trust_anchor_arn).map_err(invalid(ArnField::TrustAnchor))?;
         let profile = Arn::parse(ArnField::Profile, self.profile_arn).map_err(invalid(ArnField::Profile))?;
         let role = Arn::parse(ArnField::Role, self.role_arn).map_err(invalid(ArnField::Role))?;
 
@@ -239,10 +241,7 @@ impl<'a> CreateSession<'a> {
             None => None,
         };
         // Region: the option, else the region an AWS endpoint host names, else the trust anchor's.
-        let region = self
-            .region
-            .or_else(|| endpoint.as_ref().and_then(|e| e.aws_region))
-            .unwrap_or(anchor.region);
+        let region = self.region.or_else(|| endpoint.as_ref().and_then(|e| e.aws_region)).unwrap_or(anchor.region);
         if !arn::is_region(region) {
             return Err(RequestError::InvalidRegion { region: region.into() });
         }
@@ -261,7 +260,11 @@ impl<'a> CreateSession<'a> {
                 });
             }
             if field != ArnField::Role && arn.region != region {
-                return Err(RequestError::RegionMismatch { field, arn_region: arn.region.into(), region: region.into() });
+                return Err(RequestError::RegionMismatch {
+                    field,
+                    arn_region: arn.region.into(),
+                    region: region.into(),
+                });
             }
         }
 
@@ -288,8 +291,10 @@ impl<'a> CreateSession<'a> {
             }
         };
         let path = alloc::format!("{}/sessions", endpoint.path.trim_end_matches('/'));
-        let url = alloc::format!("{}://{}{}", endpoint.scheme, endpoint.host, path);
-        let host = endpoint.host.to_ascii_lowercase();
+        // HTTP clients leave the scheme's default port out of `Host`; sign what they will send.
+        let default_port = if endpoint.scheme == "https" { ":443" } else { ":80" };
+        let host = endpoint.host.strip_suffix(default_port).unwrap_or(endpoint.host).to_ascii_lowercase();
+        let url = alloc::format!("{}://{host}{path}", endpoint.scheme);
 
         // Body: JSON with the three ARNs and the options ([C] request syntax). [Go] sends the
         // ARNs as query parameters instead; [C] accepts either.
@@ -309,9 +314,8 @@ impl<'a> CreateSession<'a> {
         let amz_date = now.amz_date();
         let leaf = Base64::encode_string(self.certificate.der());
         // X-Amz-X509-Chain: "comma-separated, base64-encoded DER" intermediates ([A]).
-        let chain = (!self.intermediates.is_empty()).then(|| {
-            self.intermediates.iter().map(|c| Base64::encode_string(c.der())).collect::<Vec<_>>().join(",")
-        });
+        let chain = (!self.intermediates.is_empty())
+            .then(|| self.intermediates.iter().map(|c| Base64::encode_string(c.der())).collect::<Vec<_>>().join(","));
 
         // Every header is signed ([S] Task 1: "content-type;host;x-amz-date;x-amz-x509[;x-amz-x509-chain]").
         let mut headers: Vec<(&'static str, String)> = alloc::vec![
@@ -385,18 +389,41 @@ impl<'u> Endpoint<'u> {
             return Err(bad("query strings and fragments are not allowed"));
         }
         let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-        if host.is_empty() || host.contains('@') {
-            return Err(bad("missing host, or user info in the URL"));
+        if host.contains('@') {
+            return Err(bad("user info is not allowed in the URL"));
         }
-        let host_ok = host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]_".contains(&b));
         let path_ok = path.bytes().all(|b| b.is_ascii_alphanumeric() || b"/-._~%".contains(&b));
-        if !host_ok || !path_ok || host.len() > 255 || path.len() > 1024 {
-            return Err(bad("the host or path holds characters that are not allowed"));
+        if !path_ok || path.len() > 1024 {
+            return Err(bad("the path holds characters that are not allowed"));
         }
-        if let Some((_, port)) = host.rsplit_once(':').filter(|_| !host.ends_with(']')) {
-            if port.parse::<u16>().is_err() {
-                return Err(bad("the port is not a number from 0 to 65535"));
+        // host = "[" IPv6 "]" [":" port] / name [":" port]; a name is dot-separated labels of
+        // letters, digits, '-' and '_' (RFC 3986 3.2.2, kept to what endpoints use).
+        let (name, port) = if let Some(bracketed) = host.strip_prefix('[') {
+            let (ip, after) = bracketed.split_once(']').ok_or(bad("unclosed [ in the host"))?;
+            if ip.is_empty() || !ip.bytes().all(|b| b.is_ascii_hexdigit() || b":.".contains(&b)) {
+                return Err(bad("invalid IPv6 address in the host"));
             }
+            match after {
+                "" => (ip, None),
+                _ => (ip, Some(after.strip_prefix(':').ok_or(bad("unexpected text after ] in the host"))?)),
+            }
+        } else {
+            match host.split_once(':') {
+                Some((name, port)) => (name, Some(port)),
+                None => (host, None),
+            }
+        };
+        let label_ok = |l: &str| {
+            (1..=63).contains(&l.len())
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        };
+        if !host.starts_with('[') && (name.len() > 253 || !name.split('.').all(label_ok)) {
+            return Err(bad("missing or invalid host name"));
+        }
+        if port.is_some_and(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) || p.parse::<u16>().is_err()) {
+            return Err(bad("the port is not a number from 0 to 65535"));
         }
         let aws_region = host.split('.').collect::<Vec<_>>();
         let aws_region = match aws_region.as_slice() {
@@ -501,14 +528,15 @@ impl UnsignedRequest<'_> {
     }
 }
 
-/// Whether `sig` is `SEQUENCE { INTEGER r, INTEGER s }` in DER with positive r and s.
+/// Whether `sig` is `SEQUENCE { INTEGER r, INTEGER s }` in DER with r and s above zero.
 fn is_der_ecdsa_signature(sig: &[u8]) -> bool {
     use der::{Decode, Reader, SliceReader};
     let Ok(mut reader) = SliceReader::new(sig) else { return false };
     let parsed = reader.sequence(|s| {
         let r = der::asn1::UintRef::decode(s)?;
         let s2 = der::asn1::UintRef::decode(s)?;
-        Ok::<_, der::Error>(!r.is_empty() && !s2.is_empty())
+        let nonzero = |i: der::asn1::UintRef<'_>| i.as_bytes().iter().any(|&b| b != 0);
+        Ok::<_, der::Error>(nonzero(r) && nonzero(s2))
     });
     matches!(parsed, Ok(true)) && reader.is_finished()
 }
@@ -691,8 +719,12 @@ pub fn parse_response(status: u16, error_type_header: Option<&str>, body: &[u8])
         let raw = item.credentials.ok_or(malformed("credentialSet[0].credentials is missing"))?;
         // Moved, not copied, into `Credentials`, which zeroizes them.
         let expiration = Time::parse_rfc3339(&raw.expiration);
-        let credentials =
-            Credentials::new(raw.access_key_id, raw.secret_access_key, raw.session_token, expiration.unwrap_or(Time::UNIX_EPOCH));
+        let credentials = Credentials::new(
+            raw.access_key_id,
+            raw.secret_access_key,
+            raw.session_token,
+            expiration.unwrap_or(Time::UNIX_EPOCH),
+        );
         expiration.map_err(|_| malformed("expiration is not an RFC 3339 time"))?;
         let c = &credentials;
         if c.access_key_id().is_empty() || c.secret_access_key().is_empty() || c.session_token().is_empty() {

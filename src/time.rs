@@ -141,14 +141,7 @@ impl Time {
         let days = (self.0 / 86_400) as i64;
         let secs = self.0 % 86_400;
         let (year, month, day) = civil_from_days(days);
-        (
-            year as u16,
-            month as u8,
-            day as u8,
-            (secs / 3600) as u8,
-            (secs / 60 % 60) as u8,
-            (secs % 60) as u8,
-        )
+        (year as u16, month as u8, day as u8, (secs / 3600) as u8, (secs / 60 % 60) as u8, (secs % 60) as u8)
     }
 
     /// The SigV4 `X-Amz-Date` form, `YYYYMMDDTHHMMSSZ` (SigV4 docs, "Elements of an AWS API

@@ -8,9 +8,7 @@
 //! `X-Amz-*` query parameters instead), and compares the canonical request and the string to
 //! sign with the expected files, for both the `header-*` and the `query-*` variants.
 
-use rolesanywhere::canonical_request::{
-    payload_hash, string_to_sign, uri_encode_into, CanonicalRequest, PathOptions,
-};
+use rolesanywhere::canonical_request::{payload_hash, string_to_sign, uri_encode_into, CanonicalRequest, PathOptions};
 use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -51,20 +49,16 @@ fn parse_request(case: &str, bytes: &[u8]) -> Request {
         }
         pos += offset + 1;
     }
-    let head = std::str::from_utf8(&bytes[..head_end])
-        .unwrap_or_else(|e| panic!("{case}: request head is not UTF-8: {e}"));
+    let head =
+        std::str::from_utf8(&bytes[..head_end]).unwrap_or_else(|e| panic!("{case}: request head is not UTF-8: {e}"));
     let body = bytes[body_start..].to_vec();
 
     let mut lines = head.lines();
-    let request_line = lines
-        .next()
-        .unwrap_or_else(|| panic!("{case}: empty request.txt"));
-    let (method, rest) = request_line
-        .split_once(' ')
-        .unwrap_or_else(|| panic!("{case}: bad request line {request_line:?}"));
-    let (target, version) = rest
-        .rsplit_once(' ')
-        .unwrap_or_else(|| panic!("{case}: bad request line {request_line:?}"));
+    let request_line = lines.next().unwrap_or_else(|| panic!("{case}: empty request.txt"));
+    let (method, rest) =
+        request_line.split_once(' ').unwrap_or_else(|| panic!("{case}: bad request line {request_line:?}"));
+    let (target, version) =
+        rest.rsplit_once(' ').unwrap_or_else(|| panic!("{case}: bad request line {request_line:?}"));
     assert_eq!(version, "HTTP/1.1", "{case}: request line {request_line:?}");
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
 
@@ -73,26 +67,17 @@ fn parse_request(case: &str, bytes: &[u8]) -> Request {
         if line.starts_with([' ', '\t']) {
             // Obsolete line folding (RFC 7230 section 3.2.4): the continuation belongs to
             // the previous header's value, joined by a space (get-header-value-multiline).
-            let (_, value) = headers
-                .last_mut()
-                .unwrap_or_else(|| panic!("{case}: continuation line before any header"));
+            let (_, value) =
+                headers.last_mut().unwrap_or_else(|| panic!("{case}: continuation line before any header"));
             value.push(' ');
             value.push_str(line.trim());
         } else {
-            let (name, value) = line
-                .split_once(':')
-                .unwrap_or_else(|| panic!("{case}: bad header line {line:?}"));
+            let (name, value) = line.split_once(':').unwrap_or_else(|| panic!("{case}: bad header line {line:?}"));
             headers.push((name.to_string(), value.to_string()));
         }
     }
 
-    Request {
-        method: method.to_string(),
-        path: path.to_string(),
-        query: query.to_string(),
-        headers,
-        body,
-    }
+    Request { method: method.to_string(), path: path.to_string(), query: query.to_string(), headers, body }
 }
 
 /// The signer's settings, from `context.json`.
@@ -114,13 +99,10 @@ fn read_context(case: &str, dir: &Path) -> Context {
     let Ok(text) = fs::read_to_string(&path) else {
         return fallback_context(case);
     };
-    let json: Value = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("{case}: context.json does not parse: {e}"));
+    let json: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{case}: context.json does not parse: {e}"));
     let string = |v: &Value, key: &str| -> String {
-        v[key]
-            .as_str()
-            .unwrap_or_else(|| panic!("{case}: context.json has no string {key:?}"))
-            .to_string()
+        v[key].as_str().unwrap_or_else(|| panic!("{case}: context.json has no string {key:?}")).to_string()
     };
     let credentials = &json["credentials"];
     Context {
@@ -128,9 +110,7 @@ fn read_context(case: &str, dir: &Path) -> Context {
         session_token: credentials["token"].as_str().map(str::to_string),
         omit_session_token: json["omit_session_token"].as_bool().unwrap_or(false),
         expiration_in_seconds: json["expiration_in_seconds"].as_u64().unwrap_or(3600),
-        normalize: json["normalize"]
-            .as_bool()
-            .unwrap_or_else(|| panic!("{case}: context.json has no \"normalize\"")),
+        normalize: json["normalize"].as_bool().unwrap_or_else(|| panic!("{case}: context.json has no \"normalize\"")),
         // Missing means true, as in aws-c-auth and aws-sigv4.
         sign_body: json["sign_body"].as_bool().unwrap_or(true),
         region: string(&json, "region"),
@@ -165,10 +145,7 @@ fn fallback_context(case: &str) -> Context {
 
 /// `2015-08-30T12:36:00Z` to `20150830T123600Z`.
 fn amz_date(case: &str, timestamp: &str) -> String {
-    let date: String = timestamp
-        .chars()
-        .filter(|c| !matches!(c, '-' | ':'))
-        .collect();
+    let date: String = timestamp.chars().filter(|c| !matches!(c, '-' | ':')).collect();
     assert!(
         date.len() == 16 && date.ends_with('Z') && date.as_bytes()[8] == b'T',
         "{case}: unexpected timestamp {timestamp:?}"
@@ -179,11 +156,7 @@ fn amz_date(case: &str, timestamp: &str) -> String {
 fn read_expected(dir: &Path, file: &str) -> Option<String> {
     let text = fs::read_to_string(dir.join(file)).ok()?;
     // Some files end with a newline, most do not; neither format has one of its own.
-    Some(
-        text.replace("\r\n", "\n")
-            .trim_end_matches('\n')
-            .to_string(),
-    )
+    Some(text.replace("\r\n", "\n").trim_end_matches('\n').to_string())
 }
 
 fn encode(value: &str) -> String {
@@ -203,10 +176,7 @@ fn encode(value: &str) -> String {
 /// single encoding, which maps the edited path to the expected one, and is also checked
 /// (in `check_case`) with the upstream path and the default rules.
 fn path_options(case: &str, context: &Context) -> PathOptions {
-    PathOptions {
-        normalize: context.normalize,
-        double_encode: case != "get-space-normalized",
-    }
+    PathOptions { normalize: context.normalize, double_encode: case != "get-space-normalized" }
 }
 
 #[derive(Default)]
@@ -220,30 +190,20 @@ struct Counts {
 fn compare(failures: &mut Vec<String>, case: &str, what: &str, expected: &str, actual: &str) {
     if expected != actual {
         println!("MISMATCH {case}: {what}");
-        failures.push(format!(
-            "{case}: {what}\n--- expected\n{expected}\n--- actual\n{actual}\n"
-        ));
+        failures.push(format!("{case}: {what}\n--- expected\n{expected}\n--- actual\n{actual}\n"));
     }
 }
 
 fn check_case(case: &str, dir: &Path, counts: &mut Counts, failures: &mut Vec<String>) {
-    let request_bytes = fs::read(dir.join("request.txt"))
-        .unwrap_or_else(|e| panic!("{case}: cannot read request.txt: {e}"));
+    let request_bytes =
+        fs::read(dir.join("request.txt")).unwrap_or_else(|e| panic!("{case}: cannot read request.txt: {e}"));
     let request = parse_request(case, &request_bytes);
     let context = read_context(case, dir);
     let date = amz_date(case, &context.timestamp);
-    let scope = format!(
-        "{}/{}/{}/aws4_request",
-        &date[..8],
-        context.region,
-        context.service
-    );
+    let scope = format!("{}/{}/{}/aws4_request", &date[..8], context.region, context.service);
     let body_hash = payload_hash(&request.body);
     let options = path_options(case, &context);
-    let session_token = context
-        .session_token
-        .as_deref()
-        .filter(|_| !context.omit_session_token);
+    let session_token = context.session_token.as_deref().filter(|_| !context.omit_session_token);
 
     // The signer sets X-Amz-Date itself, replacing any the request carried
     // (double-encode-path has a stale one).
@@ -266,23 +226,10 @@ fn check_case(case: &str, dir: &Path, counts: &mut Counts, failures: &mut Vec<St
     if context.sign_body {
         headers.push(("X-Amz-Content-Sha256", &body_hash));
     }
-    let creq = CanonicalRequest::new(
-        &request.method,
-        &request.path,
-        &request.query,
-        &headers,
-        &body_hash,
-        options,
-    );
+    let creq = CanonicalRequest::new(&request.method, &request.path, &request.query, &headers, &body_hash, options);
     // Every case has this file; a missing one would fail the count check below.
     if let Some(expected) = read_expected(dir, "header-canonical-request.txt") {
-        compare(
-            failures,
-            case,
-            "header canonical request",
-            &expected,
-            creq.as_str(),
-        );
+        compare(failures, case, "header canonical request", &expected, creq.as_str());
         counts.header_creq += 1;
 
         if case == "get-space-normalized" {
@@ -320,16 +267,10 @@ fn check_case(case: &str, dir: &Path, counts: &mut Counts, failures: &mut Vec<St
     let expected_query_creq = read_expected(dir, "query-canonical-request.txt");
     let expected_query_sts = read_expected(dir, "query-string-to-sign.txt");
     if expected_query_creq.is_some() || expected_query_sts.is_some() {
-        let signed_headers = CanonicalRequest::new(
-            &request.method,
-            &request.path,
-            "",
-            &base_headers,
-            &body_hash,
-            options,
-        )
-        .signed_headers()
-        .to_string();
+        let signed_headers =
+            CanonicalRequest::new(&request.method, &request.path, "", &base_headers, &body_hash, options)
+                .signed_headers()
+                .to_string();
         let mut query = request.query.clone();
         let mut add = |name: &str, value: &str| {
             if !query.is_empty() {
@@ -340,32 +281,16 @@ fn check_case(case: &str, dir: &Path, counts: &mut Counts, failures: &mut Vec<St
             query.push_str(&encode(value));
         };
         add("X-Amz-Algorithm", ALGORITHM);
-        add(
-            "X-Amz-Credential",
-            &format!("{}/{scope}", context.access_key_id),
-        );
+        add("X-Amz-Credential", &format!("{}/{scope}", context.access_key_id));
         add("X-Amz-Date", &date);
         add("X-Amz-SignedHeaders", &signed_headers);
         add("X-Amz-Expires", &context.expiration_in_seconds.to_string());
         if let Some(token) = session_token {
             add("X-Amz-Security-Token", token);
         }
-        let creq = CanonicalRequest::new(
-            &request.method,
-            &request.path,
-            &query,
-            &base_headers,
-            &body_hash,
-            options,
-        );
+        let creq = CanonicalRequest::new(&request.method, &request.path, &query, &base_headers, &body_hash, options);
         if let Some(expected) = expected_query_creq {
-            compare(
-                failures,
-                case,
-                "query canonical request",
-                &expected,
-                creq.as_str(),
-            );
+            compare(failures, case, "query canonical request", &expected, creq.as_str());
             counts.query_creq += 1;
         }
         if let Some(expected) = expected_query_sts {
@@ -383,11 +308,7 @@ fn aws_sigv4_suite() {
         .map(|entry| entry.expect("readable directory entry").path())
         .filter(|path| path.is_dir())
         .map(|path| {
-            let name = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .expect("UTF-8 case name")
-                .to_string();
+            let name = path.file_name().and_then(|n| n.to_str()).expect("UTF-8 case name").to_string();
             (name, path)
         })
         .collect();
@@ -395,12 +316,7 @@ fn aws_sigv4_suite() {
     // The suite as copied holds 40 cases; fewer means the copy is incomplete.
     assert!(cases.len() >= 40, "only {} case folders", cases.len());
 
-    let having = |file: &str| {
-        cases
-            .iter()
-            .filter(|(_, dir)| dir.join(file).is_file())
-            .count()
-    };
+    let having = |file: &str| cases.iter().filter(|(_, dir)| dir.join(file).is_file()).count();
     let expected_counts = Counts {
         header_creq: having("header-canonical-request.txt"),
         header_sts: having("header-string-to-sign.txt"),
@@ -444,10 +360,7 @@ fn request_parser() {
     assert_eq!(request.query, "x=1&y");
     assert_eq!(
         request.headers,
-        vec![
-            ("Host".to_string(), "h".to_string()),
-            ("My-Header1".to_string(), "value1 value2 value3".to_string()),
-        ]
+        vec![("Host".to_string(), "h".to_string()), ("My-Header1".to_string(), "value1 value2 value3".to_string()),]
     );
     assert_eq!(request.body, b"body\n");
 

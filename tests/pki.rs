@@ -63,22 +63,11 @@ const FILES: &[&str] = &[
     "manifest.json",
 ];
 
-const GOOD_LEAVES: &[&str] = &[
-    "p256",
-    "p384",
-    "rsa2048",
-    "prj-other",
-    "serial20",
-    "serial-highbit",
-];
+const GOOD_LEAVES: &[&str] = &["p256", "p384", "rsa2048", "prj-other", "serial20", "serial-highbit"];
 
 fn openssl_ok(args: &[&OsStr]) -> (bool, String) {
     let out = openssl(args);
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     (out.status.success(), text)
 }
 
@@ -120,40 +109,17 @@ fn every_file_exists() {
     let pki = shared();
     let missing: Vec<_> = FILES.iter().filter(|f| !pki.path(f).is_file()).collect();
     assert!(missing.is_empty(), "missing files: {missing:?}");
-    assert_eq!(
-        pki.read_str("bundle.pem")
-            .matches("BEGIN CERTIFICATE")
-            .count(),
-        2
-    );
-    assert_eq!(
-        pki.read_str("six-intermediates.pem")
-            .matches("BEGIN CERTIFICATE")
-            .count(),
-        6
-    );
+    assert_eq!(pki.read_str("bundle.pem").matches("BEGIN CERTIFICATE").count(), 2);
+    assert_eq!(pki.read_str("six-intermediates.pem").matches("BEGIN CERTIFICATE").count(), 6);
     assert_eq!(pki.read("chain.pem"), pki.read("int.pem"));
     let params = pki.read_str("p256.sec1-params.pem");
-    let (p, k) = (
-        params.find("BEGIN EC PARAMETERS").unwrap(),
-        params.find("BEGIN EC PRIVATE KEY").unwrap(),
-    );
+    let (p, k) = (params.find("BEGIN EC PARAMETERS").unwrap(), params.find("BEGIN EC PRIVATE KEY").unwrap());
     assert!(p < k);
-    assert!(pki
-        .read_str("p256.pkcs8-encrypted.pem")
-        .contains("BEGIN ENCRYPTED PRIVATE KEY"));
-    assert!(pki
-        .read_str("p256.sec1-encrypted.pem")
-        .contains("Proc-Type: 4,ENCRYPTED"));
-    assert!(pki
-        .read_str("rsa2048.pkcs1-encrypted.pem")
-        .contains("Proc-Type: 4,ENCRYPTED"));
-    assert!(pki
-        .read_str("rsa2048.pkcs1.pem")
-        .contains("BEGIN RSA PRIVATE KEY"));
-    assert!(pki
-        .read_str("p384.sec1.pem")
-        .contains("BEGIN EC PRIVATE KEY"));
+    assert!(pki.read_str("p256.pkcs8-encrypted.pem").contains("BEGIN ENCRYPTED PRIVATE KEY"));
+    assert!(pki.read_str("p256.sec1-encrypted.pem").contains("Proc-Type: 4,ENCRYPTED"));
+    assert!(pki.read_str("rsa2048.pkcs1-encrypted.pem").contains("Proc-Type: 4,ENCRYPTED"));
+    assert!(pki.read_str("rsa2048.pkcs1.pem").contains("BEGIN RSA PRIVATE KEY"));
+    assert!(pki.read_str("p384.sec1.pem").contains("BEGIN EC PRIVATE KEY"));
 }
 
 #[test]
@@ -178,51 +144,24 @@ fn manifest_matches_certificates() {
         let name = leaf["name"].as_str().unwrap();
         let cert = pki.path(leaf["cert"].as_str().unwrap());
         assert!(cert.is_file(), "{name}");
-        assert!(
-            pki.path(leaf["cert_der"].as_str().unwrap()).is_file(),
-            "{name}"
-        );
+        assert!(pki.path(leaf["cert_der"].as_str().unwrap()).is_file(), "{name}");
         for key in leaf["keys"].as_array().unwrap() {
             assert!(pki.path(key.as_str().unwrap()).is_file(), "{name}: {key}");
         }
-        let (ok, text) = openssl_ok(&[
-            "x509".as_ref(),
-            "-in".as_ref(),
-            cert.as_os_str(),
-            "-noout".as_ref(),
-            "-serial".as_ref(),
-        ]);
+        let (ok, text) =
+            openssl_ok(&["x509".as_ref(), "-in".as_ref(), cert.as_os_str(), "-noout".as_ref(), "-serial".as_ref()]);
         assert!(ok, "{text}");
-        let hex = text
-            .trim()
-            .strip_prefix("serial=")
-            .unwrap()
-            .to_ascii_lowercase();
+        let hex = text.trim().strip_prefix("serial=").unwrap().to_ascii_lowercase();
         assert_eq!(leaf["serial_hex"], hex, "{name}");
         assert_eq!(leaf["serial_decimal"], hex_to_decimal(&hex), "{name}");
     }
     assert_eq!(pki.leaf("p256")["key_type"], "p256");
     assert_eq!(pki.leaf("rsa2048")["key_type"], "rsa2048");
-    assert!(pki.leaf("serial20")["serial_hex"]
-        .as_str()
-        .unwrap()
-        .starts_with("7f"));
-    assert_eq!(
-        pki.leaf("serial20")["serial_hex"].as_str().unwrap().len(),
-        40
-    );
-    assert!(
-        pki.leaf("serial-highbit")["serial_hex"]
-            .as_str()
-            .unwrap()
-            .as_bytes()[0]
-            >= b'8'
-    );
+    assert!(pki.leaf("serial20")["serial_hex"].as_str().unwrap().starts_with("7f"));
+    assert_eq!(pki.leaf("serial20")["serial_hex"].as_str().unwrap().len(), 40);
+    assert!(pki.leaf("serial-highbit")["serial_hex"].as_str().unwrap().as_bytes()[0] >= b'8');
     assert_eq!(hex_to_decimal("ff"), "255");
-    assert_eq!(
-        hex_to_decimal("0100000000000000000000000000000000"),
-        "340282366920938463463374607431768211456"
-    );
+    assert_eq!(hex_to_decimal("0100000000000000000000000000000000"), "340282366920938463463374607431768211456");
     assert_eq!(hex_to_decimal(&"ff".repeat(16)), u128::MAX.to_string());
 }
 
@@ -238,36 +177,17 @@ fn openssl_verify_checks_signatures() {
         ("rsa2048.pkcs1.pem", "rsa2048.pem"),
     ] {
         let sig = openssl_sign(&pki.path(key), message);
-        assert!(
-            openssl_verify(&pki.path(cert), message, &sig),
-            "{key}: good signature"
-        );
+        assert!(openssl_verify(&pki.path(cert), message, &sig), "{key}: good signature");
         let der = cert.replace(".pem", ".cert.der");
-        assert!(
-            openssl_verify(&pki.path(&der), message, &sig),
-            "{key}: DER certificate"
-        );
-        assert!(
-            !openssl_verify(&pki.path(cert), b"another message", &sig),
-            "{key}: other message"
-        );
+        assert!(openssl_verify(&pki.path(&der), message, &sig), "{key}: DER certificate");
+        assert!(!openssl_verify(&pki.path(cert), b"another message", &sig), "{key}: other message");
         let mut bad = sig.clone();
         let i = bad.len() / 2;
         bad[i] ^= 0x01;
-        assert!(
-            !openssl_verify(&pki.path(cert), message, &bad),
-            "{key}: flipped byte"
-        );
+        assert!(!openssl_verify(&pki.path(cert), message, &bad), "{key}: flipped byte");
         // Wrong key: the same signature checked against another certificate.
-        let other = if cert == "p256.pem" {
-            "p384.pem"
-        } else {
-            "p256.pem"
-        };
-        assert!(
-            !openssl_verify(&pki.path(other), message, &sig),
-            "{key}: wrong key"
-        );
+        let other = if cert == "p256.pem" { "p384.pem" } else { "p256.pem" };
+        assert!(!openssl_verify(&pki.path(other), message, &sig), "{key}: wrong key");
     }
     // A PEM public key works too.
     let tmp = tempfile::tempdir().unwrap();

@@ -83,6 +83,10 @@ impl<E: std::fmt::Display> From<E> for Failure {
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            eprintln!("error: a subcommand is required: sign-request (see rolesanywhere --help)");
+            return ExitCode::from(2);
+        }
         Err(e) if !e.use_stderr() => {
             // --help and --version.
             let _ = e.print();
@@ -126,17 +130,19 @@ fn build(args: &SignArgs) -> Result<SignedRequest, Failure> {
     let now = match &args.date {
         Some(text) => Time::parse_rfc3339(text).map_err(|e| Failure(format!("--date {text:?}: {e}")))?,
         None => {
-            let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map_err(|_| Failure("system clock is before 1970".into()))?;
+            let seconds = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_err(|_| Failure("system clock is before 1970".into()))?;
             Time::from_unix_seconds(seconds.as_secs())?
         }
     };
     let leaf = Certificate::parse(&read_input("--certificate", &args.certificate)?)
-        .map_err(|e| Failure(format!("--certificate {}: {e}", args.certificate.display())))?;
+        .map_err(|e| Failure(format!("--certificate {:?}: {e}", args.certificate)))?;
     let key = PrivateKey::parse(&read_input("--private-key", &args.private_key)?)
-        .map_err(|e| Failure(format!("--private-key {}: {e}", args.private_key.display())))?;
+        .map_err(|e| Failure(format!("--private-key {:?}: {e}", args.private_key)))?;
     let chain = match &args.intermediates {
         Some(path) => certificate::parse_intermediates(&read_input("--intermediates", path)?)
-            .map_err(|e| Failure(format!("--intermediates {}: {e}", path.display())))?,
+            .map_err(|e| Failure(format!("--intermediates {:?}: {e}", path)))?,
         None => Vec::new(),
     };
 
@@ -157,12 +163,18 @@ fn build(args: &SignArgs) -> Result<SignedRequest, Failure> {
     }
     let unsigned = request.prepare(now)?;
     if args.explain {
-        eprintln!("== certificate\nserial (decimal): {}\nsubject CN: {}\nURI SANs: {}\nkey: {}",
+        eprintln!(
+            "== certificate\nserial (decimal): {}\nsubject CN: {}\nURI SANs: {}\nkey: {}",
             leaf.serial_number(),
             leaf.subject_common_name().unwrap_or("-"),
             leaf.uri_sans().join(", "),
-            key.key_type());
-        eprintln!("== canonical request\n{}\n== string to sign\n{}", unsigned.canonical_request(), unsigned.string_to_sign());
+            key.key_type()
+        );
+        eprintln!(
+            "== canonical request\n{}\n== string to sign\n{}",
+            unsigned.canonical_request(),
+            unsigned.string_to_sign()
+        );
     }
     Ok(unsigned.sign(&key)?)
 }
@@ -171,12 +183,12 @@ fn build(args: &SignArgs) -> Result<SignedRequest, Failure> {
 /// is zeroized when dropped since it may hold a key.
 fn read_input(flag: &str, path: &Path) -> Result<Zeroizing<Vec<u8>>, Failure> {
     let limit = rolesanywhere::certificate::MAX_INPUT_LEN as u64;
-    let fail = |e: std::io::Error| Failure(format!("cannot read {flag} {}: {e}", path.display()));
+    let fail = |e: std::io::Error| Failure(format!("cannot read {flag} {:?}: {e}", path));
     let file = File::open(path).map_err(fail)?;
     let mut bytes = Zeroizing::new(Vec::new());
     file.take(limit + 1).read_to_end(&mut bytes).map_err(fail)?;
     if bytes.len() as u64 > limit {
-        return Err(Failure(format!("{flag} {} is larger than {limit} bytes", path.display())));
+        return Err(Failure(format!("{flag} {:?} is larger than {limit} bytes", path)));
     }
     Ok(bytes)
 }

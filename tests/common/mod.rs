@@ -27,11 +27,7 @@ impl Pki {
         let dir = tempfile::Builder::new()
             .prefix("rolesanywhere-pki.")
             .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-            .or_else(|_| {
-                tempfile::Builder::new()
-                    .prefix("rolesanywhere-pki.")
-                    .tempdir()
-            })
+            .or_else(|_| tempfile::Builder::new().prefix("rolesanywhere-pki.").tempdir())
             .expect("create a temporary directory for the test PKI");
         let out = Command::new("bash")
             .arg(&script)
@@ -97,10 +93,7 @@ pub fn shared() -> &'static Pki {
 
 /// Runs `openssl ARGS...` and returns its output (panics if it cannot start).
 pub fn openssl(args: &[&std::ffi::OsStr]) -> Output {
-    Command::new("openssl")
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run openssl: {e}"))
+    Command::new("openssl").args(args).output().unwrap_or_else(|e| panic!("cannot run openssl: {e}"))
 }
 
 /// Verifies a SHA-256 signature of `message` with `openssl dgst -sha256
@@ -110,8 +103,7 @@ pub fn openssl(args: &[&std::ffi::OsStr]) -> Output {
 /// "Verified OK".
 pub fn openssl_verify(pubkey_or_cert: &Path, message: &[u8], signature: &[u8]) -> bool {
     let tmp = tempfile::tempdir().expect("temporary directory");
-    let contents = fs::read(pubkey_or_cert)
-        .unwrap_or_else(|e| panic!("read {}: {e}", pubkey_or_cert.display()));
+    let contents = fs::read(pubkey_or_cert).unwrap_or_else(|e| panic!("read {}: {e}", pubkey_or_cert.display()));
     let is_pem = contents.windows(10).any(|w| w == b"-----BEGIN");
     let is_pem_cert = contents.windows(17).any(|w| w == b"BEGIN CERTIFICATE");
     let pubkey = if is_pem && !is_pem_cert {
@@ -170,11 +162,118 @@ pub fn openssl_sign(key: &Path, message: &[u8]) -> Vec<u8> {
         sig.as_os_str(),
         msg.as_os_str(),
     ]);
-    assert!(
-        out.status.success(),
-        "openssl dgst -sign {}: {}",
-        key.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "openssl dgst -sign {}: {}", key.display(), String::from_utf8_lossy(&out.stderr));
     fs::read(&sig).expect("read signature")
+}
+
+/// The directory holding `tests/pki/generate.sh`: `CARGO_MANIFEST_DIR` or the nearest
+/// ancestor of it that has the script (for test binaries of other workspace members, such
+/// as `cli/tests`, which include this file with `#[path]`).
+pub fn workspace_root() -> PathBuf {
+    let start = Path::new(env!("CARGO_MANIFEST_DIR"));
+    start
+        .ancestors()
+        .find(|dir| dir.join("tests/pki/generate.sh").is_file())
+        .unwrap_or_else(|| panic!("no tests/pki/generate.sh above {}", start.display()))
+        .to_path_buf()
+}
+
+impl Pki {
+    /// Like [`Pki::generate`], but finds `tests/pki/generate.sh` with [`workspace_root`],
+    /// so that it also works from another workspace member's tests.
+    pub fn generate_in_workspace() -> Pki {
+        let script = workspace_root().join("tests/pki/generate.sh");
+        let dir = tempfile::Builder::new()
+            .prefix("rolesanywhere-pki.")
+            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+            .or_else(|_| tempfile::Builder::new().prefix("rolesanywhere-pki.").tempdir())
+            .expect("create a temporary directory for the test PKI");
+        let out = Command::new("bash")
+            .arg(&script)
+            .arg(dir.path())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+        if !out.status.success() {
+            panic!(
+                "{} failed ({}):\n{}{}",
+                script.display(),
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Pki { dir }
+    }
+}
+
+/// Like [`shared`], but through [`Pki::generate_in_workspace`] (for `cli/tests`).
+pub fn shared_in_workspace() -> &'static Pki {
+    static PKI: OnceLock<Pki> = OnceLock::new();
+    PKI.get_or_init(Pki::generate_in_workspace)
+}
+
+/// Lower-case hex SHA-256 of `data`, computed by `openssl dgst -sha256` (independently of
+/// this crate).
+pub fn openssl_sha256_hex(data: &[u8]) -> String {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let file = tmp.path().join("data");
+    fs::write(&file, data).expect("write data");
+    let out = openssl(&["dgst".as_ref(), "-sha256".as_ref(), "-r".as_ref(), file.as_os_str()]);
+    assert!(out.status.success(), "openssl dgst -sha256: {}", String::from_utf8_lossy(&out.stderr));
+    // `-r` prints "HEX *FILE".
+    let text = String::from_utf8(out.stdout).expect("openssl dgst prints ASCII");
+    let hex = text.split_whitespace().next().unwrap_or_default().to_ascii_lowercase();
+    assert!(hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()), "unexpected openssl dgst output {text:?}");
+    hex
+}
+
+/// Standard base64 with padding (RFC 4648 section 4), written here so that tests do not
+/// check the crate's encoder with itself.
+pub fn base64(data: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Lower-case hex of `data`.
+pub fn hex(data: &[u8]) -> String {
+    data.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Decodes hex (either case); panics on anything else.
+pub fn unhex(text: &str) -> Vec<u8> {
+    assert!(text.as_bytes().chunks_exact(2).remainder().is_empty(), "odd-length hex {text:?}");
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap_or_else(|_| panic!("bad hex {text:?}")))
+        .collect()
+}
+
+/// A deterministic xorshift64 generator for mutation tests (no `rand` dependency).
+pub struct XorShift(pub u64);
+
+impl XorShift {
+    /// The next 64 pseudo-random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A number in `0..n` (`n` > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
 }
