@@ -133,8 +133,8 @@ fn parse_options(options: JsValue) -> Result<Parsed, JsValue> {
     if !options.is_object() {
         return Err(js_error(INVALID_OPTIONS, "options must be an object"));
     }
-    let options: Options =
-        serde_wasm_bindgen::from_value(options).map_err(|e| js_error(INVALID_OPTIONS, &alloc::format!("options: {e}")))?;
+    let options: Options = serde_wasm_bindgen::from_value(options)
+        .map_err(|e| js_error(INVALID_OPTIONS, &alloc::format!("options: {e}")))?;
     if !options.date.is_finite() || options.date < 0.0 {
         return Err(js_error(INVALID_OPTIONS, "options.date must be a valid Date or milliseconds since 1970"));
     }
