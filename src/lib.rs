@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 #![no_std]
-#![forbid(unsafe_code)]
+// The JS bindings' generated glue (wasm-bindgen's macros) needs `unsafe`; everything else forbids it.
+#![cfg_attr(not(all(feature = "wasm", target_arch = "wasm32")), forbid(unsafe_code))]
+#![cfg_attr(all(feature = "wasm", target_arch = "wasm32"), deny(unsafe_code))]
 #![warn(missing_docs)]
 
 extern crate alloc;
@@ -17,6 +19,8 @@ pub mod key;
 mod pem;
 pub mod session;
 pub mod time;
+#[cfg(all(feature = "wasm", target_arch = "wasm32"))]
+mod wasm;
 
 pub use certificate::Certificate;
 pub use credentials::Credentials;

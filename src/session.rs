@@ -12,6 +12,7 @@
 //! parse_response(status, x-amzn-errortype, body) -> Session (credentials) or ResponseError
 //! ```
 
+use alloc::borrow::Cow;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
@@ -340,7 +341,7 @@ impl<'a> CreateSession<'a> {
         let string_to_sign = canonical_request::string_to_sign(algorithm.name(), &amz_date, &scope, &canonical);
 
         Ok(UnsignedRequest {
-            certificate: self.certificate,
+            certificate: Cow::Borrowed(self.certificate),
             algorithm,
             url,
             headers,
@@ -436,7 +437,7 @@ impl<'u> Endpoint<'u> {
 /// A request built up to its string to sign, waiting for a signature.
 #[derive(Debug)]
 pub struct UnsignedRequest<'a> {
-    certificate: &'a Certificate,
+    certificate: Cow<'a, Certificate>,
     algorithm: Algorithm,
     url: String,
     headers: Vec<(&'static str, String)>,
@@ -447,6 +448,26 @@ pub struct UnsignedRequest<'a> {
 }
 
 impl UnsignedRequest<'_> {
+    /// Copies the leaf certificate in, so that the request can outlive it (e.g. while a signature
+    /// is made asynchronously by a host, as the JS bindings do).
+    pub fn into_owned(self) -> UnsignedRequest<'static> {
+        UnsignedRequest {
+            certificate: Cow::Owned(self.certificate.into_owned()),
+            algorithm: self.algorithm,
+            url: self.url,
+            headers: self.headers,
+            body: self.body,
+            canonical: self.canonical,
+            scope: self.scope,
+            string_to_sign: self.string_to_sign,
+        }
+    }
+
+    /// The leaf certificate the request is signed for.
+    pub fn certificate(&self) -> &Certificate {
+        &self.certificate
+    }
+
     /// The algorithm the signature must use.
     pub fn algorithm(&self) -> Algorithm {
         self.algorithm
@@ -477,7 +498,7 @@ impl UnsignedRequest<'_> {
         if signer.algorithm() != self.algorithm {
             return Err(RequestError::AlgorithmMismatch { expected: self.algorithm, found: signer.algorithm() });
         }
-        signer.check_certificate(self.certificate)?;
+        signer.check_certificate(&self.certificate)?;
         let signature = signer.sign(self.string_to_sign.as_bytes())?;
         self.finish(&signature)
     }

@@ -1,0 +1,272 @@
+// The runtime-independent part of the package: option handling, WebCrypto signing and fetch.
+// The protocol itself (checks, canonical request, string to sign, Authorization header, reading
+// AWS's answer) is all in the wasm core; this file only moves bytes between it and the host.
+import * as wasm from "./glue/rolesanywhere.js";
+
+let loader = null;
+let ready = null;
+
+/**
+ * Sets how the runtime entry loads the wasm module (called once by `web.js`, `node.js`,
+ * `workerd.js`). Internal.
+ * @param {() => unknown} load
+ */
+export function setLoader(load) {
+    loader = load;
+    ready = null;
+}
+
+function loaded() {
+    if (ready === null) {
+        ready = Promise.resolve()
+            .then(() => loader())
+            .catch((e) => {
+                ready = null;
+                throw e;
+            });
+    }
+    return ready;
+}
+
+/**
+ * An `Error` with a stable `code`.
+ * @param {string} code
+ * @param {string} message
+ * @param {unknown} [cause]
+ */
+function fail(code, message, cause) {
+    const error = cause === undefined ? new Error(message) : new Error(message, { cause });
+    error.code = code;
+    return error;
+}
+
+const subtle = () => globalThis.crypto?.subtle;
+const encoder = new TextEncoder();
+
+function isCryptoKey(key) {
+    if (typeof CryptoKey === "function" && key instanceof CryptoKey) return true;
+    return key !== null && typeof key === "object" && !ArrayBuffer.isView(key) &&
+        typeof key.type === "string" && typeof key.algorithm === "object";
+}
+
+/** Options as the wasm layer reads them: `date` in ms, bytes as Uint8Array. */
+function wasmOptions(options) {
+    if (options === null || typeof options !== "object") {
+        throw fail("InvalidOptions", "options must be an object");
+    }
+    let date = options.date;
+    if (date === undefined) {
+        date = Date.now();
+    } else if (date instanceof Date) {
+        date = date.getTime();
+    } else if (typeof date !== "number") {
+        throw fail("InvalidOptions", "options.date must be a Date or milliseconds since 1970");
+    }
+    const out = { ...options, date };
+    if (out.certificate instanceof ArrayBuffer) out.certificate = new Uint8Array(out.certificate);
+    return out;
+}
+
+// ---- keys held by the host (WebCrypto) ---------------------------------------------------
+
+/** WebCrypto parameters for the certificate's key type (`P-256`, `P-384`, `RSA`). */
+function importParams(keyType) {
+    return keyType === "RSA"
+        ? { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }
+        : { name: "ECDSA", namedCurve: keyType };
+}
+
+function signParams(keyType) {
+    // CreateSession hashes with SHA-256 on every curve (AWS4-X509-ECDSA-SHA256).
+    return keyType === "RSA" ? { name: "RSASSA-PKCS1-v1_5" } : { name: "ECDSA", hash: "SHA-256" };
+}
+
+function checkKeyAlgorithm(key, keyType) {
+    const alg = key.algorithm ?? {};
+    const ok = keyType === "RSA"
+        ? alg.name === "RSASSA-PKCS1-v1_5" && alg.hash?.name === "SHA-256"
+        : alg.name === "ECDSA" && alg.namedCurve === keyType;
+    if (!ok || key.type !== "private" || !key.usages?.includes("sign")) {
+        const what = keyType === "RSA" ? "an RSASSA-PKCS1-v1_5 SHA-256" : `an ECDSA ${keyType}`;
+        throw fail("KeyMismatch", `the certificate needs ${what} private key with the "sign" usage`);
+    }
+}
+
+/** CryptoKeys already checked against a certificate: key -> Set of certificate serials. */
+const checkedKeys = new WeakMap();
+
+/** Verifies the first signature of each (key, certificate) pair with the certificate's public
+ * key, so that a wrong pairing fails here with `KeyMismatch` rather than at AWS. */
+async function checkKeyOnce(key, pending, keyType, signature, message) {
+    const serial = pending.serialNumber;
+    let serials = checkedKeys.get(key);
+    if (serials?.has(serial)) return;
+    const jwk = pending.publicKeyJwk;
+    const publicKey = await subtle().importKey("jwk", jwk, importParams(keyType), false, ["verify"]);
+    if (!(await subtle().verify(signParams(keyType), publicKey, signature, message))) {
+        throw fail("KeyMismatch", "the private key does not match the certificate's public key");
+    }
+    if (!serials) checkedKeys.set(key, (serials = new Set()));
+    serials.add(serial);
+}
+
+/** IEEE P1363 `r‖s` (WebCrypto's ECDSA output) to DER `Ecdsa-Sig-Value`. */
+export function p1363ToDer(sig) {
+    const half = sig.length / 2;
+    const int = (bytes) => {
+        let i = 0;
+        while (i < bytes.length - 1 && bytes[i] === 0) i++;
+        bytes = bytes.subarray(i);
+        const pad = bytes[0] & 0x80 ? [0] : [];
+        return [0x02, pad.length + bytes.length, ...pad, ...bytes];
+    };
+    const body = [...int(sig.subarray(0, half)), ...int(sig.subarray(half))];
+    const len = body.length < 0x80 ? [body.length] : [0x81, body.length];
+    return new Uint8Array([0x30, ...len, ...body]);
+}
+
+/** Signs the pending request with a WebCrypto key and lets the core finish it. */
+async function signWithCryptoKey(pending, key) {
+    const keyType = pending.keyType;
+    checkKeyAlgorithm(key, keyType);
+    const message = encoder.encode(pending.stringToSign);
+    let signature;
+    try {
+        signature = new Uint8Array(await subtle().sign(signParams(keyType), key, message));
+    } catch (e) {
+        throw fail("InvalidKey", `WebCrypto could not sign with the key: ${e?.message ?? e}`, e);
+    }
+    await checkKeyOnce(key, pending, keyType, signature, message);
+    return pending.finish(keyType === "RSA" ? signature : p1363ToDer(signature));
+}
+
+// PEM/DER keys on the default path: imported once into a non-extractable CryptoKey.
+const pemKeys = new Map(); // `${keyType}\n${pem}` -> Promise<CryptoKey | null>
+const derKeys = new WeakMap(); // Uint8Array -> Map(keyType -> Promise<CryptoKey | null>)
+const MAX_PEM_KEYS = 32;
+
+/** The PKCS#8 DER of a `PRIVATE KEY` PEM block; null for other key formats (SEC1, PKCS#1). */
+function pkcs8FromPem(pem) {
+    const m = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(pem);
+    if (!m) throw fail("InvalidKey", "no PEM private key found in options.privateKey");
+    if (m[1] === "ENCRYPTED PRIVATE KEY" || /Proc-Type:\s*4,ENCRYPTED/.test(m[2])) {
+        throw fail("EncryptedKey", "the private key is encrypted; encrypted keys are not supported yet");
+    }
+    if (m[1] !== "PRIVATE KEY") return null;
+    try {
+        return Uint8Array.from(atob(m[2].replace(/\s+/g, "")), (c) => c.charCodeAt(0));
+    } catch (e) {
+        throw fail("InvalidKey", "the PEM private key is not valid base64", e);
+    }
+}
+
+/** Imports a PKCS#8 key, or resolves to null when WebCrypto cannot take it (other formats,
+ * other curves): the caller then falls back to the in-wasm signer. */
+async function importPkcs8(der, keyType) {
+    if (!der || !subtle()) return null;
+    try {
+        return await subtle().importKey("pkcs8", der, importParams(keyType), false, ["sign"]);
+    } catch {
+        return null;
+    }
+}
+
+function cryptoKeyFor(privateKey, keyType) {
+    if (typeof privateKey === "string") {
+        const id = `${keyType}\n${privateKey}`;
+        let p = pemKeys.get(id);
+        if (!p) {
+            p = Promise.resolve().then(() => importPkcs8(pkcs8FromPem(privateKey), keyType));
+            p.catch(() => pemKeys.delete(id));
+            if (pemKeys.size >= MAX_PEM_KEYS) pemKeys.delete(pemKeys.keys().next().value);
+            pemKeys.set(id, p);
+        }
+        return p;
+    }
+    let byType = derKeys.get(privateKey);
+    if (!byType) derKeys.set(privateKey, (byType = new Map()));
+    let p = byType.get(keyType);
+    if (!p) {
+        p = importPkcs8(privateKey.slice(), keyType);
+        byType.set(keyType, p);
+    }
+    return p;
+}
+
+// ---- public API ----------------------------------------------------------------------------
+
+/**
+ * Builds and signs an IAM Roles Anywhere `CreateSession` request. Sends nothing.
+ *
+ * @param {import("./index.d.ts").CreateSessionOptions} options
+ * @returns {Promise<import("./index.d.ts").SignedRequest>} `{method, url, headers, body}`, the
+ *   object the CLI's `sign-request` prints.
+ */
+export async function createSessionRequest(options) {
+    await loaded();
+    const opts = wasmOptions(options);
+    let privateKey = opts.privateKey;
+    if (privateKey instanceof ArrayBuffer) privateKey = new Uint8Array(privateKey);
+    const signer = opts.signer ?? "auto";
+    if (signer !== "auto" && signer !== "wasm" && signer !== "webcrypto") {
+        throw fail("InvalidOptions", 'options.signer must be "wasm", "webcrypto" or undefined');
+    }
+    if (isCryptoKey(privateKey)) {
+        if (signer === "wasm") throw fail("InvalidOptions", 'signer "wasm" needs a PEM or DER private key, not a CryptoKey');
+        if (!subtle()) throw fail("InvalidKey", "a CryptoKey was given but crypto.subtle is missing");
+        const pending = wasm.prepareRequest(opts);
+        try {
+            return await signWithCryptoKey(pending, privateKey);
+        } finally {
+            if (pending.__wbg_ptr) pending.free();
+        }
+    }
+    if (typeof privateKey !== "string" && !(privateKey instanceof Uint8Array)) {
+        throw fail("InvalidOptions", "options.privateKey must be a PEM string, DER bytes (Uint8Array) or a CryptoKey");
+    }
+    if (signer === "wasm") return wasm.signRequest(opts, privateKey);
+
+    // Default: sign with WebCrypto through a cached non-extractable CryptoKey; keys WebCrypto
+    // cannot import (SEC1, PKCS#1) go to the in-wasm signer when this build has one.
+    const pending = wasm.prepareRequest(opts);
+    try {
+        const key = await cryptoKeyFor(privateKey, pending.keyType);
+        if (key) return await signWithCryptoKey(pending, key);
+        if (signer === "webcrypto" || !wasm.wasmSigners().includes(pending.keyType)) {
+            throw fail("InvalidKey", "WebCrypto cannot import this private key (it takes unencrypted PKCS#8: " +
+                "convert with `openssl pkcs8 -topk8 -nocrypt`), and this build has no in-wasm signer for it");
+        }
+    } finally {
+        if (pending.__wbg_ptr) pending.free();
+    }
+    return wasm.signRequest(opts, privateKey);
+}
+
+/**
+ * Gets temporary AWS credentials: signs `CreateSession`, sends it with `fetch`, and reads the
+ * answer. The result is what aws-sdk-js-v3 takes as `credentials`.
+ *
+ * @param {import("./index.d.ts").GetCredentialsOptions} options
+ * @returns {Promise<import("./index.d.ts").Credentials>}
+ */
+export async function getCredentials(options) {
+    const request = await createSessionRequest(options);
+    const doFetch = options.fetch ?? globalThis.fetch;
+    if (typeof doFetch !== "function") throw fail("InvalidOptions", "options.fetch must be a function");
+    let response, body;
+    try {
+        response = await doFetch(request.url, {
+            method: request.method,
+            headers: request.headers,
+            body: request.body,
+            signal: options.signal,
+        });
+        body = new Uint8Array(await response.arrayBuffer());
+    } catch (e) {
+        if (options.signal?.aborted) throw e;
+        throw fail("Network", `CreateSession request to ${request.url} failed: ${e?.message ?? e}`, e);
+    }
+    const out = wasm.parseResponse(response.status, response.headers.get("x-amzn-errortype") ?? undefined, body);
+    out.expiration = new Date(out.expiration);
+    return out;
+}

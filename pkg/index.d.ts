@@ -1,0 +1,107 @@
+// Types for the `rolesanywhere` package: the same API in Cloudflare Workers, Deno, browsers and Node.
+
+/** A PEM string, or DER (or PEM) bytes. */
+export type CertificateInput = string | Uint8Array | ArrayBuffer;
+
+/** Options of {@link createSessionRequest}. */
+export interface CreateSessionOptions {
+    /** The leaf certificate: PEM string or DER bytes. */
+    certificate: CertificateInput;
+    /**
+     * The certificate's private key: a PEM string or DER bytes (PKCS#8; SEC1 and PKCS#1 go to the
+     * in-wasm signer when the build has one), or a WebCrypto `CryptoKey` (ECDSA P-256/P-384 or
+     * RSASSA-PKCS1-v1_5 with SHA-256, usage "sign", may be non-extractable), whose bytes never
+     * enter wasm memory.
+     *
+     * Importing a PKCS#8 PEM as a non-extractable key (the same code in Workers, Deno, browsers
+     * and Node >= 20):
+     * ```js
+     * const der = Uint8Array.from(atob(pem.replace(/-----[^-]+-----|\s/g, "")), (c) => c.charCodeAt(0));
+     * const key = await crypto.subtle.importKey("pkcs8", der,
+     *     { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);  // RSA: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }
+     * ```
+     * SEC1 (`EC PRIVATE KEY`) and PKCS#1 (`RSA PRIVATE KEY`) keys: `openssl pkcs8 -topk8 -nocrypt` first.
+     */
+    privateKey: CertificateInput | CryptoKey;
+    /** Intermediate CA certificates sent in `X-Amz-X509-Chain`, issuer of the leaf first (at most 5):
+     * a PEM bundle, DER bytes, or an array of those. */
+    intermediates?: CertificateInput | CertificateInput[];
+    /** ARN of the trust anchor. */
+    trustAnchorArn: string;
+    /** ARN of the Roles Anywhere profile. */
+    profileArn: string;
+    /** ARN of the IAM role to assume. */
+    roleArn: string;
+    /** Region to sign for; default: the trust anchor ARN's region. */
+    region?: string;
+    /** Base URL to send to instead of `https://rolesanywhere.{region}.amazonaws.com` (e.g. a local stand-in). */
+    endpoint?: string;
+    /** Use the FIPS endpoint `rolesanywhere-fips.{region}…`. */
+    fips?: boolean;
+    /** Session duration, 900 to 43200 seconds. */
+    durationSeconds?: number;
+    /** Role session name (the profile must accept custom names). */
+    roleSessionName?: string;
+    /** Signing time (a Date, or ms since 1970); default: now. */
+    date?: Date | number;
+    /**
+     * Who signs a PEM/DER key. Default (`undefined`): WebCrypto, through a non-extractable
+     * `CryptoKey` imported once and cached (fast in every runtime), falling back to the in-wasm
+     * signer for key formats WebCrypto cannot import. `"webcrypto"`: WebCrypto only. `"wasm"`: the
+     * in-wasm signer, deterministic (RFC 6979 ECDSA, PKCS#1 v1.5 RSA): the same bytes as the CLI's
+     * `sign-request`.
+     */
+    signer?: "wasm" | "webcrypto";
+}
+
+/** Options of {@link getCredentials}. */
+export interface GetCredentialsOptions extends CreateSessionOptions {
+    /** The `fetch` to send with; default: `globalThis.fetch`. */
+    fetch?: (input: string, init: RequestInit) => Promise<Response>;
+    /** Aborts the request; the abort reason is thrown as is. */
+    signal?: AbortSignal;
+}
+
+/** A signed `CreateSession` request: what the CLI's `sign-request` prints. */
+export interface SignedRequest {
+    /** Always `"POST"`. */
+    method: "POST";
+    /** `https://rolesanywhere.{region}.amazonaws.com/sessions`, or the endpoint's equivalent. */
+    url: string;
+    /** Headers in signing order, then `Authorization`. */
+    headers: Record<string, string>;
+    /** The JSON body. */
+    body: string;
+}
+
+/** Temporary AWS credentials, in the shape aws-sdk-js-v3 takes as `credentials`. */
+export interface Credentials {
+    accessKeyId: string;
+    secretAccessKey: string;
+    sessionToken: string;
+    expiration: Date;
+}
+
+/** Stable error codes on the `code` property of every `Error` this package throws. */
+export type ErrorCode =
+    | "InvalidOptions" | "InvalidCertificate" | "InvalidKey" | "EncryptedKey" | "KeyMismatch"
+    | "InvalidRequest" | "InvalidTime" | "AccessDenied" | "Validation" | "NotFound" | "Throttled"
+    | "Server" | "Other" | "InvalidResponse" | "Network";
+
+/** An `Error` with a stable {@link ErrorCode}; the message is human-readable and holds no key material. */
+export interface RolesAnywhereError extends Error {
+    code: ErrorCode;
+}
+
+/**
+ * Builds and signs an IAM Roles Anywhere `CreateSession` request; sends nothing.
+ * Rejects with a {@link RolesAnywhereError}.
+ */
+export function createSessionRequest(options: CreateSessionOptions): Promise<SignedRequest>;
+
+/**
+ * Gets temporary AWS credentials: signs `CreateSession`, sends it with `fetch`, and reads AWS's
+ * answer. Rejects with a {@link RolesAnywhereError} (`AccessDenied`, `Validation`, `NotFound`,
+ * `Throttled`, `Server`, `Network`, `InvalidCertificate`, `InvalidKey`, …).
+ */
+export function getCredentials(options: GetCredentialsOptions): Promise<Credentials>;

@@ -1,0 +1,11 @@
+// Entry for Node (>= 20): the .wasm is read from disk next to this file on first use.
+import { readFile } from "node:fs/promises";
+import { initSync } from "./glue/rolesanywhere.js";
+import { setLoader } from "./core.js";
+
+setLoader(async () => {
+    const bytes = await readFile(new URL("./glue/rolesanywhere_bg.wasm", import.meta.url));
+    initSync({ module: await WebAssembly.compile(bytes) });
+});
+
+export { createSessionRequest, getCredentials } from "./core.js";

@@ -1,0 +1,69 @@
+// Makes the JS suite's fixture: a fresh test PKI (tests/pki/generate.sh) and, for each case, the
+// inputs plus the native CLI's `sign-request` output for the same inputs and --date.
+//   node tests/js/fixture.mjs OUT.json [CLI]     (CLI default: target/release/rolesanywhere)
+import { execFileSync, spawnSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const root = resolve(import.meta.dirname, "../..");
+const out = process.argv[2] ?? join(root, "target/js-fixture.json");
+const cli = process.argv[3] ?? join(root, "target/release/rolesanywhere");
+const dir = mkdtempSync(join(tmpdir(), "rolesanywhere-pki-"));
+try {
+    execFileSync("bash", [join(root, "tests/pki/generate.sh"), dir], { stdio: ["ignore", "ignore", "inherit"] });
+    const text = (f) => readFileSync(join(dir, f), "utf8");
+    const b64 = (f) => readFileSync(join(dir, f)).toString("base64");
+
+    const arns = {
+        trustAnchorArn: "arn:aws:rolesanywhere:us-east-1:123456789012:trust-anchor/0f5e0c9a-3f4b-4c2d-9c5e-2a7f3b1d8e6a",
+        profileArn: "arn:aws:rolesanywhere:us-east-1:123456789012:profile/6d1b0f7e-9a2c-4e3b-8f1d-5c7a2e9b4d30",
+        roleArn: "arn:aws:iam::123456789012:role/demo-app",
+    };
+    const date = "2026-03-01T12:34:56Z";
+    // name, certificate, key file, key type, extra CLI flags + matching JS options
+    const cases = [
+        { name: "p256-pkcs8", cert: "p256.pem", key: "p256.pkcs8.pem", keyType: "P-256" },
+        { name: "p256-sec1-chain", cert: "p256.pem", key: "p256.sec1.pem", keyType: "P-256", chain: true,
+          opts: { durationSeconds: 1800, roleSessionName: "js-suite" } },
+        { name: "p384-pkcs8", cert: "p384.pem", key: "p384.pkcs8.pem", keyType: "P-384", chain: true },
+        { name: "rsa2048-pkcs8", cert: "rsa2048.pem", key: "rsa2048.pkcs8.pem", keyType: "RSA", chain: true },
+        { name: "rsa2048-pkcs1-endpoint", cert: "rsa2048.pem", key: "rsa2048.pkcs1.pem", keyType: "RSA",
+          opts: { endpoint: "http://127.0.0.1:9999/ra", region: "us-east-1" } },
+    ];
+    const fixture = {
+        date, dateMs: Date.parse(date), arns,
+        otherKey: text("other.pkcs8.pem"),
+        garbageCert: "-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----\n",
+        p256KeyDer: b64("p256.pkcs8.der"),
+        p256CertDer: b64("p256.cert.der"),
+        cases: [],
+    };
+    for (const c of cases) {
+        const args = ["sign-request", "--certificate", join(dir, c.cert), "--private-key", join(dir, c.key),
+            "--trust-anchor-arn", arns.trustAnchorArn, "--profile-arn", arns.profileArn, "--role-arn", arns.roleArn,
+            "--date", date];
+        if (c.chain) args.push("--intermediates", join(dir, "chain.pem"));
+        const o = c.opts ?? {};
+        if (o.durationSeconds) args.push("--session-duration", String(o.durationSeconds));
+        if (o.roleSessionName) args.push("--role-session-name", o.roleSessionName);
+        if (o.endpoint) args.push("--endpoint", o.endpoint);
+        if (o.region) args.push("--region", o.region);
+        const run = spawnSync(cli, [...args, "--explain"], { encoding: "utf8" });
+        if (run.status !== 0) throw new Error(`${cli} failed: ${run.stderr}`);
+        const expected = JSON.parse(run.stdout);
+        const stringToSign = run.stderr.split("== string to sign\n")[1].replace(/\n$/, "");
+        const publicJwk = new X509Certificate(readFileSync(join(dir, c.cert))).publicKey.export({ format: "jwk" });
+        fixture.cases.push({
+            name: c.name, keyType: c.keyType,
+            options: { certificate: text(c.cert), privateKey: text(c.key),
+                ...(c.chain ? { intermediates: text("chain.pem") } : {}), ...arns, ...o },
+            expected, stringToSign, publicJwk,
+        });
+    }
+    writeFileSync(out, JSON.stringify(fixture, null, 1));
+    console.log(`fixture: ${fixture.cases.length} cases -> ${out}`);
+} finally {
+    rmSync(dir, { recursive: true, force: true });
+}

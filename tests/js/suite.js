@@ -1,0 +1,218 @@
+// The JS suite, run unchanged in Node, Deno, workerd and Chromium. It imports nothing: each
+// runner hands it the package's API (loaded the runtime's own way) and the fixture that
+// tests/js/fixture.mjs made from the native CLI. Returns [{name, fn}]; a test fails by throwing.
+
+class AssertionError extends Error {}
+
+function ok(cond, message) {
+    if (!cond) throw new AssertionError(message);
+}
+
+function equal(actual, expected, what) {
+    if (actual !== expected) {
+        throw new AssertionError(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+    }
+}
+
+async function rejectsWithCode(promiseOrFn, codes, what) {
+    let error;
+    try {
+        await (typeof promiseOrFn === "function" ? promiseOrFn() : promiseOrFn);
+    } catch (e) {
+        error = e;
+    }
+    ok(error !== undefined, `${what}: expected a rejection, got success`);
+    ok(error instanceof Error, `${what}: rejected with a non-Error: ${String(error)}`);
+    ok(!(error instanceof WebAssembly.RuntimeError), `${what}: wasm trap: ${error.message}`);
+    codes = [].concat(codes);
+    ok(typeof error.code === "string" && codes.includes(error.code),
+        `${what}: expected code ${codes.join("|")}, got ${JSON.stringify(error.code)} (${error.message})`);
+    ok(typeof error.message === "string" && error.message.length > 0, `${what}: empty message`);
+    return error;
+}
+
+const fromBase64 = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+const fromHex = (hex) => Uint8Array.from(hex.match(/../g), (h) => parseInt(h, 16));
+
+function pemBody(pem) {
+    return fromBase64(pem.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, ""));
+}
+
+/** DER Ecdsa-Sig-Value to IEEE P1363 r||s of `size` bytes each. */
+function derToP1363(der, size) {
+    let i = 2;
+    if (der[1] & 0x80) i += der[1] & 0x7f;
+    const out = new Uint8Array(size * 2);
+    for (let k = 0; k < 2; k++) {
+        equal(der[i], 0x02, "DER INTEGER tag");
+        const len = der[i + 1];
+        let v = der.subarray(i + 2, i + 2 + len);
+        while (v.length > size && v[0] === 0) v = v.subarray(1);
+        out.set(v, k * size + size - v.length);
+        i += 2 + len;
+    }
+    return out;
+}
+
+function params(keyType) {
+    return keyType === "RSA"
+        ? { import: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, sign: { name: "RSASSA-PKCS1-v1_5" } }
+        : { import: { name: "ECDSA", namedCurve: keyType }, sign: { name: "ECDSA", hash: "SHA-256" } };
+}
+
+/** Every byte equals the CLI's except the signature, which must verify over the string to sign. */
+async function checkWebCryptoSigned(actual, c) {
+    const exp = c.expected;
+    equal(actual.method, exp.method, "method");
+    equal(actual.url, exp.url, "url");
+    equal(actual.body, exp.body, "body");
+    equal(JSON.stringify(Object.keys(actual.headers)), JSON.stringify(Object.keys(exp.headers)), "header names and order");
+    for (const [name, value] of Object.entries(exp.headers)) {
+        if (name !== "Authorization") equal(actual.headers[name], value, `header ${name}`);
+    }
+    const [head, sigHex] = actual.headers.Authorization.split("Signature=");
+    equal(head, exp.headers.Authorization.split("Signature=")[0], "Authorization up to the signature");
+    const p = params(c.keyType);
+    const publicKey = await crypto.subtle.importKey("jwk", c.publicJwk, p.import, false, ["verify"]);
+    let sig = fromHex(sigHex);
+    if (c.keyType !== "RSA") sig = derToP1363(sig, c.keyType === "P-256" ? 32 : 48);
+    const verified = await crypto.subtle.verify(p.sign, publicKey, sig, new TextEncoder().encode(c.stringToSign));
+    ok(verified, "signature verifies with the certificate's public key over the CLI's string to sign");
+}
+
+/**
+ * @param {{createSessionRequest: Function, getCredentials: Function}} api
+ * @param {object} fixture tests/js/fixture.mjs output
+ */
+export function suite(api, fixture) {
+    const tests = [];
+    const test = (name, fn) => tests.push({ name, fn });
+    const base = (c, extra = {}) => ({ ...c.options, date: fixture.dateMs, ...extra });
+    const p256 = fixture.cases.find((c) => c.name === "p256-pkcs8");
+
+    for (const c of fixture.cases) {
+        test(`signer "wasm" is byte-identical to the CLI: ${c.name}`, async () => {
+            const actual = await api.createSessionRequest(base(c, { signer: "wasm" }));
+            equal(JSON.stringify(actual), JSON.stringify(c.expected), "request");
+        });
+        test(`default (WebCrypto) signing verifies, rest equals the CLI: ${c.name}`, async () => {
+            await checkWebCryptoSigned(await api.createSessionRequest(base(c)), c);
+            // Second call: the cached CryptoKey.
+            await checkWebCryptoSigned(await api.createSessionRequest(base(c)), c);
+        });
+        if (c.options.privateKey.includes("BEGIN PRIVATE KEY")) {
+            test(`non-extractable CryptoKey signing verifies, rest equals the CLI: ${c.name}`, async () => {
+                const key = await crypto.subtle.importKey("pkcs8", pemBody(c.options.privateKey),
+                    params(c.keyType).import, false, ["sign"]);
+                await checkWebCryptoSigned(await api.createSessionRequest(base(c, { privateKey: key })), c);
+            });
+        }
+    }
+
+    test("DER certificate and key bytes, Date object: same bytes as the CLI", async () => {
+        const actual = await api.createSessionRequest(base(p256, {
+            certificate: fromBase64(fixture.p256CertDer),
+            privateKey: fromBase64(fixture.p256KeyDer),
+            date: new Date(fixture.dateMs),
+            signer: "wasm",
+        }));
+        equal(JSON.stringify(actual), JSON.stringify(p256.expected), "request");
+    });
+
+    // ---- bad input: an Error with a code, never a trap or a string ----
+    const bad = (name, make, codes) => test(`bad input rejects with a code: ${name}`, () =>
+        rejectsWithCode(() => api.createSessionRequest(make()), codes, name));
+    bad("options not an object", () => "nope", "InvalidOptions");
+    bad("options null", () => null, "InvalidOptions");
+    bad("certificate is a number", () => base(p256, { certificate: 42 }), "InvalidOptions");
+    bad("privateKey is a number", () => base(p256, { privateKey: 42 }), "InvalidOptions");
+    bad("privateKey missing", () => base(p256, { privateKey: undefined }), "InvalidOptions");
+    bad("date is a string", () => base(p256, { date: "yesterday" }), "InvalidOptions");
+    bad("date is an invalid Date", () => base(p256, { date: new Date(NaN) }), "InvalidOptions");
+    bad("durationSeconds is a string", () => base(p256, { durationSeconds: "900" }), "InvalidOptions");
+    bad("roleArn missing", () => base(p256, { roleArn: undefined }), ["InvalidOptions", "InvalidRequest"]);
+    bad("trustAnchorArn missing", () => base(p256, { trustAnchorArn: undefined }), ["InvalidOptions", "InvalidRequest"]);
+    bad("profileArn is not an ARN", () => base(p256, { profileArn: "profile/123" }), "InvalidRequest");
+    bad("durationSeconds out of range", () => base(p256, { durationSeconds: 60 }), "InvalidRequest");
+    bad("garbage certificate PEM", () => base(p256, { certificate: fixture.garbageCert }), "InvalidCertificate");
+    bad("garbage certificate bytes", () => base(p256, { certificate: new Uint8Array([1, 2, 3]) }), "InvalidCertificate");
+    bad("certificate expired at the date", () => base(p256, { date: Date.UTC(2040, 0, 1) }), "InvalidCertificate");
+    bad("garbage key PEM", () => base(p256, { privateKey: "-----BEGIN PRIVATE KEY-----\n!!!\n-----END PRIVATE KEY-----\n" }), "InvalidKey");
+    bad("garbage key PEM, signer wasm", () => base(p256, { signer: "wasm", privateKey: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" }), "InvalidKey");
+    bad("not a PEM key at all", () => base(p256, { privateKey: "hello" }), "InvalidKey");
+    bad("mismatched key (default path)", () => base(p256, { privateKey: fixture.otherKey }), "KeyMismatch");
+    bad("mismatched key, signer wasm", () => base(p256, { privateKey: fixture.otherKey, signer: "wasm" }), "KeyMismatch");
+    bad("unknown signer", () => base(p256, { signer: "hsm" }), "InvalidOptions");
+    test("bad input rejects with a code: mismatched CryptoKey", async () => {
+        const key = await crypto.subtle.importKey("pkcs8", pemBody(fixture.otherKey),
+            { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);
+        await rejectsWithCode(api.createSessionRequest(base(p256, { privateKey: key })), "KeyMismatch", "other key");
+    });
+    test("bad input rejects with a code: CryptoKey of the wrong curve", async () => {
+        const p384 = fixture.cases.find((c) => c.name === "p384-pkcs8");
+        const key = await crypto.subtle.importKey("pkcs8", pemBody(p384.options.privateKey),
+            { name: "ECDSA", namedCurve: "P-384" }, false, ["sign"]);
+        await rejectsWithCode(api.createSessionRequest(base(p256, { privateKey: key })), "KeyMismatch", "P-384 key");
+    });
+    test("still works after all the errors (no poisoned wasm state)", async () => {
+        const actual = await api.createSessionRequest(base(p256, { signer: "wasm" }));
+        equal(JSON.stringify(actual), JSON.stringify(p256.expected), "request");
+    });
+
+    // ---- getCredentials with an injected fetch (no network) ----
+    const answer = (status, body, headers = {}) => async (url, init) => {
+        equal(url, p256.expected.url, "fetched URL");
+        equal(init.method, "POST", "method");
+        equal(init.body, p256.expected.body, "body");
+        return new Response(typeof body === "string" ? body : JSON.stringify(body), {
+            status, headers: { "content-type": "application/json", ...headers },
+        });
+    };
+    test("getCredentials: parses the credentials", async () => {
+        const creds = await api.getCredentials(base(p256, {
+            fetch: answer(201, { credentialSet: [{ credentials: {
+                accessKeyId: "ASIAEXAMPLE", secretAccessKey: "secret", sessionToken: "token",
+                expiration: "2026-03-01T13:34:56Z",
+            } }] }),
+        }));
+        equal(creds.accessKeyId, "ASIAEXAMPLE", "accessKeyId");
+        equal(creds.secretAccessKey, "secret", "secretAccessKey");
+        equal(creds.sessionToken, "token", "sessionToken");
+        ok(creds.expiration instanceof Date, "expiration is a Date");
+        equal(creds.expiration.toISOString(), "2026-03-01T13:34:56.000Z", "expiration");
+    });
+    const awsError = (name, status, type, code) => test(`getCredentials: ${name} -> ${code}`, async () => {
+        const e = await rejectsWithCode(api.getCredentials(base(p256, {
+            fetch: answer(status, { message: "nope: " + name }, type ? { "x-amzn-errortype": type } : {}),
+        })), code, name);
+        ok(e.message.includes("nope: " + name), `AWS message kept: ${e.message}`);
+    });
+    awsError("access denied", 403, "AccessDeniedException:http://internal", "AccessDenied");
+    awsError("validation", 400, "ValidationException", "Validation");
+    awsError("not found", 404, "ResourceNotFoundException", "NotFound");
+    awsError("throttled", 429, undefined, "Throttled");
+    awsError("server", 503, undefined, "Server");
+    test("getCredentials: fetch failure -> Network", async () => {
+        await rejectsWithCode(api.getCredentials(base(p256, {
+            fetch: async () => { throw new TypeError("connection refused"); },
+        })), "Network", "network");
+    });
+    test("getCredentials: 200 with junk -> InvalidResponse", async () => {
+        await rejectsWithCode(api.getCredentials(base(p256, { fetch: answer(200, "<html>") })), "InvalidResponse", "junk");
+    });
+    return tests;
+}
+
+/** Runs the suite, returning [{name, ok, error?}] (for runners without a test framework). */
+export async function runAll(tests) {
+    const results = [];
+    for (const t of tests) {
+        try {
+            await t.fn();
+            results.push({ name: t.name, ok: true });
+        } catch (e) {
+            results.push({ name: t.name, ok: false, error: `${e?.name}: ${e?.message}\n${e?.stack ?? ""}` });
+        }
+    }
+    return results;
+}
