@@ -189,16 +189,16 @@ impl<'a> CreateSession<'a> {
         self
     }
 
-    /// The region to sign for; by default the trust anchor ARN's region.
-    pub fn region(mut self, region: &'a str) -> Self {
-        self.region = Some(region);
+    /// The region to sign for; by default (or `None`) the trust anchor ARN's region.
+    pub fn region(mut self, region: impl Into<Option<&'a str>>) -> Self {
+        self.region = region.into();
         self
     }
 
     /// Sends to this base URL (e.g. a local stand-in) instead of the region's endpoint; the
-    /// request goes to its path plus `/sessions`.
-    pub fn endpoint(mut self, endpoint: &'a str) -> Self {
-        self.endpoint = Some(endpoint);
+    /// request goes to its path plus `/sessions`. `None` keeps the region's endpoint.
+    pub fn endpoint(mut self, endpoint: impl Into<Option<&'a str>>) -> Self {
+        self.endpoint = endpoint.into();
         self
     }
 
@@ -208,15 +208,17 @@ impl<'a> CreateSession<'a> {
         self
     }
 
-    /// Asks for a session of this many seconds (900 to 43200; AWS caps it at the profile's).
-    pub fn duration_seconds(mut self, seconds: u64) -> Self {
-        self.duration_seconds = Some(seconds);
+    /// Asks for a session of this many seconds (900 to 43200; AWS caps it at the profile's);
+    /// `None` leaves it to the profile.
+    pub fn duration_seconds(mut self, seconds: impl Into<Option<u64>>) -> Self {
+        self.duration_seconds = seconds.into();
         self
     }
 
-    /// Names the role session (`roleSessionName`; the profile must accept custom names).
-    pub fn role_session_name(mut self, name: &'a str) -> Self {
-        self.role_session_name = Some(name);
+    /// Names the role session (`roleSessionName`; the profile must accept custom names);
+    /// `None` leaves the name to AWS.
+    pub fn role_session_name(mut self, name: impl Into<Option<&'a str>>) -> Self {
+        self.role_session_name = name.into();
         self
     }
 

@@ -151,22 +151,15 @@ fn parse_options(options: JsValue) -> Result<Parsed, JsValue> {
 
 fn prepare<'a>(p: &'a Parsed) -> Result<UnsignedRequest<'a>, JsValue> {
     let o = &p.options;
-    let mut request = CreateSession::new(&p.leaf, &o.trust_anchor_arn, &o.profile_arn, &o.role_arn)
+    CreateSession::new(&p.leaf, &o.trust_anchor_arn, &o.profile_arn, &o.role_arn)
         .intermediates(&p.chain)
-        .fips(o.fips.unwrap_or(false));
-    if let Some(region) = &o.region {
-        request = request.region(region);
-    }
-    if let Some(endpoint) = &o.endpoint {
-        request = request.endpoint(endpoint);
-    }
-    if let Some(seconds) = o.duration_seconds {
-        request = request.duration_seconds(seconds);
-    }
-    if let Some(name) = &o.role_session_name {
-        request = request.role_session_name(name);
-    }
-    request.prepare(p.now).map_err(core_error)
+        .fips(o.fips.unwrap_or(false))
+        .region(o.region.as_deref())
+        .endpoint(o.endpoint.as_deref())
+        .duration_seconds(o.duration_seconds)
+        .role_session_name(o.role_session_name.as_deref())
+        .prepare(p.now)
+        .map_err(core_error)
 }
 
 /// `{method, url, headers: {name: value}, body}`, headers in signing order (as the CLI prints).

@@ -146,22 +146,14 @@ fn build(args: &SignArgs) -> Result<SignedRequest, Failure> {
         None => Vec::new(),
     };
 
-    let mut request = CreateSession::new(&leaf, &args.trust_anchor_arn, &args.profile_arn, &args.role_arn)
+    let unsigned = CreateSession::new(&leaf, &args.trust_anchor_arn, &args.profile_arn, &args.role_arn)
         .intermediates(&chain)
-        .fips(args.fips);
-    if let Some(region) = &args.region {
-        request = request.region(region);
-    }
-    if let Some(endpoint) = &args.endpoint {
-        request = request.endpoint(endpoint);
-    }
-    if let Some(seconds) = args.session_duration {
-        request = request.duration_seconds(seconds);
-    }
-    if let Some(name) = &args.role_session_name {
-        request = request.role_session_name(name);
-    }
-    let unsigned = request.prepare(now)?;
+        .fips(args.fips)
+        .region(args.region.as_deref())
+        .endpoint(args.endpoint.as_deref())
+        .duration_seconds(args.session_duration)
+        .role_session_name(args.role_session_name.as_deref())
+        .prepare(now)?;
     if args.explain {
         eprintln!(
             "== certificate\nserial (decimal): {}\nsubject CN: {}\nURI SANs: {}\nkey: {}",
