@@ -8,7 +8,9 @@ mod common;
 
 use std::path::Path;
 
-use common::{openssl_sha256_hex, openssl_sign, openssl_verify, shared, unhex};
+use common::{
+    openssl_sha256_hex, openssl_sign, openssl_verify, shared, unhex, AMZ_DATE, ANCHOR, DATE, PROFILE, ROLE, SCOPE,
+};
 use rolesanywhere::arn::ArnField;
 use rolesanywhere::certificate::{parse_all, parse_intermediates, Certificate, CertificateError};
 use rolesanywhere::key::KeyError;
@@ -18,16 +20,10 @@ use rolesanywhere::session::{
 use rolesanywhere::{parse_response, Algorithm, CreateSession, Error, PrivateKey, SignedRequest, Signer, Time};
 use serde_json::Value;
 
-const ANCHOR: &str = "arn:aws:rolesanywhere:us-west-2:123456789012:trust-anchor/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111";
-const PROFILE: &str = "arn:aws:rolesanywhere:us-west-2:123456789012:profile/a1b2c3d4-5678-90ab-cdef-EXAMPLE22222";
-const ROLE: &str = "arn:aws:iam::123456789012:role/demo";
-
-const AMZ_DATE: &str = "20240601T120030Z";
-const SCOPE: &str = "20240601/us-west-2/rolesanywhere/aws4_request";
 const DEFAULT_URL: &str = "https://rolesanywhere.us-west-2.amazonaws.com/sessions";
 
 fn now() -> Time {
-    Time::parse_rfc3339("2024-06-01T12:00:30Z").unwrap()
+    Time::parse_rfc3339(DATE).unwrap()
 }
 
 /// The P-256 leaf, parsed once and kept for the whole run, so that requests built from it

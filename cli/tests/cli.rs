@@ -11,15 +11,8 @@ use std::ffi::{OsStr, OsString};
 use std::path::Path;
 use std::process::Command;
 
-use common::{openssl_sha256_hex, openssl_verify, unhex, Pki};
+use common::{openssl_sha256_hex, openssl_verify, unhex, Pki, AMZ_DATE, ANCHOR, DATE, PROFILE, ROLE, SCOPE};
 use serde_json::Value;
-
-const ANCHOR: &str = "arn:aws:rolesanywhere:us-west-2:123456789012:trust-anchor/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111";
-const PROFILE: &str = "arn:aws:rolesanywhere:us-west-2:123456789012:profile/a1b2c3d4-5678-90ab-cdef-EXAMPLE22222";
-const ROLE: &str = "arn:aws:iam::123456789012:role/demo";
-const DATE: &str = "2024-06-01T12:00:30Z";
-const AMZ_DATE: &str = "20240601T120030Z";
-const SCOPE: &str = "20240601/us-west-2/rolesanywhere/aws4_request";
 
 fn pki() -> &'static Pki {
     common::shared()

@@ -263,3 +263,17 @@ impl Pki {
         bodies
     }
 }
+
+/// The request every signing test builds: ARNs in us-west-2, signed at [`DATE`].
+pub const ANCHOR: &str =
+    "arn:aws:rolesanywhere:us-west-2:123456789012:trust-anchor/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111";
+/// Profile ARN of the test request.
+pub const PROFILE: &str = "arn:aws:rolesanywhere:us-west-2:123456789012:profile/a1b2c3d4-5678-90ab-cdef-EXAMPLE22222";
+/// Role ARN of the test request.
+pub const ROLE: &str = "arn:aws:iam::123456789012:role/demo";
+/// Signing time of the test request, RFC 3339.
+pub const DATE: &str = "2024-06-01T12:00:30Z";
+/// [`DATE`] as `X-Amz-Date`.
+pub const AMZ_DATE: &str = "20240601T120030Z";
+/// Credential scope of the test request.
+pub const SCOPE: &str = "20240601/us-west-2/rolesanywhere/aws4_request";
