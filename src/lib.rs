@@ -18,6 +18,7 @@ mod hex;
 pub mod key;
 mod pem;
 pub mod session;
+pub mod sigv4;
 pub mod time;
 #[cfg(all(feature = "wasm", target_arch = "wasm32"))]
 mod wasm;
