@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+pub mod suite;
+
 /// The password of every encrypted key in the test PKI.
 pub const PASSWORD: &str = "test";
 
