@@ -1,6 +1,9 @@
-//! `rolesanywhere`: sign AWS IAM Roles Anywhere `CreateSession` requests from the command line.
+//! `rolesanywhere`: sign AWS IAM Roles Anywhere `CreateSession` requests from the command line,
+//! and get credentials with them.
 //!
 //! Flag names follow AWS's own `aws_signing_helper` where it has the same flag.
+
+mod credential_process;
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -25,6 +28,9 @@ struct Cli {
 enum Command {
     /// Print a signed CreateSession request as JSON ({"method","url","headers","body"}); sends nothing.
     SignRequest(SignArgs),
+    /// Send the CreateSession request and print the credentials as credential_process JSON
+    /// ({"Version":1,"AccessKeyId",…,"Expiration"}), for `credential_process` in ~/.aws/config.
+    CredentialProcess(SignArgs),
 }
 
 /// What a CreateSession request is built from.
@@ -84,7 +90,7 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            eprintln!("error: a subcommand is required: sign-request (see rolesanywhere --help)");
+            eprintln!("error: a subcommand is required: sign-request or credential-process (see rolesanywhere --help)");
             return ExitCode::from(2);
         }
         Err(e) if !e.use_stderr() => {
@@ -107,6 +113,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::SignRequest(args) => sign_request(&args),
+        Command::CredentialProcess(args) => build(&args).and_then(|signed| credential_process::run(&signed)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

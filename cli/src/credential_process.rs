@@ -1,0 +1,62 @@
+//! `rolesanywhere credential-process`: sends the signed `CreateSession` request and prints the
+//! credentials in the JSON shape that the AWS CLI and SDKs read from a `credential_process`
+//! (AWS CLI User Guide, *Sourcing credentials with an external process*), as AWS's own
+//! `aws_signing_helper credential-process` does.
+
+use std::io::{Read, Write};
+use std::time::Duration;
+
+use rolesanywhere::{parse_response, SignedRequest};
+use zeroize::Zeroizing;
+
+use crate::Failure;
+
+/// How long the whole exchange may take before the command gives up.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Sends `signed` and prints `{"Version":1,"AccessKeyId",…,"Expiration"}` on stdout.
+pub fn run(signed: &SignedRequest) -> Result<(), Failure> {
+    let (status, error_type, body) = send(signed)?;
+    let session = parse_response(status, error_type.as_deref(), &body)?;
+    let credentials = &session.credentials;
+    // The field order and names of the documented credential_process output; Expiration in
+    // RFC 3339 (UTC), which the SDKs use to refresh before it passes.
+    let json = Zeroizing::new(
+        serde_json::json!({
+            "Version": 1,
+            "AccessKeyId": credentials.access_key_id(),
+            "SecretAccessKey": credentials.secret_access_key(),
+            "SessionToken": credentials.session_token(),
+            "Expiration": credentials.expiration().to_string(),
+        })
+        .to_string(),
+    );
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(json.as_bytes())?;
+    stdout.write_all(b"\n")?;
+    Ok(())
+}
+
+/// POSTs the request; returns the status, the `X-Amzn-ErrorType` header and the body (at most
+/// one byte more than the core accepts, so that an oversized answer is reported as such).
+fn send(signed: &SignedRequest) -> Result<(u16, Option<String>, Zeroizing<Vec<u8>>), Failure> {
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(TIMEOUT)).build().into();
+    let mut request = agent.post(&signed.url);
+    for (name, value) in &signed.headers {
+        request = request.header(name, value);
+    }
+    let mut response =
+        request.send(signed.body.as_bytes()).map_err(|e| Failure(format!("cannot reach {}: {e}", signed.url)))?;
+    let status = response.status().as_u16();
+    let error_type = response.headers().get("x-amzn-errortype").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let limit = rolesanywhere::session::MAX_RESPONSE_LEN as u64;
+    let mut body = Zeroizing::new(Vec::new());
+    response
+        .body_mut()
+        .as_reader()
+        .take(limit + 1)
+        .read_to_end(&mut body)
+        .map_err(|e| Failure(format!("reading the answer of {}: {e}", signed.url)))?;
+    Ok((status, error_type, body))
+}
