@@ -16,8 +16,8 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Sends `signed` and prints `{"Version":1,"AccessKeyId",…,"Expiration"}` on stdout.
 pub fn run(signed: &SignedRequest) -> Result<(), Failure> {
-    let (status, error_type, body) = send(signed)?;
-    let session = parse_response(status, error_type.as_deref(), &body)?;
+    let answer = send(signed)?;
+    let session = parse_response(answer.status, answer.error_type.as_deref(), &answer.body)?;
     let credentials = &session.credentials;
     // The field order and names of the documented credential_process output; Expiration in
     // RFC 3339 (UTC), which the SDKs use to refresh before it passes.
@@ -37,9 +37,17 @@ pub fn run(signed: &SignedRequest) -> Result<(), Failure> {
     Ok(())
 }
 
-/// POSTs the request; returns the status, the `X-Amzn-ErrorType` header and the body (at most
-/// one byte more than the core accepts, so that an oversized answer is reported as such).
-fn send(signed: &SignedRequest) -> Result<(u16, Option<String>, Zeroizing<Vec<u8>>), Failure> {
+/// What the endpoint answered.
+struct Answer {
+    status: u16,
+    /// The `X-Amzn-ErrorType` header.
+    error_type: Option<String>,
+    /// At most one byte more than the core accepts, so that an oversized answer is reported as such.
+    body: Zeroizing<Vec<u8>>,
+}
+
+/// POSTs the request and reads the answer.
+fn send(signed: &SignedRequest) -> Result<Answer, Failure> {
     let agent: ureq::Agent =
         ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(TIMEOUT)).build().into();
     let mut request = agent.post(&signed.url);
@@ -58,5 +66,5 @@ fn send(signed: &SignedRequest) -> Result<(u16, Option<String>, Zeroizing<Vec<u8
         .take(limit + 1)
         .read_to_end(&mut body)
         .map_err(|e| Failure(format!("reading the answer of {}: {e}", signed.url)))?;
-    Ok((status, error_type, body))
+    Ok(Answer { status, error_type, body })
 }
