@@ -17,6 +17,7 @@ pub mod error;
 mod hex;
 pub mod key;
 mod pem;
+pub mod refresh;
 pub mod session;
 pub mod sigv4;
 pub mod time;
