@@ -4,6 +4,7 @@
 //! Flag names follow AWS's own `aws_signing_helper` where it has the same flag.
 
 mod credential_process;
+mod stand_in;
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -31,6 +32,9 @@ enum Command {
     /// Send the CreateSession request and print the credentials as credential_process JSON
     /// ({"Version":1,"AccessKeyId",…,"Expiration"}), for `credential_process` in ~/.aws/config.
     CredentialProcess(SignArgs),
+    /// Run a local stand-in for IAM Roles Anywhere CreateSession and STS GetCallerIdentity,
+    /// configured with trust anchors, roles and profiles (see the README).
+    StandIn(stand_in::StandInArgs),
 }
 
 /// What a CreateSession request is built from.
@@ -90,7 +94,7 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            eprintln!("error: a subcommand is required: sign-request or credential-process (see rolesanywhere --help)");
+            eprintln!("error: a subcommand is required: sign-request, credential-process or stand-in (see rolesanywhere --help)");
             return ExitCode::from(2);
         }
         Err(e) if !e.use_stderr() => {
@@ -114,6 +118,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::SignRequest(args) => sign_request(&args),
         Command::CredentialProcess(args) => build(&args).and_then(|signed| credential_process::run(&signed)),
+        Command::StandIn(args) => stand_in::run(&args).map_err(Failure),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,345 @@
+//! The stand-in's configuration: trust anchors, IAM roles and Roles Anywhere profiles, in the
+//! terms of the setup guide (`/work/shared/seeds`) and of AWS's own APIs (`CreateTrustAnchor`,
+//! `CreateRole`'s `AssumeRolePolicyDocument`, `CreateProfile`). Everything is checked at load;
+//! a bad file fails with a message naming the entry and the field.
+//!
+//! ```json
+//! {
+//!   "trustAnchors": [{"arn": "...", "certificateBundleFile": "bundle.pem", "enabled": true}],
+//!   "roles": [{"arn": "...", "trustPolicy": {"Version": "2012-10-17", "Statement": []}, "maxSessionDuration": 3600}],
+//!   "profiles": [{"arn": "...", "roleArns": ["..."], "durationSeconds": 3600,
+//!                 "acceptRoleSessionName": false, "enabled": true}]
+//! }
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rolesanywhere::arn::{Arn, ArnField};
+use rolesanywhere::certificate;
+use rustls_pki_types::{CertificateDer, TrustAnchor};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::policy::Policy;
+
+/// Largest configuration file read, in bytes.
+const MAX_CONFIG_LEN: u64 = 4 * 1024 * 1024;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RawConfig {
+    trust_anchors: Vec<RawAnchor>,
+    roles: Vec<RawRole>,
+    profiles: Vec<RawProfile>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RawAnchor {
+    arn: String,
+    certificate_bundle: Option<String>,
+    certificate_bundle_file: Option<String>,
+    enabled: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RawRole {
+    arn: String,
+    trust_policy: Value,
+    max_session_duration: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RawProfile {
+    arn: String,
+    role_arns: Vec<String>,
+    duration_seconds: Option<u32>,
+    accept_role_session_name: Option<bool>,
+    enabled: Option<bool>,
+    session_policy: Option<Value>,
+    managed_policy_arns: Option<Vec<String>>,
+}
+
+/// A trust anchor: its ARN and the CA certificates of its bundle.
+pub struct Anchor {
+    /// The ARN as configured.
+    pub arn: String,
+    /// Its partition, region and account.
+    pub partition: String,
+    /// Region of the anchor.
+    pub region: String,
+    /// Account of the anchor.
+    pub account: String,
+    /// Whether sessions may be created with it.
+    pub enabled: bool,
+    /// The bundle's CA certificates as webpki trust anchors (the guide's primary and secondary
+    /// CA, for rotation: any of them may issue the chain).
+    pub trust_anchors: Vec<TrustAnchor<'static>>,
+}
+
+/// An IAM role.
+pub struct Role {
+    /// The ARN as configured.
+    pub arn: String,
+    /// Partition of the role ARN.
+    pub partition: String,
+    /// Account of the role.
+    pub account: String,
+    /// The role's name: the last segment of its path.
+    pub name: String,
+    /// The trust policy (`AssumeRolePolicyDocument`).
+    pub trust_policy: Policy,
+    /// IAM `MaxSessionDuration`, 3600 to 43200 seconds (default 3600).
+    pub max_session_duration: u32,
+}
+
+/// A Roles Anywhere profile.
+pub struct Profile {
+    /// The ARN as configured.
+    pub arn: String,
+    /// Roles the profile may assume.
+    pub role_arns: Vec<String>,
+    /// Session duration (default 3600, the `CreateProfile` default).
+    pub duration_seconds: u32,
+    /// Whether a `roleSessionName` may be given (default false).
+    pub accept_role_session_name: bool,
+    /// Whether the profile is enabled (default true).
+    pub enabled: bool,
+}
+
+/// The loaded configuration, indexed by ARN.
+pub struct Config {
+    /// Trust anchors by ARN.
+    pub anchors: BTreeMap<String, Anchor>,
+    /// Roles by ARN.
+    pub roles: BTreeMap<String, Role>,
+    /// Profiles by ARN.
+    pub profiles: BTreeMap<String, Profile>,
+}
+
+impl Config {
+    /// Reads and checks the configuration file; relative `certificateBundleFile` paths are
+    /// resolved against the file's directory.
+    pub fn load(path: &Path) -> Result<Config, String> {
+        use std::io::Read;
+        let file = std::fs::File::open(path).map_err(|e| format!("cannot read --config {}: {e}", path.display()))?;
+        let mut text = String::new();
+        file.take(MAX_CONFIG_LEN + 1)
+            .read_to_string(&mut text)
+            .map_err(|e| format!("cannot read --config {}: {e}", path.display()))?;
+        if text.len() as u64 > MAX_CONFIG_LEN {
+            return Err(format!("--config {} is larger than {MAX_CONFIG_LEN} bytes", path.display()));
+        }
+        let base = path.parent().unwrap_or(Path::new("."));
+        Config::parse(&text, base).map_err(|e| format!("--config {}: {e}", path.display()))
+    }
+
+    /// Parses and checks a configuration text; `base` is where relative file names start.
+    pub fn parse(text: &str, base: &Path) -> Result<Config, String> {
+        let raw: RawConfig = serde_json::from_str(text).map_err(|e| format!("not a valid configuration: {e}"))?;
+        let mut anchors = BTreeMap::new();
+        for (i, a) in raw.trust_anchors.into_iter().enumerate() {
+            let at = format!("trustAnchors[{i}]");
+            let anchor = load_anchor(a, base).map_err(|e| format!("{at}: {e}"))?;
+            if anchors.contains_key(&anchor.arn) {
+                return Err(format!("{at}: duplicate trust anchor ARN {}", anchor.arn));
+            }
+            anchors.insert(anchor.arn.clone(), anchor);
+        }
+        let mut roles = BTreeMap::new();
+        for (i, r) in raw.roles.into_iter().enumerate() {
+            let at = format!("roles[{i}]");
+            let role = load_role(r).map_err(|e| format!("{at}: {e}"))?;
+            if roles.contains_key(&role.arn) {
+                return Err(format!("{at}: duplicate role ARN {}", role.arn));
+            }
+            roles.insert(role.arn.clone(), role);
+        }
+        let mut profiles = BTreeMap::new();
+        for (i, p) in raw.profiles.into_iter().enumerate() {
+            let at = format!("profiles[{i}]");
+            let profile = load_profile(p, &roles).map_err(|e| format!("{at}: {e}"))?;
+            if profiles.contains_key(&profile.arn) {
+                return Err(format!("{at}: duplicate profile ARN {}", profile.arn));
+            }
+            profiles.insert(profile.arn.clone(), profile);
+        }
+        if anchors.is_empty() || profiles.is_empty() {
+            return Err("at least one trust anchor, role and profile are needed".into());
+        }
+        Ok(Config { anchors, roles, profiles })
+    }
+}
+
+fn load_anchor(a: RawAnchor, base: &Path) -> Result<Anchor, String> {
+    let arn = Arn::parse(ArnField::TrustAnchor, &a.arn).map_err(|r| format!("arn: the trust anchor ARN {r}"))?;
+    let pem = match (a.certificate_bundle, a.certificate_bundle_file) {
+        (Some(text), None) => text.into_bytes(),
+        (None, Some(file)) => {
+            let path = base.join(&file);
+            std::fs::read(&path).map_err(|e| format!("certificateBundleFile: cannot read {}: {e}", path.display()))?
+        }
+        _ => return Err("give exactly one of certificateBundle (PEM text) and certificateBundleFile".into()),
+    };
+    let certs = certificate::parse_all(&pem).map_err(|e| format!("certificate bundle: {e}"))?;
+    let mut trust_anchors = Vec::new();
+    for (j, cert) in certs.iter().enumerate() {
+        let what = format!("certificate bundle entry {j} ({})", cert.subject_common_name().unwrap_or("no CN"));
+        // [T] "Trust model", trust anchors: the CA certificate must have basic constraints CA:TRUE
+        // and key usage keyCertSign.
+        if cert.is_ca() != Some(true) {
+            return Err(format!("{what} is not a CA certificate (basic constraints CA:TRUE is required)"));
+        }
+        if !has_key_cert_sign(cert.der()) {
+            return Err(format!("{what} lacks key usage keyCertSign"));
+        }
+        let der = CertificateDer::from(cert.der().to_vec());
+        let anchor = webpki::anchor_from_trusted_cert(&der).map_err(|e| format!("{what}: {e}"))?.to_owned();
+        trust_anchors.push(anchor);
+    }
+    Ok(Anchor {
+        arn: a.arn.clone(),
+        partition: arn.partition.into(),
+        region: arn.region.into(),
+        account: arn.account.into(),
+        enabled: a.enabled.unwrap_or(true),
+        trust_anchors,
+    })
+}
+
+/// Whether the certificate has a key usage extension with keyCertSign.
+fn has_key_cert_sign(der: &[u8]) -> bool {
+    use x509_cert::der::Decode;
+    use x509_cert::ext::pkix::{KeyUsage, KeyUsages};
+    let Ok(cert) = x509_cert::Certificate::from_der(der) else { return false };
+    matches!(cert.tbs_certificate().get_extension::<KeyUsage>(), Ok(Some((_, ku))) if ku.0.contains(KeyUsages::KeyCertSign))
+}
+
+fn load_role(r: RawRole) -> Result<Role, String> {
+    let arn = Arn::parse(ArnField::Role, &r.arn).map_err(|e| format!("arn: the role ARN {e}"))?;
+    let trust_policy = Policy::parse(&r.trust_policy).map_err(|e| format!("trustPolicy: {e}"))?;
+    // IAM CreateRole MaxSessionDuration: 3600 to 43200 seconds, default 3600.
+    let max_session_duration = r.max_session_duration.unwrap_or(3600);
+    if !(3600..=43_200).contains(&max_session_duration) {
+        return Err(format!("maxSessionDuration {max_session_duration} is outside 3600..=43200"));
+    }
+    let name = arn.resource.rsplit('/').next().unwrap_or_default().to_string();
+    Ok(Role {
+        arn: r.arn.clone(),
+        partition: arn.partition.into(),
+        account: arn.account.into(),
+        name,
+        trust_policy,
+        max_session_duration,
+    })
+}
+
+fn load_profile(p: RawProfile, roles: &BTreeMap<String, Role>) -> Result<Profile, String> {
+    Arn::parse(ArnField::Profile, &p.arn).map_err(|e| format!("arn: the profile ARN {e}"))?;
+    if p.role_arns.is_empty() {
+        return Err("roleArns is empty".into());
+    }
+    for role in &p.role_arns {
+        Arn::parse(ArnField::Role, role).map_err(|e| format!("roleArns: {role:?} {e}"))?;
+        if !roles.contains_key(role) {
+            return Err(format!("roleArns: {role} is not one of the configured roles"));
+        }
+    }
+    // CreateProfile durationSeconds: 900 to 43200, default 3600 (ProfileDetail: "if this value is
+    // not provided, the default value will be 3600").
+    let duration_seconds = p.duration_seconds.unwrap_or(3600);
+    if !(900..=43_200).contains(&duration_seconds) {
+        return Err(format!("durationSeconds {duration_seconds} is outside 900..=43200"));
+    }
+    match &p.session_policy {
+        None => {}
+        // As CreateProfile takes it: a JSON document in a string; an object is taken too.
+        Some(Value::String(s)) => {
+            let doc: Value = serde_json::from_str(s).map_err(|e| format!("sessionPolicy is not JSON: {e}"))?;
+            if !doc.is_object() {
+                return Err("sessionPolicy must be a JSON policy object".into());
+            }
+        }
+        Some(Value::Object(_)) => {}
+        Some(_) => return Err("sessionPolicy must be a policy document (JSON object or string)".into()),
+    }
+    for m in p.managed_policy_arns.iter().flatten() {
+        if !m.starts_with("arn:") || !m.contains(":policy/") {
+            return Err(format!("managedPolicyArns: {m:?} is not a policy ARN"));
+        }
+    }
+    Ok(Profile {
+        arn: p.arn.clone(),
+        role_arns: p.role_arns,
+        duration_seconds,
+        accept_role_session_name: p.accept_role_session_name.unwrap_or(false),
+        enabled: p.enabled.unwrap_or(true),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ANCHOR: &str = "arn:aws:rolesanywhere:us-west-2:123456789012:trust-anchor/TA1";
+    const PROFILE: &str = "arn:aws:rolesanywhere:us-west-2:123456789012:profile/P1";
+    const ROLE: &str = "arn:aws:iam::123456789012:role/demo";
+
+    fn config(anchor: Value, role: Value, profile: Value) -> String {
+        serde_json::json!({"trustAnchors": [anchor], "roles": [role], "profiles": [profile]}).to_string()
+    }
+
+    fn policy() -> Value {
+        serde_json::json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+            "Principal": {"Service": "rolesanywhere.amazonaws.com"}, "Action": "sts:*"}})
+    }
+
+    #[test]
+    fn load_errors_name_the_entry_and_field() {
+        let dir = std::env::temp_dir();
+        let anchor = serde_json::json!({"arn": ANCHOR, "certificateBundleFile": "/nonexistent/standin-bundle.pem"});
+        let role = serde_json::json!({"arn": ROLE, "trustPolicy": policy()});
+        let profile = serde_json::json!({"arn": PROFILE, "roleArns": [ROLE]});
+        let e = Config::parse(&config(anchor, role.clone(), profile.clone()), &dir).err().unwrap();
+        assert!(e.contains("trustAnchors[0]: certificateBundleFile: cannot read"), "{e}");
+
+        let not_pem = serde_json::json!({"arn": ANCHOR, "certificateBundle": "hello"});
+        let e = Config::parse(&config(not_pem, role.clone(), profile.clone()), &dir).err().unwrap();
+        assert!(e.contains("trustAnchors[0]: certificate bundle"), "{e}");
+
+        let bad_arn =
+            serde_json::json!({"arn": "arn:aws:rolesanywhere:us-west-2:1234:trust-anchor/x", "certificateBundle": "x"});
+        let e = Config::parse(&config(bad_arn, role.clone(), profile.clone()), &dir).err().unwrap();
+        assert!(e.contains("trustAnchors[0]: arn:") && e.contains("account"), "{e}");
+    }
+
+    #[test]
+    fn roles_and_profiles_are_checked() {
+        let role = serde_json::json!({"arn": ROLE, "trustPolicy": policy()});
+        let r = load_role(serde_json::from_value(role.clone()).unwrap()).unwrap();
+        assert_eq!((r.name.as_str(), r.account.as_str(), r.max_session_duration), ("demo", "123456789012", 3600));
+
+        let bad_op = serde_json::json!({"arn": ROLE, "trustPolicy": {"Version": "2012-10-17", "Statement": {
+            "Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole",
+            "Condition": {"StringEqualsFoo": {"aws:SourceArn": ANCHOR}}}}});
+        let e = load_role(serde_json::from_value(bad_op).unwrap()).err().unwrap();
+        assert!(e.contains("unknown condition operator \"StringEqualsFoo\""), "{e}");
+
+        let mut roles = BTreeMap::new();
+        roles.insert(ROLE.to_string(), r);
+        let unknown_role = serde_json::json!({"arn": PROFILE, "roleArns": ["arn:aws:iam::123456789012:role/other"]});
+        let e = load_profile(serde_json::from_value(unknown_role).unwrap(), &roles).err().unwrap();
+        assert!(e.contains("not one of the configured roles"), "{e}");
+        let long = serde_json::json!({"arn": PROFILE, "roleArns": [ROLE], "durationSeconds": 50000});
+        let e = load_profile(serde_json::from_value(long).unwrap(), &roles).err().unwrap();
+        assert!(e.contains("outside 900..=43200"), "{e}");
+        let ok = serde_json::json!({"arn": PROFILE, "roleArns": [ROLE]});
+        let p = load_profile(serde_json::from_value(ok).unwrap(), &roles).unwrap();
+        assert_eq!((p.duration_seconds, p.accept_role_session_name, p.enabled), (3600, false, true));
+        let typo = serde_json::json!({"trustAnchors": [], "roles": [], "profiles": [], "extra": 1}).to_string();
+        assert!(Config::parse(&typo, &std::env::temp_dir()).err().unwrap().contains("unknown field"));
+    }
+}

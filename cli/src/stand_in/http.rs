@@ -1,0 +1,197 @@
+//! The HTTP side: hyper 1 (HTTP/1.1) on a tokio listener, routing, CORS for browser pages on
+//! other loopback ports, bounded request sizes, and one log line per request on stderr
+//! (method, path, status, outcome; never a header value, token, secret or signature).
+
+use std::convert::Infallible;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+
+use super::{sessions, sts, Reply, Request, State};
+
+/// Largest request body read (a CreateSession body is well under 1 KiB; STS query bodies too).
+pub const MAX_BODY: usize = 64 * 1024;
+/// Largest request head (headers, where the certificates travel: 6 certificates in base64 fit).
+const MAX_HEAD: usize = 64 * 1024;
+/// Headers a browser page may send (CORS preflight).
+const ALLOW_HEADERS: &str = "authorization, content-type, x-amz-date, x-amz-x509, x-amz-x509-chain, \
+     x-amz-security-token, x-amz-content-sha256, x-amz-user-agent, amz-sdk-invocation-id, amz-sdk-request";
+
+/// Binds `addr`, prints `listening on http://ADDR` on stdout, and serves until killed.
+pub async fn serve(addr: SocketAddr, state: Arc<State>) -> Result<(), String> {
+    let listener = TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let local = listener.local_addr().map_err(|e| format!("cannot read the listening address: {e}"))?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on http://{local}").and_then(|()| out.flush()).map_err(|e| e.to_string())?;
+    }
+    loop {
+        let (stream, _) = match listener.accept().await {
+            Ok(conn) => conn,
+            Err(e) => {
+                eprintln!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let state = state.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let state = state.clone();
+                async move { Ok::<_, Infallible>(respond(&state, req).await) }
+            });
+            let mut builder = http1::Builder::new();
+            builder.timer(TokioTimer::new()).max_buf_size(MAX_HEAD).header_read_timeout(Duration::from_secs(30));
+            let _ = builder.serve_connection(TokioIo::new(stream), service).await;
+        });
+    }
+}
+
+async fn respond(state: &State, req: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
+    let method = req.method().as_str().to_string();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().unwrap_or("").to_string();
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str().to_ascii_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect();
+    let origin = req.headers().get("origin").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let declared_len =
+        req.headers().get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let mut reply = if declared_len.is_some_and(|n| n > MAX_BODY as u64) {
+        too_large()
+    } else {
+        match Limited::new(req.into_body(), MAX_BODY).collect().await {
+            Ok(collected) => {
+                let request = Request {
+                    method: method.clone(),
+                    path: path.clone(),
+                    query,
+                    headers,
+                    body: collected.to_bytes().to_vec(),
+                };
+                route(state, &request)
+            }
+            Err(_) => too_large(),
+        }
+    };
+    add_cors(&mut reply, origin.as_deref());
+    eprintln!("{} {} -> {} {}", path_for_log(&method), path_for_log(&path), reply.status, reply.outcome);
+    let mut response = hyper::Response::new(Full::new(Bytes::from(std::mem::take(&mut reply.body))));
+    *response.status_mut() =
+        hyper::StatusCode::from_u16(reply.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    for (name, value) in reply.headers {
+        if let Ok(v) = hyper::header::HeaderValue::from_str(&value) {
+            response.headers_mut().append(name, v);
+        }
+    }
+    response
+}
+
+/// Methods and paths are logged as received, cut to 200 characters and with control characters replaced.
+fn path_for_log(path: &str) -> String {
+    path.chars().take(200).map(|c| if c.is_control() { '?' } else { c }).collect()
+}
+
+fn too_large() -> Reply {
+    Reply {
+        status: 413,
+        headers: vec![("content-type", "application/json".into())],
+        body: br#"{"message":"Request entity too large"}"#.to_vec(),
+        outcome: "RequestEntityTooLarge".into(),
+    }
+}
+
+fn route(state: &State, request: &Request) -> Reply {
+    match (request.method.as_str(), request.path.as_str()) {
+        ("OPTIONS", _) => Reply { status: 204, headers: Vec::new(), body: Vec::new(), outcome: "preflight".into() },
+        ("POST", "/sessions") => sessions::handle(state, request),
+        ("POST", "/") | ("GET", "/") => sts::handle(state, request),
+        (_, "/sessions") | (_, "/") => Reply {
+            status: 405,
+            headers: vec![("content-type", "application/json".into())],
+            body: br#"{"message":"Method not allowed"}"#.to_vec(),
+            outcome: "MethodNotAllowed".into(),
+        },
+        _ => Reply {
+            status: 404,
+            headers: vec![("content-type", "application/json".into())],
+            body: br#"{"message":"Not found: the stand-in serves POST /sessions and STS at /"}"#.to_vec(),
+            outcome: "NotFound".into(),
+        },
+    }
+}
+
+/// CORS: a page served from another loopback origin (`http://127.0.0.1:*`, `http://localhost:*`,
+/// `http://[::1]:*`) may call the stand-in and read AWS's error type and request ID.
+fn add_cors(reply: &mut Reply, origin: Option<&str>) {
+    let Some(origin) = origin else { return };
+    if !is_loopback_origin(origin) {
+        return;
+    }
+    reply.headers.push(("access-control-allow-origin", origin.to_string()));
+    reply.headers.push(("vary", "Origin".into()));
+    reply.headers.push(("access-control-allow-methods", "POST, GET, OPTIONS".into()));
+    reply.headers.push(("access-control-allow-headers", ALLOW_HEADERS.into()));
+    reply.headers.push(("access-control-expose-headers", "x-amzn-errortype, x-amzn-requestid".into()));
+    reply.headers.push(("access-control-max-age", "600".into()));
+}
+
+/// Whether `origin` is `http(s)://` a loopback host with an optional port.
+pub fn is_loopback_origin(origin: &str) -> bool {
+    let Some(rest) = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) else { return false };
+    let host = if let Some(v6) = rest.strip_prefix('[') {
+        match v6.split_once(']') {
+            Some((ip, port)) if port.is_empty() || port.strip_prefix(':').is_some_and(is_port) => return ip == "::1",
+            _ => return false,
+        }
+    } else {
+        match rest.split_once(':') {
+            Some((host, port)) if is_port(port) => host,
+            Some(_) => return false,
+            None => rest,
+        }
+    };
+    host == "localhost" || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+fn is_port(p: &str) -> bool {
+    !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_origins() {
+        for ok in [
+            "http://127.0.0.1:5173",
+            "http://localhost:3000",
+            "http://[::1]:8080",
+            "http://127.1.2.3",
+            "https://localhost",
+        ] {
+            assert!(is_loopback_origin(ok), "{ok}");
+        }
+        for bad in [
+            "http://example.com",
+            "http://127.0.0.1.evil.com",
+            "null",
+            "http://localhost:abc",
+            "file://",
+            "http://[::2]:1",
+        ] {
+            assert!(!is_loopback_origin(bad), "{bad}");
+        }
+    }
+}

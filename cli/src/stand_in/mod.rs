@@ -1,0 +1,133 @@
+//! `rolesanywhere stand-in`: a local stand-in for IAM Roles Anywhere `CreateSession` and for
+//! STS `GetCallerIdentity`, configured like the setup guide (trust anchors, roles with trust
+//! policies, profiles), so that clients, demos and browser pages can be tested end to end
+//! without an AWS account.
+//!
+//! - [`config`]: the JSON configuration, checked at load.
+//! - [`policy`]: trust-policy evaluation with IAM semantics.
+//! - [`tags`]: the principal tags Roles Anywhere derives from the certificate.
+//! - [`sessions`]: `POST /sessions`.
+//! - [`sts`]: `POST /` (`Action=GetCallerIdentity`), verifying credentials the stand-in issued.
+//! - [`store`]: issued credentials, in memory.
+//! - [`http`]: the HTTP server (hyper on tokio), CORS, size limits, request log.
+
+pub mod config;
+pub mod http;
+pub mod policy;
+pub mod sessions;
+pub mod store;
+pub mod sts;
+pub mod tags;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use clap::Args;
+use rolesanywhere::Time;
+
+/// Options of `rolesanywhere stand-in`.
+#[derive(Args)]
+pub struct StandInArgs {
+    /// The configuration: trust anchors, roles and profiles (JSON; see the README).
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// Loopback address to listen on; port 0 picks a free port (printed on stdout).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Pins the clock to this RFC 3339 time, so recorded requests replay deterministically.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+}
+
+/// The stand-in's clock: the system clock, or a pinned time (`--now`).
+#[derive(Clone, Copy, Debug)]
+pub struct Clock {
+    pinned: Option<Time>,
+}
+
+impl Clock {
+    /// A clock pinned at `time`, or following the system clock when `None`.
+    pub fn new(pinned: Option<Time>) -> Self {
+        Clock { pinned }
+    }
+
+    /// The current time.
+    pub fn now(&self) -> Time {
+        if let Some(t) = self.pinned {
+            return t;
+        }
+        let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        Time::from_unix_seconds(seconds).unwrap_or(Time::UNIX_EPOCH)
+    }
+}
+
+/// Everything a request handler reads: the configuration, the clock and the issued credentials.
+pub struct State {
+    /// The loaded configuration.
+    pub config: config::Config,
+    /// The clock.
+    pub clock: Clock,
+    /// Credentials issued so far.
+    pub store: store::Store,
+}
+
+/// A received HTTP request, as the handlers see it.
+#[derive(Clone, Debug, Default)]
+pub struct Request {
+    /// `POST`, `GET`, …
+    pub method: String,
+    /// The path as received (still percent-encoded).
+    pub path: String,
+    /// The raw query string without `?`.
+    pub query: String,
+    /// Headers with lower-cased names, in the order received.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    /// The first value of a header (`name` lower-case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a header, in order.
+    pub fn header_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers.iter().filter(move |(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// An answer: status, headers, body, and the outcome written to the request log (an error code
+/// or `ok`, never a secret).
+#[derive(Clone, Debug)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// Headers to send.
+    pub headers: Vec<(&'static str, String)>,
+    /// Body bytes.
+    pub body: Vec<u8>,
+    /// For the log: `ok` or the error code.
+    pub outcome: String,
+}
+
+/// Runs the stand-in until it is killed.
+pub fn run(args: &StandInArgs) -> Result<(), String> {
+    let config = config::Config::load(&args.config)?;
+    let pinned = match &args.now {
+        Some(text) => Some(Time::parse_rfc3339(text).map_err(|e| format!("--now {text:?}: {e}"))?),
+        None => None,
+    };
+    if !args.listen.ip().is_loopback() {
+        return Err(format!("--listen {}: the stand-in only listens on loopback addresses", args.listen));
+    }
+    let state = Arc::new(State { config, clock: Clock::new(pinned), store: store::Store::default() });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(http::serve(args.listen, state))
+}

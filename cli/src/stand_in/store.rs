@@ -1,0 +1,100 @@
+//! Temporary credentials the stand-in issued, kept in memory so that STS can verify requests
+//! signed with them. Secrets never leave this module except in the `CreateSession` answer.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use ring::rand::{SecureRandom, SystemRandom};
+use rolesanywhere::Time;
+use zeroize::Zeroizing;
+
+/// One issued session.
+#[derive(Clone)]
+pub struct Issued {
+    /// The session token clients send in `X-Amz-Security-Token`.
+    pub session_token: Zeroizing<String>,
+    /// The secret access key.
+    pub secret_access_key: Zeroizing<String>,
+    /// When the credentials expire.
+    pub expiration: Time,
+    /// `arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION`.
+    pub assumed_role_arn: String,
+    /// `AROA…:SESSION`.
+    pub assumed_role_id: String,
+    /// The role's account.
+    pub account: String,
+}
+
+impl std::fmt::Debug for Issued {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Issued")
+            .field("expiration", &self.expiration)
+            .field("assumed_role_arn", &self.assumed_role_arn)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Issued credentials by access key ID.
+#[derive(Default)]
+pub struct Store {
+    issued: Mutex<HashMap<String, Issued>>,
+}
+
+/// Most sessions kept; the oldest expired ones are dropped first when full.
+const MAX_SESSIONS: usize = 100_000;
+
+impl Store {
+    /// Makes fresh credentials for `issued` (whose token and secret are replaced) and records
+    /// them; returns (access key ID, the record).
+    pub fn issue(&self, mut issued: Issued, now: Time) -> (String, Issued) {
+        let rng = SystemRandom::new();
+        // Temporary access key IDs start with ASIA (IAM User Guide, "IAM identifiers": "ASIA —
+        // Temporary (AWS STS) access key IDs"), 20 characters in all, upper-case letters and digits.
+        let access_key_id = format!("ASIA{}", random_chars(&rng, 16, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"));
+        issued.secret_access_key =
+            Zeroizing::new(random_chars(&rng, 40, b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"));
+        issued.session_token = Zeroizing::new(format!(
+            "StandIn{}",
+            random_chars(&rng, 120, b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+        ));
+        let mut map = self.issued.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= MAX_SESSIONS {
+            map.retain(|_, v| v.expiration > now);
+        }
+        if map.len() < MAX_SESSIONS {
+            map.insert(access_key_id.clone(), issued.clone());
+        }
+        (access_key_id, issued)
+    }
+
+    /// The session of an access key ID.
+    pub fn get(&self, access_key_id: &str) -> Option<Issued> {
+        self.issued.lock().unwrap_or_else(|p| p.into_inner()).get(access_key_id).cloned()
+    }
+}
+
+/// `n` characters drawn uniformly from `alphabet` (64 or 32 symbols: a power of two, so
+/// masking a random byte is unbiased).
+pub fn random_chars(rng: &SystemRandom, n: usize, alphabet: &[u8]) -> String {
+    debug_assert!(alphabet.len().is_power_of_two() && alphabet.len() <= 256);
+    let mut bytes = vec![0u8; n];
+    rng.fill(&mut bytes).expect("the system random generator failed");
+    bytes.iter().map(|b| char::from(alphabet[usize::from(*b) % alphabet.len()])).collect()
+}
+
+/// A random request ID in UUID form, as AWS's `x-amzn-RequestId`.
+pub fn request_id() -> String {
+    let rng = SystemRandom::new();
+    let mut b = [0u8; 16];
+    rng.fill(&mut b).expect("the system random generator failed");
+    uuid_text(&b)
+}
+
+/// 16 bytes as a version-4-shaped UUID string.
+pub fn uuid_text(b: &[u8; 16]) -> String {
+    let mut b = *b;
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
