@@ -1,0 +1,748 @@
+//! End-to-end tests of `rolesanywhere stand-in`: the binary is started on a free loopback port
+//! with a pinned clock (`--now`), configured with the test PKI (`tests/pki/generate.sh`) in the
+//! guide's terms (trust anchor with two CAs, the guide's trust policy on a SPIFFE ID, profiles),
+//! and sent CreateSession requests signed by this crate's client (the library, and the CLI's
+//! `sign-request`) and STS requests signed with `rolesanywhere::sigv4`. Each failure case checks
+//! the status, AWS's error type and that the message names the rule.
+
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use common::{Pki, ANCHOR, DATE, PROFILE, ROLE};
+use rolesanywhere::canonical_request::{self, CanonicalRequest, PathOptions};
+use rolesanywhere::certificate::{self, Certificate};
+use rolesanywhere::{parse_response, CreateSession, PrivateKey, Signer, Time};
+use serde_json::{json, Value};
+
+const ACCOUNT: &str = "123456789012";
+/// A profile that accepts role session names and caps sessions at 900 s.
+const PROFILE_NAMES: &str = "arn:aws:rolesanywhere:us-west-2:123456789012:profile/accept-names";
+/// A disabled profile.
+const PROFILE_OFF: &str = "arn:aws:rolesanywhere:us-west-2:123456789012:profile/disabled";
+/// A role that is not in PROFILE.
+const ROLE_OTHER: &str = "arn:aws:iam::123456789012:role/other";
+/// A trust anchor whose bundle holds only the secondary root (the test leaves chain to the primary).
+const ANCHOR_SECOND_ONLY: &str =
+    "arn:aws:rolesanywhere:us-west-2:123456789012:trust-anchor/a1b2c3d4-5678-90ab-cdef-EXAMPLE33333";
+/// The same setup in another region, served by the same stand-in.
+const ANCHOR_EU: &str = "arn:aws:rolesanywhere:eu-west-1:123456789012:trust-anchor/eu-anchor";
+const PROFILE_EU: &str = "arn:aws:rolesanywhere:eu-west-1:123456789012:profile/eu-profile";
+
+fn pki() -> &'static Pki {
+    common::shared()
+}
+
+/// The guide's trust policy (seeds/000): the service principal, the three actions,
+/// `aws:SourceArn` StringEquals the anchor and the SPIFFE ID StringLike the project.
+fn guide_trust_policy(anchors: &[&str]) -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "rolesanywhere.amazonaws.com"},
+            "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+            "Condition": {
+                "StringEquals": {"aws:SourceArn": anchors},
+                "StringLike": {"aws:PrincipalTag/x509SAN/URI": "spiffe://ORG.aws-us-west.example.io/ns/prj-demo/*"}
+            }
+        }]
+    })
+}
+
+/// Writes the configuration into the PKI directory (bundle files are relative to it).
+fn write_config(pki: &Pki, name: &str) -> PathBuf {
+    // The primary bundle lists the secondary root first: every success below chains to the
+    // bundle's second CA.
+    std::fs::write(pki.path("bundle-rotated.pem"), pki.read_str("root2.pem") + &pki.read_str("root.pem")).unwrap();
+    let config = json!({
+        "trustAnchors": [
+            {"arn": ANCHOR, "certificateBundleFile": "bundle-rotated.pem"},
+            {"arn": ANCHOR_SECOND_ONLY, "certificateBundle": pki.read_str("root2.pem")},
+            {"arn": ANCHOR_EU, "certificateBundleFile": "bundle.pem"}
+        ],
+        "roles": [
+            {"arn": ROLE, "trustPolicy": guide_trust_policy(&[ANCHOR, ANCHOR_SECOND_ONLY, ANCHOR_EU])},
+            {"arn": ROLE_OTHER, "trustPolicy": guide_trust_policy(&[ANCHOR])}
+        ],
+        "profiles": [
+            {"arn": PROFILE, "roleArns": [ROLE], "durationSeconds": 3600},
+            {"arn": PROFILE_NAMES, "roleArns": [ROLE, ROLE_OTHER], "durationSeconds": 900, "acceptRoleSessionName": true},
+            {"arn": PROFILE_OFF, "roleArns": [ROLE], "enabled": false},
+            {"arn": PROFILE_EU, "roleArns": [ROLE]}
+        ]
+    });
+    let path = pki.path(name);
+    std::fs::write(&path, serde_json::to_string_pretty(&config).unwrap()).unwrap();
+    path
+}
+
+/// A running stand-in; killed when dropped.
+struct StandIn {
+    child: Child,
+    port: u16,
+    log: Arc<Mutex<String>>,
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl StandIn {
+    fn start(config: &Path, now: &str) -> StandIn {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rolesanywhere"))
+            .args(["stand-in", "--listen", "127.0.0.1:0", "--now", now, "--config"])
+            .arg(config)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the stand-in");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let port = line
+            .trim()
+            .strip_prefix("listening on http://127.0.0.1:")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+        let log = Arc::new(Mutex::new(String::new()));
+        let sink = log.clone();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut s = sink.lock().unwrap();
+                s.push_str(&line);
+                s.push('\n');
+            }
+        });
+        StandIn { child, port, log }
+    }
+
+    fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn log(&self) -> String {
+        // Let the last log line arrive.
+        std::thread::sleep(Duration::from_millis(100));
+        self.log.lock().unwrap().clone()
+    }
+}
+
+/// The stand-in every test shares, pinned at the fixture's signing time.
+fn shared() -> &'static StandIn {
+    static S: OnceLock<StandIn> = OnceLock::new();
+    S.get_or_init(|| StandIn::start(&write_config(pki(), "stand-in.json"), DATE))
+}
+
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+/// A minimal HTTP/1.1 client: one request per connection, the headers exactly as given.
+fn send(port: u16, method: &str, target: &str, headers: &[(String, String)], body: &[u8]) -> Response {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to the stand-in");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut head = format!("{method} {target} HTTP/1.1\r\n");
+    for (n, v) in headers {
+        head.push_str(&format!("{n}: {v}\r\n"));
+    }
+    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
+        head.push_str(&format!("Host: 127.0.0.1:{port}\r\n"));
+    }
+    head.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", body.len()));
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8(raw).expect("UTF-8 response");
+    let (head, body) = text.split_once("\r\n\r\n").expect("a response head");
+    let mut lines = head.lines();
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    Response { status, headers, body: body.to_string() }
+}
+
+/// A CreateSession request built by hand (so that failure cases can break any rule), signed
+/// with `key` over the string to sign of what is sent.
+struct Raw<'a> {
+    leaf: &'a str,
+    key: &'a str,
+    chain: Option<&'a str>,
+    date: &'a str,
+    region: &'a str,
+    host: Option<String>,
+    algorithm: Option<&'a str>,
+    body: Value,
+    query: String,
+}
+
+impl<'a> Raw<'a> {
+    fn new(leaf: &'a str, key: &'a str) -> Self {
+        Raw {
+            leaf,
+            key,
+            chain: Some("chain.pem"),
+            date: DATE,
+            region: "us-west-2",
+            host: None,
+            algorithm: None,
+            body: json!({"trustAnchorArn": ANCHOR, "profileArn": PROFILE, "roleArn": ROLE}),
+            query: String::new(),
+        }
+    }
+
+    fn body(mut self, f: impl FnOnce(&mut serde_json::Map<String, Value>)) -> Self {
+        f(self.body.as_object_mut().unwrap());
+        self
+    }
+
+    /// (headers, body) of the signed request.
+    fn build(&self, port: u16) -> (Vec<(String, String)>, String) {
+        let pki = pki();
+        let leaf = Certificate::parse(&pki.read(self.leaf)).unwrap();
+        let key = PrivateKey::parse(&pki.read(self.key)).unwrap();
+        let time = Time::parse_rfc3339(self.date).unwrap();
+        let body = self.body.to_string();
+        let mut headers: Vec<(String, String)> = vec![
+            ("content-type".into(), "application/json".into()),
+            ("host".into(), self.host.clone().unwrap_or(format!("127.0.0.1:{port}"))),
+            ("x-amz-date".into(), time.amz_date()),
+            ("x-amz-x509".into(), common::base64(leaf.der())),
+        ];
+        if let Some(chain) = self.chain {
+            let certs = certificate::parse_all(&pki.read(chain)).unwrap();
+            let list: Vec<String> = certs.iter().map(|c| common::base64(c.der())).collect();
+            headers.push(("x-amz-x509-chain".into(), list.join(",")));
+        }
+        let pairs: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let canonical = CanonicalRequest::new(
+            "POST",
+            "/sessions",
+            &self.query,
+            &pairs,
+            &canonical_request::payload_hash(body.as_bytes()),
+            PathOptions::DEFAULT,
+        );
+        let algorithm = self.algorithm.unwrap_or(key.algorithm().name());
+        let scope = format!("{}/{}/rolesanywhere/aws4_request", time.date_stamp(), self.region);
+        let sts = canonical_request::string_to_sign(algorithm, &time.amz_date(), &scope, &canonical);
+        let signature = key.sign(sts.as_bytes()).unwrap();
+        headers.push((
+            "authorization".into(),
+            format!(
+                "{algorithm} Credential={}/{scope}, SignedHeaders={}, Signature={}",
+                leaf.serial_number(),
+                canonical.signed_headers(),
+                common::hex(&signature)
+            ),
+        ));
+        (headers, body)
+    }
+
+    fn send(&self) -> Response {
+        let s = shared();
+        let (headers, body) = self.build(s.port);
+        let target = if self.query.is_empty() { "/sessions".to_string() } else { format!("/sessions?{}", self.query) };
+        send(s.port, "POST", &target, &headers, body.as_bytes())
+    }
+}
+
+/// Sends a request signed by the library's client (`CreateSession`) to the stand-in.
+fn client_request(
+    leaf: &str,
+    key: &str,
+    profile: &str,
+    role: &str,
+    options: impl FnOnce(CreateSession<'_>) -> CreateSession<'_>,
+) -> Response {
+    let s = shared();
+    let pki = pki();
+    let cert = Certificate::parse(&pki.read(leaf)).unwrap();
+    let chain = certificate::parse_intermediates(&pki.read("chain.pem")).unwrap();
+    let key = PrivateKey::parse(&pki.read(key)).unwrap();
+    let base = s.base();
+    let request =
+        options(CreateSession::new(&cert, ANCHOR, profile, role).intermediates(&chain).endpoint(Some(base.as_str())))
+            .prepare(Time::parse_rfc3339(DATE).unwrap())
+            .unwrap()
+            .sign(&key)
+            .unwrap();
+    assert_eq!(request.url, format!("{base}/sessions"));
+    send(s.port, "POST", "/sessions", &request.headers, request.body.as_bytes())
+}
+
+fn assert_error(r: &Response, status: u16, kind: &str, words: &[&str]) {
+    assert_eq!(r.status, status, "{}", r.body);
+    assert_eq!(r.header("x-amzn-errortype"), Some(kind), "{}", r.body);
+    let message = r.json()["message"].as_str().unwrap_or_default().to_string();
+    for w in words {
+        assert!(message.contains(w), "message {message:?} should mention {w:?}");
+    }
+    // The client's parser reads it as the same error.
+    let e = parse_response(r.status, r.header("x-amzn-errortype"), r.body.as_bytes()).unwrap_err();
+    assert!(e.to_string().contains(kind), "{e}");
+}
+
+/// Checks a 201 answer field by field with the client's parser and returns the session JSON.
+fn assert_session(r: &Response, leaf: &str, session_name: Option<&str>, expiration: &str) -> Value {
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    let session = parse_response(r.status, None, r.body.as_bytes()).expect("the client parses the answer");
+    let serial = pki().leaf(leaf)["serial_decimal"].as_str().unwrap().to_string();
+    let name = session_name.map_or(serial, str::to_string);
+    let c = &session.credentials;
+    assert!(c.access_key_id().starts_with("ASIA") && c.access_key_id().len() == 20, "{}", c.access_key_id());
+    assert!(c.access_key_id().bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
+    assert_eq!(c.secret_access_key().len(), 40);
+    assert!(!c.session_token().is_empty());
+    assert_eq!(c.expiration().to_string(), expiration);
+    assert_eq!(
+        session.assumed_role_arn.as_deref(),
+        Some(format!("arn:aws:sts::{ACCOUNT}:assumed-role/demo/{name}").as_str())
+    );
+    let id = session.assumed_role_id.clone().unwrap();
+    assert!(id.starts_with("AROA") && id.ends_with(&format!(":{name}")), "{id}");
+    assert_eq!(session.role_arn.as_deref(), Some(ROLE));
+    assert_eq!(session.source_identity.as_deref(), Some(leaf));
+    assert!(session.subject_arn.unwrap().starts_with(&format!("arn:aws:rolesanywhere:us-west-2:{ACCOUNT}:subject/")));
+    let body = r.json();
+    assert_eq!(body["credentialSet"][0]["packedPolicySize"], 0);
+    body
+}
+
+#[test]
+fn p256_p384_and_rsa_leaves_get_sessions() {
+    for (leaf, key) in [("p256", "p256.pkcs8.pem"), ("p384", "p384.pkcs8.pem"), ("rsa2048", "rsa2048.pkcs8.pem")] {
+        let r = client_request(&format!("{leaf}.pem"), key, PROFILE, ROLE, |c| c);
+        assert_session(&r, leaf, None, "2024-06-01T13:00:30Z");
+    }
+}
+
+#[test]
+fn the_cli_sign_request_output_is_accepted() {
+    let s = shared();
+    let pki = pki();
+    let out = Command::new(env!("CARGO_BIN_EXE_rolesanywhere"))
+        .args(["sign-request", "--certificate"])
+        .arg(pki.path("p384.pem"))
+        .arg("--private-key")
+        .arg(pki.path("p384.sec1.pem"))
+        .arg("--intermediates")
+        .arg(pki.path("chain.pem"))
+        .args(["--trust-anchor-arn", ANCHOR, "--profile-arn", PROFILE, "--role-arn", ROLE, "--date", DATE])
+        .args(["--endpoint", &s.base(), "--session-duration", "1800"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let headers: Vec<(String, String)> = printed["headers"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(n, v)| (n.clone(), v.as_str().unwrap().to_string()))
+        .collect();
+    let r = send(s.port, "POST", "/sessions", &headers, printed["body"].as_str().unwrap().as_bytes());
+    assert_session(&r, "p384", None, "2024-06-01T12:30:30Z");
+}
+
+#[test]
+fn arns_as_query_parameters_are_accepted() {
+    let enc = |s: &str| s.replace(':', "%3A").replace('/', "%2F");
+    let mut raw = Raw::new("p256.pem", "p256.pkcs8.pem").body(|b| b.clear());
+    raw.query = format!("profileArn={}&roleArn={}&trustAnchorArn={}", enc(PROFILE), enc(ROLE), enc(ANCHOR));
+    raw.body = json!({"durationSeconds": 900});
+    assert_session(&raw.send(), "p256", None, "2024-06-01T12:15:30Z");
+}
+
+#[test]
+fn durations_are_checked_and_capped_at_the_profile() {
+    for bad in [899, 43_201] {
+        let r = Raw::new("p256.pem", "p256.pkcs8.pem").body(|b| {
+            b.insert("durationSeconds".into(), json!(bad));
+        });
+        assert_error(&r.send(), 400, "ValidationException", &["durationSeconds", "900..=43200"]);
+    }
+    // [C] Expiration: min(profile's 3600, requested 7200) = 3600.
+    let r = client_request("p256.pem", "p256.pkcs8.pem", PROFILE, ROLE, |c| c.duration_seconds(7200));
+    assert_session(&r, "p256", None, "2024-06-01T13:00:30Z");
+    // The profile's 900 when the request names none.
+    let r = client_request("p256.pem", "p256.pkcs8.pem", PROFILE_NAMES, ROLE, |c| c);
+    assert_session(&r, "p256", None, "2024-06-01T12:15:30Z");
+}
+
+#[test]
+fn role_session_names_need_the_profile_to_accept_them() {
+    let r = client_request("p256.pem", "p256.pkcs8.pem", PROFILE, ROLE, |c| c.role_session_name("build-42"));
+    assert_error(&r, 403, "AccessDeniedException", &["acceptRoleSessionName"]);
+    let r = client_request("p256.pem", "p256.pkcs8.pem", PROFILE_NAMES, ROLE, |c| c.role_session_name("build-42"));
+    assert_session(&r, "p256", Some("build-42"), "2024-06-01T12:15:30Z");
+}
+
+#[test]
+fn signature_rules() {
+    // The algorithm named must fit the key: an ECDSA leaf with the RSA algorithm.
+    let mut raw = Raw::new("p256.pem", "p256.pkcs8.pem");
+    raw.algorithm = Some("AWS4-X509-RSA-SHA256");
+    assert_error(&raw.send(), 403, "AccessDeniedException", &["AWS4-X509-RSA-SHA256", "does not match", "ECDSA"]);
+    raw.algorithm = Some("AWS4-HMAC-SHA256");
+    assert_error(&raw.send(), 403, "AccessDeniedException", &["Unsupported signing algorithm"]);
+
+    // A tampered signature, and a body changed after signing.
+    let s = shared();
+    let (mut headers, body) = Raw::new("p256.pem", "p256.pkcs8.pem").build(s.port);
+    let auth = headers.iter_mut().find(|(n, _)| n == "authorization").unwrap();
+    let flipped = if auth.1.ends_with('0') { '1' } else { '0' };
+    auth.1.pop();
+    auth.1.push(flipped);
+    assert_error(
+        &send(s.port, "POST", "/sessions", &headers, body.as_bytes()),
+        403,
+        "AccessDeniedException",
+        &["Invalid signature"],
+    );
+    let (headers, body) = Raw::new("p256.pem", "p256.pkcs8.pem").build(s.port);
+    let changed = body.replace("\"roleArn\"", "\"roleArn\" ");
+    assert_error(
+        &send(s.port, "POST", "/sessions", &headers, changed.as_bytes()),
+        403,
+        "AccessDeniedException",
+        &["Invalid signature"],
+    );
+    // Signed with another key than the certificate's.
+    let raw = Raw::new("p256.pem", "other.pkcs8.pem");
+    assert_error(&raw.send(), 403, "AccessDeniedException", &["Invalid signature"]);
+}
+
+#[test]
+fn request_date_must_be_within_15_minutes() {
+    let mut raw = Raw::new("p256.pem", "p256.pkcs8.pem");
+    raw.date = "2024-06-01T12:16:00Z";
+    assert_error(&raw.send(), 403, "AccessDeniedException", &["Signature expired", "15 minutes"]);
+    raw.date = "2024-06-01T11:45:00Z";
+    assert_error(&raw.send(), 403, "AccessDeniedException", &["Signature expired"]);
+    // 14 minutes late is still accepted.
+    raw.date = "2024-06-01T12:14:30Z";
+    assert_eq!(raw.send().status, 201);
+}
+
+#[test]
+fn certificate_rules() {
+    // No intermediates: no path from the leaf to the anchor's CAs.
+    let mut raw = Raw::new("p256.pem", "p256.pkcs8.pem");
+    raw.chain = None;
+    assert_error(&raw.send(), 403, "AccessDeniedException", &["Untrusted signing certificate"]);
+    // An anchor holding only the other root.
+    let raw = Raw::new("p256.pem", "p256.pkcs8.pem").body(|b| {
+        b.insert("trustAnchorArn".into(), json!(ANCHOR_SECOND_ONLY));
+    });
+    assert_error(&raw.send(), 403, "AccessDeniedException", &["Untrusted signing certificate", "no chain"]);
+    // Expired, not yet valid, CA and no-digitalSignature leaves.
+    for (leaf, word) in [
+        ("expired.pem", "expired"),
+        ("notyet.pem", "not valid until"),
+        ("ca-leaf.pem", "CA"),
+        ("no-digsig.pem", "digitalSignature"),
+    ] {
+        let raw = Raw::new(leaf, "p256.pkcs8.pem");
+        assert_error(&raw.send(), 403, "AccessDeniedException", &["Untrusted signing certificate", word]);
+    }
+    // The Credential must be the leaf's serial.
+    let s = shared();
+    let (mut headers, body) = Raw::new("p256.pem", "p256.pkcs8.pem").build(s.port);
+    let auth = headers.iter_mut().find(|(n, _)| n == "authorization").unwrap();
+    auth.1 = auth.1.replacen("Credential=", "Credential=1", 1);
+    assert_error(
+        &send(s.port, "POST", "/sessions", &headers, body.as_bytes()),
+        403,
+        "AccessDeniedException",
+        &["serial number"],
+    );
+}
+
+#[test]
+fn regions_and_resources() {
+    // Signed for us-east-1 while the ARNs are in us-west-2.
+    let mut raw = Raw::new("p256.pem", "p256.pkcs8.pem");
+    raw.region = "us-east-1";
+    assert_error(&raw.send(), 400, "ValidationException", &["region us-west-2", "us-east-1"]);
+    // A Host naming another region than the scope.
+    let mut raw = Raw::new("p256.pem", "p256.pkcs8.pem");
+    raw.host = Some("rolesanywhere.eu-west-1.amazonaws.com".into());
+    assert_error(&raw.send(), 403, "AccessDeniedException", &["us-west-2", "eu-west-1"]);
+    // The same stand-in serves eu-west-1, with an AWS-style Host.
+    let mut raw = Raw::new("p256.pem", "p256.pkcs8.pem").body(|b| {
+        b.insert("trustAnchorArn".into(), json!(ANCHOR_EU));
+        b.insert("profileArn".into(), json!(PROFILE_EU));
+    });
+    raw.region = "eu-west-1";
+    raw.host = Some("rolesanywhere.eu-west-1.amazonaws.com".into());
+    let r = raw.send();
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(r.json()["subjectArn"].as_str().unwrap().starts_with("arn:aws:rolesanywhere:eu-west-1:"));
+
+    let unknown = |field: &str, arn: &str| {
+        Raw::new("p256.pem", "p256.pkcs8.pem").body(|b| {
+            b.insert(field.into(), json!(arn));
+        })
+    };
+    let r = unknown("trustAnchorArn", "arn:aws:rolesanywhere:us-west-2:123456789012:trust-anchor/nope").send();
+    assert_error(&r, 404, "ResourceNotFoundException", &["Trust anchor"]);
+    let r = unknown("profileArn", "arn:aws:rolesanywhere:us-west-2:123456789012:profile/nope").send();
+    assert_error(&r, 404, "ResourceNotFoundException", &["Profile"]);
+    let r = unknown("roleArn", ROLE_OTHER).send();
+    assert_error(&r, 403, "AccessDeniedException", &["not one of the roles of profile"]);
+    let r = unknown("profileArn", PROFILE_OFF).send();
+    assert_error(&r, 403, "AccessDeniedException", &["disabled"]);
+    let r = unknown("roleArn", "arn:aws:iam::123456789012:user/x").send();
+    assert_error(&r, 400, "ValidationException", &["roleArn"]);
+    let r = Raw::new("p256.pem", "p256.pkcs8.pem").body(|b| {
+        b.remove("profileArn");
+    });
+    assert_error(&r.send(), 400, "ValidationException", &["profileArn is required"]);
+}
+
+#[test]
+fn the_trust_policy_decides() {
+    // The prj-other SPIFFE ID does not match the guide's StringLike on prj-demo.
+    let r = client_request("prj-other.pem", "prj-other.pkcs8.pem", PROFILE, ROLE, |c| c);
+    assert_error(&r, 403, "AccessDeniedException", &["sts:", "StringLike", "x509SAN/URI", "prj-other"]);
+    // ROLE_OTHER trusts only ANCHOR; through PROFILE_NAMES with ANCHOR it works…
+    let r = client_request("p256.pem", "p256.pkcs8.pem", PROFILE_NAMES, ROLE_OTHER, |c| c);
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(r.json()["credentialSet"][0]["assumedRoleUser"]["arn"].as_str().unwrap().contains(":assumed-role/other/"));
+}
+
+#[test]
+fn sts_get_caller_identity() {
+    let s = shared();
+    let r = client_request("p256.pem", "p256.pkcs8.pem", PROFILE_NAMES, ROLE, |c| c.role_session_name("sts-test"));
+    let session = parse_response(r.status, None, r.body.as_bytes()).unwrap();
+    let creds = &session.credentials;
+    let key = rolesanywhere::sigv4::Key::from(creds);
+
+    let call = |key: &rolesanywhere::sigv4::Key<'_>, date: &str, body: &str, tamper: bool| {
+        let url = format!("{}/", s.base());
+        let host = format!("127.0.0.1:{}", s.port);
+        let headers = [("host", host.as_str()), ("content-type", "application/x-www-form-urlencoded; charset=utf-8")];
+        let request = rolesanywhere::sigv4::Request {
+            method: "POST",
+            url: &url,
+            headers: &headers,
+            payload: rolesanywhere::sigv4::Payload::Bytes(body.as_bytes()),
+        };
+        let settings = rolesanywhere::sigv4::Settings::new("sts", "us-west-2", Time::parse_rfc3339(date).unwrap());
+        let signed = rolesanywhere::sigv4::sign(&request, key, &settings).unwrap();
+        let mut all: Vec<(String, String)> = headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+        all.extend(signed.headers);
+        if tamper {
+            let auth = all.iter_mut().find(|(n, _)| n == "authorization").unwrap();
+            auth.1 = auth.1.replace("Signature=", "Signature=00");
+            auth.1.truncate(auth.1.len() - 2);
+        }
+        send(s.port, "POST", "/", &all, body.as_bytes())
+    };
+    let body = "Action=GetCallerIdentity&Version=2011-06-15";
+    let r = call(&key, DATE, body, false);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("content-type"), Some("text/xml"));
+    assert!(
+        r.body.contains("<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains(&format!("<Arn>arn:aws:sts::{ACCOUNT}:assumed-role/demo/sts-test</Arn>")), "{}", r.body);
+    assert!(r.body.contains(&format!("<Account>{ACCOUNT}</Account>")), "{}", r.body);
+    assert!(r.body.contains(&format!("<UserId>{}</UserId>", session.assumed_role_id.clone().unwrap())), "{}", r.body);
+
+    let sts_error = |r: &Response, status: u16, code: &str| {
+        assert_eq!(r.status, status, "{}", r.body);
+        assert!(
+            r.body.starts_with("<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"),
+            "{}",
+            r.body
+        );
+        assert!(r.body.contains(&format!("<Code>{code}</Code>")), "{}", r.body);
+        assert!(r.body.contains("<Type>Sender</Type>") && r.body.contains("<RequestId>"), "{}", r.body);
+    };
+    // A bad signature.
+    sts_error(&call(&key, DATE, body, true), 403, "SignatureDoesNotMatch");
+    // Another secret with the right key ID.
+    let wrong_secret = rolesanywhere::sigv4::Key { secret_access_key: "x".repeat(40).leak(), ..key };
+    sts_error(&call(&wrong_secret, DATE, body, false), 403, "SignatureDoesNotMatch");
+    // An unknown key ID; a wrong session token.
+    let unknown = rolesanywhere::sigv4::Key { access_key_id: "ASIAAAAAAAAAAAAAAAAA", ..key };
+    sts_error(&call(&unknown, DATE, body, false), 403, "InvalidClientTokenId");
+    let wrong_token = rolesanywhere::sigv4::Key { session_token: Some("nope"), ..key };
+    sts_error(&call(&wrong_token, DATE, body, false), 403, "InvalidClientTokenId");
+    // Signed 20 minutes before the clock: outside the 15-minute window.
+    let r = call(&key, "2024-06-01T11:40:30Z", body, false);
+    sts_error(&r, 403, "SignatureDoesNotMatch");
+    assert!(r.body.contains("Signature expired"), "{}", r.body);
+    // Signed 14 minutes after the clock, past the 900 s session's end: expired.
+    sts_error(&call(&key, "2024-06-01T12:16:00Z", body, false), 400, "ExpiredToken");
+    // An unknown action.
+    sts_error(&call(&key, DATE, "Action=AssumeRoot&Version=2011-06-15", false), 400, "InvalidAction");
+}
+
+#[test]
+fn sts_expired_token() {
+    // Pinned 5 minutes before the p256 leaf's notAfter (2034-01-01T00:00:00Z): the session ends
+    // with the certificate, not an hour later.
+    let config = write_config(pki(), "stand-in-late.json");
+    let late = StandIn::start(&config, "2033-12-31T23:55:00Z");
+    let pki = pki();
+    let cert = Certificate::parse(&pki.read("p256.pem")).unwrap();
+    let chain = certificate::parse_intermediates(&pki.read("chain.pem")).unwrap();
+    let key = PrivateKey::parse(&pki.read("p256.pkcs8.pem")).unwrap();
+    let base = late.base();
+    let request = CreateSession::new(&cert, ANCHOR, PROFILE, ROLE)
+        .intermediates(&chain)
+        .endpoint(Some(base.as_str()))
+        .prepare(Time::parse_rfc3339("2033-12-31T23:55:00Z").unwrap())
+        .unwrap()
+        .sign(&key)
+        .unwrap();
+    let r = send(late.port, "POST", "/sessions", &request.headers, request.body.as_bytes());
+    let session = parse_response(r.status, None, r.body.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(session.credentials.expiration().to_string(), "2034-01-01T00:00:00Z");
+
+    let sign_at = |date: &str| {
+        let url = format!("{base}/");
+        let host = format!("127.0.0.1:{}", late.port);
+        let headers = [("host", host.as_str()), ("content-type", "application/x-www-form-urlencoded")];
+        let body = "Action=GetCallerIdentity&Version=2011-06-15";
+        let request = rolesanywhere::sigv4::Request {
+            method: "POST",
+            url: &url,
+            headers: &headers,
+            payload: rolesanywhere::sigv4::Payload::Bytes(body.as_bytes()),
+        };
+        let settings = rolesanywhere::sigv4::Settings::new("sts", "us-west-2", Time::parse_rfc3339(date).unwrap());
+        let signed =
+            rolesanywhere::sigv4::sign(&request, &rolesanywhere::sigv4::Key::from(&session.credentials), &settings)
+                .unwrap();
+        let mut all: Vec<(String, String)> = headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+        all.extend(signed.headers);
+        send(late.port, "POST", "/", &all, body.as_bytes())
+    };
+    assert_eq!(sign_at("2033-12-31T23:59:00Z").status, 200);
+    let r = sign_at("2034-01-01T00:05:00Z");
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("<Code>ExpiredToken</Code>"), "{}", r.body);
+}
+
+#[test]
+fn cors_limits_and_logging() {
+    let s = shared();
+    let origin = vec![("Origin".to_string(), "http://127.0.0.1:5173".to_string())];
+    let r = send(s.port, "OPTIONS", "/sessions", &origin, b"");
+    assert_eq!(r.status, 204);
+    assert_eq!(r.header("access-control-allow-origin"), Some("http://127.0.0.1:5173"));
+    assert!(r.header("access-control-allow-headers").unwrap().contains("x-amz-x509-chain"));
+    assert!(r.header("access-control-expose-headers").unwrap().contains("x-amzn-errortype"));
+    let r = send(s.port, "OPTIONS", "/sessions", &[("Origin".into(), "https://evil.example".into())], b"");
+    assert_eq!(r.header("access-control-allow-origin"), None);
+    // Errors carry the CORS headers too, so a page can read them.
+    let r = send(s.port, "POST", "/sessions", &origin, b"{}");
+    assert_eq!(r.status, 403);
+    assert_eq!(r.header("access-control-allow-origin"), Some("http://127.0.0.1:5173"));
+
+    let big = vec![b'x'; 200 * 1024];
+    let r = send(s.port, "POST", "/sessions", &[], &big);
+    assert_eq!(r.status, 413);
+    assert_eq!(send(s.port, "GET", "/nowhere", &[], b"").status, 404);
+
+    // One line per request, and never a secret: issue a session and look for its parts.
+    let r = client_request("p256.pem", "p256.pkcs8.pem", PROFILE, ROLE, |c| c);
+    let session = parse_response(r.status, None, r.body.as_bytes()).unwrap();
+    let log = s.log();
+    assert!(log.contains("POST /sessions -> 201 ok"), "{log}");
+    assert!(log.contains("OPTIONS /sessions -> 204 preflight"), "{log}");
+    assert!(log.contains("POST /sessions -> 403 AccessDeniedException"), "{log}");
+    for secret in [
+        session.credentials.secret_access_key(),
+        session.credentials.session_token(),
+        session.credentials.access_key_id(),
+    ] {
+        assert!(!log.contains(secret), "the log shows a credential");
+    }
+    assert!(!log.contains("Signature=") && !log.contains("MII"), "{log}");
+}
+
+#[test]
+fn bad_configurations_are_refused_at_load() {
+    let pki = pki();
+    let dir = pki.path("configs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let role = |policy: Value| json!({"arn": ROLE, "trustPolicy": policy});
+    let anchor = json!({"arn": ANCHOR, "certificateBundle": pki.read_str("bundle.pem")});
+    let profile = json!({"arn": PROFILE, "roleArns": [ROLE]});
+    let mut with_unknown_op = guide_trust_policy(&[ANCHOR]);
+    with_unknown_op["Statement"][0]["Condition"]["StringEqualsAnyCase"] = json!({"aws:SourceArn": ANCHOR});
+    let cases = [
+        (
+            json!({"trustAnchors": [anchor], "roles": [role(with_unknown_op)], "profiles": [profile]}),
+            "unknown condition operator \"StringEqualsAnyCase\"",
+        ),
+        (
+            json!({"trustAnchors": [anchor], "roles": [role(guide_trust_policy(&[ANCHOR]))], "profiles": [{"arn": PROFILE, "roleArns": [ROLE_OTHER]}]}),
+            "not one of the configured roles",
+        ),
+        (
+            json!({"trustAnchors": [{"arn": ANCHOR, "certificateBundle": pki.read_str("p256.pem")}], "roles": [role(guide_trust_policy(&[ANCHOR]))], "profiles": [profile]}),
+            "not a CA certificate",
+        ),
+        (
+            json!({"trustAnchors": [{"arn": ANCHOR, "certificateBundleFile": "missing.pem"}], "roles": [role(guide_trust_policy(&[ANCHOR]))], "profiles": [profile]}),
+            "cannot read",
+        ),
+        (
+            json!({"trustAnchors": [{"arn": "arn:aws:rolesanywhere:us-west-2:123456789012:profile/x", "certificateBundle": ""}], "roles": [], "profiles": []}),
+            "trust anchor ARN",
+        ),
+    ];
+    for (i, (config, want)) in cases.iter().enumerate() {
+        let path = dir.join(format!("bad{i}.json"));
+        std::fs::write(&path, config.to_string()).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_rolesanywhere"))
+            .args(["stand-in", "--listen", "127.0.0.1:0", "--config"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "case {i} started");
+        assert!(out.stdout.is_empty());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(want), "case {i}: {stderr}");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_rolesanywhere"))
+        .args(["stand-in", "--listen", "0.0.0.0:0", "--config"])
+        .arg(write_config(pki, "stand-in-public.json"))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("loopback"));
+}
