@@ -28,6 +28,8 @@ const PROFILE_NAMES: &str = "arn:aws:rolesanywhere:us-west-2:123456789012:profil
 const PROFILE_OFF: &str = "arn:aws:rolesanywhere:us-west-2:123456789012:profile/disabled";
 /// A role that is not in PROFILE.
 const ROLE_OTHER: &str = "arn:aws:iam::123456789012:role/other";
+/// A role that sessions of ROLE may assume through STS (role chaining), for source identity p256.
+const ROLE_CHAINED: &str = "arn:aws:iam::123456789012:role/chained";
 /// A trust anchor whose bundle holds only the secondary root (the test leaves chain to the primary).
 const ANCHOR_SECOND_ONLY: &str =
     "arn:aws:rolesanywhere:us-west-2:123456789012:trust-anchor/a1b2c3d4-5678-90ab-cdef-EXAMPLE33333";
@@ -69,7 +71,16 @@ fn write_config(pki: &Pki, name: &str) -> PathBuf {
         ],
         "roles": [
             {"arn": ROLE, "trustPolicy": guide_trust_policy(&[ANCHOR, ANCHOR_SECOND_ONLY, ANCHOR_EU])},
-            {"arn": ROLE_OTHER, "trustPolicy": guide_trust_policy(&[ANCHOR])}
+            {"arn": ROLE_OTHER, "trustPolicy": guide_trust_policy(&[ANCHOR])},
+            {"arn": ROLE_CHAINED, "trustPolicy": {
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow",
+                    "Principal": {"AWS": ROLE},
+                    "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"],
+                    "Condition": {"StringEquals": {"sts:SourceIdentity": "p256"}}
+                }]
+            }}
         ],
         "profiles": [
             {"arn": PROFILE, "roleArns": [ROLE], "durationSeconds": 3600},
@@ -745,4 +756,77 @@ fn bad_configurations_are_refused_at_load() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("loopback"));
+}
+
+/// Sends an STS query request signed with `key` by `rolesanywhere::sigv4` at `date`.
+fn sts_call(port: u16, key: &rolesanywhere::sigv4::Key<'_>, date: &str, body: &str) -> Response {
+    let url = format!("http://127.0.0.1:{port}/");
+    let host = format!("127.0.0.1:{port}");
+    let headers = [("host", host.as_str()), ("content-type", "application/x-www-form-urlencoded")];
+    let request = rolesanywhere::sigv4::Request {
+        method: "POST",
+        url: &url,
+        headers: &headers,
+        payload: rolesanywhere::sigv4::Payload::Bytes(body.as_bytes()),
+    };
+    let settings = rolesanywhere::sigv4::Settings::new("sts", "us-east-1", Time::parse_rfc3339(date).unwrap());
+    let signed = rolesanywhere::sigv4::sign(&request, key, &settings).unwrap();
+    let mut all: Vec<(String, String)> = headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+    all.extend(signed.headers);
+    send(port, "POST", "/", &all, body.as_bytes())
+}
+
+/// The text of the first `<tag>` element.
+fn xml_text<'a>(xml: &'a str, tag: &str) -> &'a str {
+    let open = format!("<{tag}>");
+    let start = xml.find(&open).unwrap_or_else(|| panic!("no <{tag}> in {xml}")) + open.len();
+    let end = xml[start..].find(&format!("</{tag}>")).unwrap() + start;
+    &xml[start..end]
+}
+
+#[test]
+fn sts_assume_role_chains_from_a_roles_anywhere_session() {
+    let s = shared();
+    let r = client_request("p256.pem", "p256.pkcs8.pem", PROFILE, ROLE, |c| c);
+    let first = parse_response(r.status, None, r.body.as_bytes()).unwrap();
+    let key = rolesanywhere::sigv4::Key::from(&first.credentials);
+    let chained = |role: &str, extra: &str| {
+        let role = role.replace(':', "%3A").replace('/', "%2F");
+        format!("Action=AssumeRole&Version=2011-06-15&RoleArn={role}&RoleSessionName=chain-1{extra}")
+    };
+    let r = sts_call(s.port, &key, DATE, &chained(ROLE_CHAINED, "&DurationSeconds=900"));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body.starts_with("<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"),
+        "{}",
+        r.body
+    );
+    assert_eq!(xml_text(&r.body, "Arn"), format!("arn:aws:sts::{ACCOUNT}:assumed-role/chained/chain-1"));
+    assert_eq!(xml_text(&r.body, "SourceIdentity"), "p256");
+    assert_eq!(xml_text(&r.body, "Expiration"), "2024-06-01T12:15:30Z");
+    let access_key_id = xml_text(&r.body, "AccessKeyId");
+    assert!(access_key_id.starts_with("ASIA") && access_key_id != first.credentials.access_key_id());
+    let second = rolesanywhere::sigv4::Key {
+        access_key_id,
+        secret_access_key: xml_text(&r.body, "SecretAccessKey"),
+        session_token: Some(xml_text(&r.body, "SessionToken")),
+    };
+    let who = sts_call(s.port, &second, DATE, "Action=GetCallerIdentity&Version=2011-06-15");
+    assert_eq!(who.status, 200, "{}", who.body);
+    assert_eq!(xml_text(&who.body, "Arn"), format!("arn:aws:sts::{ACCOUNT}:assumed-role/chained/chain-1"));
+
+    let sts_code = |r: &Response| xml_text(&r.body, "Code").to_string();
+    // Role chaining caps sessions at one hour.
+    let r = sts_call(s.port, &key, DATE, &chained(ROLE_CHAINED, "&DurationSeconds=7200"));
+    assert_eq!((r.status, sts_code(&r)), (400, "ValidationError".into()), "{}", r.body);
+    // ROLE_OTHER trusts only the Roles Anywhere service.
+    let r = sts_call(s.port, &key, DATE, &chained(ROLE_OTHER, ""));
+    assert_eq!((r.status, sts_code(&r)), (403, "AccessDenied".into()), "{}", r.body);
+    assert!(r.body.contains("is not authorized to perform: sts:AssumeRole"), "{}", r.body);
+    // A session whose source identity is p384 does not meet the chained role's condition.
+    let r = client_request("p384.pem", "p384.pkcs8.pem", PROFILE, ROLE, |c| c);
+    let p384 = parse_response(r.status, None, r.body.as_bytes()).unwrap();
+    let r = sts_call(s.port, &rolesanywhere::sigv4::Key::from(&p384.credentials), DATE, &chained(ROLE_CHAINED, ""));
+    assert_eq!((r.status, sts_code(&r)), (403, "AccessDenied".into()), "{}", r.body);
+    assert!(r.body.contains("sts:SourceIdentity"), "{}", r.body);
 }

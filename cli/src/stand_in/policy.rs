@@ -51,9 +51,39 @@ struct Statement {
 enum PrincipalMatch {
     /// `"*"` or `{"AWS": "*"}`: everyone (\[IAM-Princ\], "Anonymous principals").
     Anyone,
-    /// The `Service` principals listed; other principal types (AWS accounts, federated) never
-    /// match a Roles Anywhere request.
-    Services(Vec<String>),
+    /// The `Service` and `AWS` principals listed (federated principals never match here).
+    Listed {
+        /// `Service` names.
+        services: Vec<String>,
+        /// `AWS` principals: account IDs, `arn:…:iam::ACCOUNT:root`, role ARNs, assumed-role
+        /// session ARNs.
+        aws: Vec<String>,
+    },
+}
+
+/// Who calls `AssumeRole`.
+#[derive(Clone, Copy, Debug)]
+pub enum Caller<'a> {
+    /// A service principal, e.g. [`SERVICE_PRINCIPAL`] for `CreateSession`.
+    Service(&'a str),
+    /// A role session (role chaining through STS `AssumeRole`).
+    RoleSession {
+        /// The session's account.
+        account: &'a str,
+        /// The role ARN of the session.
+        role_arn: &'a str,
+        /// `arn:…:sts::ACCOUNT:assumed-role/ROLE/SESSION`.
+        session_arn: &'a str,
+    },
+}
+
+impl fmt::Display for Caller<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Caller::Service(name) => write!(f, "Service {name}"),
+            Caller::RoleSession { session_arn, .. } => f.write_str(session_arn),
+        }
+    }
 }
 
 /// The test of a condition operator, without its `IfExists` / set modifiers.
@@ -274,12 +304,17 @@ impl Policy {
     /// Evaluates the policy for the Roles Anywhere service principal calling `action` with
     /// the facts in `context` (\[IAM-Logic\]): Deny beats Allow, no Allow is an implicit deny.
     pub fn evaluate(&self, action: &str, context: &Context) -> Decision {
+        self.evaluate_for(&Caller::Service(SERVICE_PRINCIPAL), action, context)
+    }
+
+    /// [`Policy::evaluate`] for any caller.
+    pub fn evaluate_for(&self, caller: &Caller<'_>, action: &str, context: &Context) -> Decision {
         let mut allowed = false;
         let mut reasons = Vec::new();
         for (i, statement) in self.statements.iter().enumerate() {
             let name = statement.sid.clone().unwrap_or_else(|| format!("Statement[{i}]"));
-            if !statement.principal_matches() {
-                reasons.push(format!("{name}: principal is not Service {SERVICE_PRINCIPAL}"));
+            if !statement.principal_matches(caller) {
+                reasons.push(format!("{name}: principal does not name {caller}"));
                 continue;
             }
             if !statement.action_matches(action) {
@@ -328,20 +363,22 @@ impl Statement {
             Some(Value::String(s)) if s == "*" => PrincipalMatch::Anyone,
             Some(Value::Object(p)) => {
                 let mut services = Vec::new();
+                let mut aws = Vec::new();
                 let mut anyone = false;
                 for (kind, v) in p {
                     let names = strings(v, &format!("Principal.{kind}"))?;
                     match kind.as_str() {
                         "Service" => services.extend(names),
                         "AWS" if names.iter().any(|n| n == "*") => anyone = true,
-                        "AWS" | "Federated" | "CanonicalUser" => {}
+                        "AWS" => aws.extend(names),
+                        "Federated" | "CanonicalUser" => {}
                         _ => return err(format!("unknown principal type {kind:?}")),
                     }
                 }
                 if anyone {
                     PrincipalMatch::Anyone
                 } else {
-                    PrincipalMatch::Services(services)
+                    PrincipalMatch::Listed { services, aws }
                 }
             }
             Some(_) => return err("Principal must be \"*\" or an object such as {\"Service\": \"...\"}"),
@@ -396,10 +433,21 @@ impl Statement {
         Ok(Statement { sid, effect, principal, actions, not_action, conditions })
     }
 
-    fn principal_matches(&self) -> bool {
-        match &self.principal {
-            PrincipalMatch::Anyone => true,
-            PrincipalMatch::Services(names) => names.iter().any(|n| n == SERVICE_PRINCIPAL),
+    /// \[IAM-Princ\]: a service principal by name; an account (`ID` or `arn:…:iam::ID:root`)
+    /// stands for every principal of the account (which has no identity policies here to say
+    /// otherwise); a role ARN for its sessions; a session ARN for itself.
+    fn principal_matches(&self, caller: &Caller<'_>) -> bool {
+        match (&self.principal, caller) {
+            (PrincipalMatch::Anyone, _) => true,
+            (PrincipalMatch::Listed { services, .. }, Caller::Service(name)) => services.iter().any(|n| n == name),
+            (PrincipalMatch::Listed { aws, .. }, Caller::RoleSession { account, role_arn, session_arn }) => {
+                aws.iter().any(|p| {
+                    p == account
+                        || (p.starts_with("arn:") && p.ends_with(&format!(":iam::{account}:root")))
+                        || p == role_arn
+                        || p == session_arn
+                })
+            }
         }
     }
 
@@ -822,6 +870,32 @@ mod tests {
             let e = Policy::parse(&doc).expect_err(&doc.to_string());
             assert!(e.0.contains(want), "{doc}: {e}");
         }
+    }
+
+    #[test]
+    fn aws_principals_for_role_chaining() {
+        let policy = |principal: Value| {
+            Policy::parse(&json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+                "Principal": principal, "Action": "sts:AssumeRole"}}))
+            .unwrap()
+        };
+        let session = Caller::RoleSession {
+            account: "123456789012",
+            role_arn: "arn:aws:iam::123456789012:role/demo",
+            session_arn: "arn:aws:sts::123456789012:assumed-role/demo/s1",
+        };
+        let allowed = |p: &Policy| p.evaluate_for(&session, "sts:AssumeRole", &ctx()) == Decision::Allow;
+        assert!(allowed(&policy(json!({"AWS": "arn:aws:iam::123456789012:role/demo"}))));
+        assert!(allowed(&policy(json!({"AWS": ["123456789012"]}))));
+        assert!(allowed(&policy(json!({"AWS": "arn:aws:iam::123456789012:root"}))));
+        assert!(allowed(&policy(json!({"AWS": "arn:aws:sts::123456789012:assumed-role/demo/s1"}))));
+        assert!(allowed(&policy(json!("*"))));
+        assert!(!allowed(&policy(json!({"AWS": "arn:aws:iam::123456789012:role/other"}))));
+        assert!(!allowed(&policy(json!({"AWS": "arn:aws:iam::999999999999:root"}))));
+        assert!(!allowed(&policy(json!({"Service": SERVICE_PRINCIPAL}))));
+        // And the service principal is not an AWS principal.
+        let p = policy(json!({"AWS": "123456789012"}));
+        assert!(matches!(p.evaluate("sts:AssumeRole", &ctx()), Decision::ImplicitDeny { .. }));
     }
 
     #[test]

@@ -23,6 +23,10 @@ pub struct Issued {
     pub assumed_role_id: String,
     /// The role's account.
     pub account: String,
+    /// The role assumed.
+    pub role_arn: String,
+    /// The session's source identity (kept through role chaining).
+    pub source_identity: Option<String>,
 }
 
 impl std::fmt::Debug for Issued {

@@ -78,7 +78,7 @@ fn answer(state: &State, request: &Request) -> Result<Reply, StsError> {
     if request.method == "POST" && (form || request.header("content-type").is_none()) {
         params.extend(sessions::form_decode(&String::from_utf8_lossy(&request.body)));
     }
-    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let param = |name: &str| lookup(&params, name);
 
     // Authentication first, as STS does: a request without valid credentials learns nothing.
     let auth_header = request
@@ -147,6 +147,7 @@ fn answer(state: &State, request: &Request) -> Result<Reply, StsError> {
 
     match param("Action") {
         Some("GetCallerIdentity") => {}
+        Some("AssumeRole") => return assume_role(state, &issued, &params, now),
         Some(other) => {
             return Err(error(400, "InvalidAction", format!("Could not find operation {other} for version 2011-06-15")))
         }
@@ -166,6 +167,132 @@ fn answer(state: &State, request: &Request) -> Result<Reply, StsError> {
         body: body.into_bytes(),
         outcome: "ok".into(),
     })
+}
+
+/// STS `AssumeRole` with credentials the stand-in issued (role chaining): the target role's trust
+/// policy must allow the calling session (\[AR\] STS API Reference, "AssumeRole": `RoleArn`,
+/// `RoleSessionName` 2–64 characters of `[\w+=,.@-]`, `DurationSeconds` 900 up to the role's
+/// maximum and "role chaining limits your … session to a maximum of one hour"; errors
+/// `AccessDenied` 403 and `ValidationError` 400). A source identity carries over to the new
+/// session, and then the trust policy must also allow `sts:SetSourceIdentity` (IAM User Guide,
+/// "Monitor and control actions taken with assumed roles").
+fn assume_role(
+    state: &State,
+    caller: &store::Issued,
+    params: &[(String, String)],
+    now: rolesanywhere::Time,
+) -> Result<Reply, StsError> {
+    let param = |name: &str| lookup(params, name);
+    use super::policy::{Caller, Context, Decision};
+    let invalid = |m: String| error(400, "ValidationError", m);
+    let role_arn =
+        param("RoleArn").ok_or_else(|| invalid("1 validation error detected: RoleArn is required".into()))?;
+    rolesanywhere::arn::Arn::parse(rolesanywhere::arn::ArnField::Role, role_arn)
+        .map_err(|r| invalid(format!("RoleArn {role_arn:?} is not a role ARN: the ARN {r}")))?;
+    let session_name = param("RoleSessionName")
+        .ok_or_else(|| invalid("1 validation error detected: RoleSessionName is required".into()))?;
+    let name_ok = (2..=64).contains(&session_name.len())
+        && session_name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b));
+    if !name_ok {
+        return Err(invalid("RoleSessionName must be 2 to 64 characters of letters, digits and _+=,.@-".into()));
+    }
+    let duration: u64 = match param("DurationSeconds") {
+        None => 3600,
+        Some(text) => text
+            .parse()
+            .ok()
+            .filter(|d| (900..=43_200).contains(d))
+            .ok_or_else(|| invalid(format!("DurationSeconds {text:?} must be a number from 900 to 43200")))?,
+    };
+    if duration > 3600 {
+        return Err(invalid(
+            "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.".into(),
+        ));
+    }
+    let denied = |why: String| {
+        error(
+            403,
+            "AccessDenied",
+            format!(
+                "User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn} ({why})",
+                caller.assumed_role_arn
+            ),
+        )
+    };
+    let role = state.config.roles.get(role_arn).ok_or_else(|| denied("no such role is configured".into()))?;
+    let mut context = Context::new();
+    context.set("aws:PrincipalArn", caller.role_arn.clone());
+    context.set("aws:PrincipalAccount", caller.account.clone());
+    context.set("aws:PrincipalType", "AssumedRole");
+    context.set("aws:userid", caller.assumed_role_id.clone());
+    context.set("sts:RoleSessionName", session_name);
+    let mut actions = vec!["sts:AssumeRole"];
+    if let Some(id) = &caller.source_identity {
+        context.set("sts:SourceIdentity", id.clone());
+        actions.push("sts:SetSourceIdentity");
+    }
+    let who = Caller::RoleSession {
+        account: &caller.account,
+        role_arn: &caller.role_arn,
+        session_arn: &caller.assumed_role_arn,
+    };
+    for action in actions {
+        match role.trust_policy.evaluate_for(&who, action, &context) {
+            Decision::Allow => {}
+            Decision::ExplicitDeny { statement } => {
+                return Err(denied(format!("{action} explicitly denied by trust policy statement {statement}")))
+            }
+            Decision::ImplicitDeny { reasons } => {
+                return Err(denied(format!("no trust policy statement allows {action}: {}", reasons.join("; "))))
+            }
+        }
+    }
+    if duration > u64::from(role.max_session_duration) {
+        return Err(invalid("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.".into()));
+    }
+    let assumed_role_arn =
+        format!("arn:{}:sts::{}:assumed-role/{}/{session_name}", role.partition, role.account, role.name);
+    let assumed_role_id = format!("{}:{session_name}", super::sessions::role_unique_id(&role.arn));
+    let expiration = now.saturating_add(duration);
+    let (access_key_id, issued) = state.store.issue(
+        store::Issued {
+            session_token: zeroize::Zeroizing::new(String::new()),
+            secret_access_key: zeroize::Zeroizing::new(String::new()),
+            expiration,
+            assumed_role_arn: assumed_role_arn.clone(),
+            assumed_role_id: assumed_role_id.clone(),
+            account: role.account.clone(),
+            role_arn: role.arn.clone(),
+            source_identity: caller.source_identity.clone(),
+        },
+        now,
+    );
+    let source_identity = caller
+        .source_identity
+        .as_deref()
+        .map(|id| format!("    <SourceIdentity>{}</SourceIdentity>\n", xml_escape(id)))
+        .unwrap_or_default();
+    let request_id = store::request_id();
+    // [AR] response: Credentials (AccessKeyId, SecretAccessKey, SessionToken, Expiration),
+    // AssumedRoleUser (Arn, AssumedRoleId), PackedPolicySize, SourceIdentity.
+    let body = zeroize::Zeroizing::new(format!(
+        "<AssumeRoleResponse xmlns=\"{XMLNS}\">\n  <AssumeRoleResult>\n{source_identity}    <AssumedRoleUser>\n      <Arn>{}</Arn>\n      <AssumedRoleId>{}</AssumedRoleId>\n    </AssumedRoleUser>\n    <Credentials>\n      <AccessKeyId>{access_key_id}</AccessKeyId>\n      <SecretAccessKey>{}</SecretAccessKey>\n      <SessionToken>{}</SessionToken>\n      <Expiration>{expiration}</Expiration>\n    </Credentials>\n    <PackedPolicySize>0</PackedPolicySize>\n  </AssumeRoleResult>\n  <ResponseMetadata>\n    <RequestId>{request_id}</RequestId>\n  </ResponseMetadata>\n</AssumeRoleResponse>\n",
+        xml_escape(&assumed_role_arn),
+        xml_escape(&assumed_role_id),
+        xml_escape(&issued.secret_access_key),
+        xml_escape(&issued.session_token),
+    ));
+    Ok(Reply {
+        status: 200,
+        headers: vec![("content-type", "text/xml".into()), ("x-amzn-requestid", request_id)],
+        body: body.as_bytes().to_vec(),
+        outcome: "ok".into(),
+    })
+}
+
+/// The first value of a query or form parameter.
+fn lookup<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
 /// Compares two byte strings in time independent of where they differ.
