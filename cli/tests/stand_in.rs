@@ -28,6 +28,8 @@ const PROFILE_NAMES: &str = "arn:aws:rolesanywhere:us-west-2:123456789012:profil
 const PROFILE_OFF: &str = "arn:aws:rolesanywhere:us-west-2:123456789012:profile/disabled";
 /// A role that is not in PROFILE.
 const ROLE_OTHER: &str = "arn:aws:iam::123456789012:role/other";
+/// A role whose trust policy tests every certificate-derived key.
+const ROLE_TAGS: &str = "arn:aws:iam::123456789012:role/tags";
 /// A role that sessions of ROLE may assume through STS (role chaining), for source identity p256.
 const ROLE_CHAINED: &str = "arn:aws:iam::123456789012:role/chained";
 /// A trust anchor whose bundle holds only the secondary root (the test leaves chain to the primary).
@@ -72,6 +74,27 @@ fn write_config(pki: &Pki, name: &str) -> PathBuf {
         "roles": [
             {"arn": ROLE, "trustPolicy": guide_trust_policy(&[ANCHOR, ANCHOR_SECOND_ONLY, ANCHOR_EU])},
             {"arn": ROLE_OTHER, "trustPolicy": guide_trust_policy(&[ANCHOR])},
+            {"arn": ROLE_TAGS, "trustPolicy": {
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow",
+                    "Principal": {"Service": "rolesanywhere.amazonaws.com"},
+                    "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+                    "Condition": {
+                        "StringEquals": {
+                            "aws:PrincipalTag/x509Subject/CN": "p256",
+                            "aws:PrincipalTag/x509Subject/O": "Test",
+                            "aws:PrincipalTag/x509Issuer/CN": "Test Intermediate CA",
+                            "aws:PrincipalTag/x509Issuer/O": "Test",
+                            "aws:PrincipalTag/x509SAN/DNS": "app.example.test",
+                            "sts:SourceIdentity": "p256",
+                            "aws:SourceAccount": ACCOUNT
+                        },
+                        "ArnLike": {"aws:SourceArn": "arn:aws:rolesanywhere:us-west-2:123456789012:trust-anchor/*"},
+                        "Null": {"aws:PrincipalTag/x509SAN/Name/CN": "true"}
+                    }
+                }]
+            }},
             {"arn": ROLE_CHAINED, "trustPolicy": {
                 "Version": "2012-10-17",
                 "Statement": [{
@@ -84,7 +107,7 @@ fn write_config(pki: &Pki, name: &str) -> PathBuf {
         ],
         "profiles": [
             {"arn": PROFILE, "roleArns": [ROLE], "durationSeconds": 3600},
-            {"arn": PROFILE_NAMES, "roleArns": [ROLE, ROLE_OTHER], "durationSeconds": 900, "acceptRoleSessionName": true},
+            {"arn": PROFILE_NAMES, "roleArns": [ROLE, ROLE_OTHER, ROLE_TAGS], "durationSeconds": 900, "acceptRoleSessionName": true},
             {"arn": PROFILE_OFF, "roleArns": [ROLE], "enabled": false},
             {"arn": PROFILE_EU, "roleArns": [ROLE]}
         ]
@@ -545,6 +568,14 @@ fn the_trust_policy_decides() {
     let r = client_request("p256.pem", "p256.pkcs8.pem", PROFILE_NAMES, ROLE_OTHER, |c| c);
     assert_eq!(r.status, 201, "{}", r.body);
     assert!(r.json()["credentialSet"][0]["assumedRoleUser"]["arn"].as_str().unwrap().contains(":assumed-role/other/"));
+}
+
+#[test]
+fn principal_tags_come_from_the_certificate() {
+    let r = client_request("p256.pem", "p256.pkcs8.pem", PROFILE_NAMES, ROLE_TAGS, |c| c);
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = client_request("p384.pem", "p384.pkcs8.pem", PROFILE_NAMES, ROLE_TAGS, |c| c);
+    assert_error(&r, 403, "AccessDeniedException", &["x509Subject/CN", "p384"]);
 }
 
 #[test]

@@ -78,6 +78,9 @@ pub struct Anchor {
     /// The bundle's CA certificates as webpki trust anchors (the guide's primary and secondary
     /// CA, for rotation: any of them may issue the chain).
     pub trust_anchors: Vec<TrustAnchor<'static>>,
+    /// For each of `trust_anchors`: the CA's subject CN and validity (webpki does not check an
+    /// anchor's own dates; an expired CA of the bundle must not anchor a chain).
+    pub validity: Vec<(String, rolesanywhere::Time, rolesanywhere::Time)>,
 }
 
 /// An IAM role.
@@ -186,6 +189,7 @@ fn load_anchor(a: RawAnchor, base: &Path) -> Result<Anchor, String> {
     };
     let certs = certificate::parse_all(&pem).map_err(|e| format!("certificate bundle: {e}"))?;
     let mut trust_anchors = Vec::new();
+    let mut validity = Vec::new();
     for (j, cert) in certs.iter().enumerate() {
         let what = format!("certificate bundle entry {j} ({})", cert.subject_common_name().unwrap_or("no CN"));
         // [T] "Trust model", trust anchors: the CA certificate must have basic constraints CA:TRUE
@@ -199,6 +203,7 @@ fn load_anchor(a: RawAnchor, base: &Path) -> Result<Anchor, String> {
         let der = CertificateDer::from(cert.der().to_vec());
         let anchor = webpki::anchor_from_trusted_cert(&der).map_err(|e| format!("{what}: {e}"))?.to_owned();
         trust_anchors.push(anchor);
+        validity.push((cert.subject_common_name().unwrap_or("no CN").to_string(), cert.not_before(), cert.not_after()));
     }
     Ok(Anchor {
         arn: a.arn.clone(),
@@ -207,6 +212,7 @@ fn load_anchor(a: RawAnchor, base: &Path) -> Result<Anchor, String> {
         account: arn.account.into(),
         enabled: a.enabled.unwrap_or(true),
         trust_anchors,
+        validity,
     })
 }
 

@@ -553,8 +553,8 @@ fn verify_path(anchor: &Anchor, leaf_der: &[u8], chain: &[CertificateDer<'static
         webpki::ring::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
         webpki::ring::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
     ];
-    ee.verify_for_usage(algs, &anchor.trust_anchors, chain, time, webpki::KeyUsage::client_auth(), None, None)
-        .map(|_| ())
+    let path = ee
+        .verify_for_usage(algs, &anchor.trust_anchors, chain, time, webpki::KeyUsage::client_auth(), None, None)
         .map_err(|e| {
             let why = match e {
                 webpki::Error::UnknownIssuer => "no chain to the trust anchor's CA certificates".to_string(),
@@ -563,7 +563,22 @@ fn verify_path(anchor: &Anchor, leaf_der: &[u8], chain: &[CertificateDer<'static
                 other => format!("{other:?}"),
             };
             access_denied(format!("Untrusted signing certificate: {why}"))
-        })
+        })?;
+    // The CA the path ends at must itself be valid now ([T]: the trust anchor's CA certificate;
+    // the guide warns about the bundle's expiration).
+    let used = path.anchor();
+    let index = anchor.trust_anchors.iter().position(|a| {
+        a.subject_public_key_info.as_ref() == used.subject_public_key_info.as_ref()
+            && a.subject.as_ref() == used.subject.as_ref()
+    });
+    if let Some((cn, not_before, not_after)) = index.and_then(|i| anchor.validity.get(i)) {
+        if now < *not_before || now > *not_after {
+            return Err(access_denied(format!(
+                "Untrusted signing certificate: the trust anchor's CA {cn:?} is valid from {not_before} to {not_after}"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Verifies the request signature with the leaf's public key: ECDSA over SHA-256 with a DER

@@ -6,7 +6,9 @@
 //! "Trust policy" in the same guide: the tags are `aws:PrincipalTag/x509Subject/CN`,
 //! `…/x509Issuer/{C,O,OU,ST,L,CN}`, `…/x509SAN/DNS`, `…/x509SAN/URI`, `…/x509SAN/Name/CN`, and
 //! "IAM Roles Anywhere combines multiple values into a single string, separating them with
-//! forward slashes (/) in the order they appear in the certificate".
+//! forward slashes (/) in the order they appear in the certificate". The same "Trust model" page
+//! says certificate values must match STS's session-tag pattern and that values which do not are
+//! ignored: STS API Reference, `Tag`: `Value` up to 256 characters of `[\p{L}\p{Z}\p{N}_.:/=+\-@]*`.
 
 use x509_cert::der::asn1::ObjectIdentifier;
 use x509_cert::der::{Decode, Tag, Tagged};
@@ -47,7 +49,14 @@ pub fn principal_tags(der: &[u8]) -> Result<Vec<(String, String)>, String> {
             name_tags("x509SAN/Name", &n, &mut tags);
         }
     }
+    tags.retain(|(_, value)| is_session_tag_value(value));
     Ok(tags)
+}
+
+/// Whether `value` may be an STS session tag value (see the module documentation).
+pub fn is_session_tag_value(value: &str) -> bool {
+    value.chars().count() <= 256
+        && value.chars().all(|c| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c))
 }
 
 fn name_tags(prefix: &str, name: &Name, out: &mut Vec<(String, String)>) {
@@ -68,5 +77,20 @@ fn text(value: &x509_cert::der::Any) -> Option<String> {
             std::str::from_utf8(value.value()).ok().map(str::to_string)
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_tag_values() {
+        assert!(is_session_tag_value("spiffe://ORG.aws-us-west.example.io/ns/prj-demo/app"));
+        assert!(is_session_tag_value("Test Intermediate CA"));
+        assert!(is_session_tag_value("Zürich"));
+        assert!(!is_session_tag_value("*.example.com"));
+        assert!(!is_session_tag_value("a,b"));
+        assert!(!is_session_tag_value(&"a".repeat(257)));
     }
 }
