@@ -2,9 +2,12 @@
 //! `AssumeRole` call that `CreateSession` makes on the caller's behalf.
 //!
 //! Sources cited beside each rule: **\[IAM-Grammar\]** IAM User Guide, "Grammar of the IAM JSON
-//! policy language"; **\[IAM-Cond\]** "IAM JSON policy elements: Condition operators";
-//! **\[IAM-Multi\]** "Condition keys with multiple values" (set operators `ForAnyValue` /
-//! `ForAllValues`); **\[IAM-Logic\]** "Policy evaluation logic" (explicit deny, implicit deny);
+//! policy language"; **\[IAM-Cond\]** "IAM JSON policy elements: Condition operators" (its
+//! *Important* note: a key absent from the request context does not match and the condition is
+//! false, except that negated operators such as `StringNotLike` are then true, and `…IfExists` and
+//! `Null` test presence); **\[IAM-Multi\]** "Conditions with multiple context keys or values"
+//! (operators AND'ed, keys AND'ed, values OR'ed, values of a negated operator NOR'ed) and "Set
+//! operators for multivalued context keys" (`ForAnyValue` / `ForAllValues`); **\[IAM-Logic\]** "Policy evaluation logic" (explicit deny, implicit deny);
 //! **\[IAM-Princ\]** "IAM JSON policy elements: Principal"; **\[T\]** Roles Anywhere "Trust model"
 //! (the service principal, the three actions, the principal tags).
 //!
@@ -507,8 +510,8 @@ fn parse_operator(operator: &str) -> Result<(Test, SetOp, bool), PolicyError> {
 }
 
 impl Condition {
-    /// \[IAM-Cond\] "Creating a condition with multiple keys or values": the values of one key are
-    /// OR'ed (for negated operators: none may match); keys and operators are AND'ed by the caller.
+    /// \[IAM-Multi\]: the values of one key are OR'ed (for negated operators NOR'ed: none may
+    /// match); keys and operators are AND'ed by the caller.
     fn evaluate(&self, context: &Context) -> bool {
         let actual = context.get(&self.key);
         if self.test == Test::Null {
@@ -530,9 +533,8 @@ impl Condition {
             // request"; "ForAnyValue … returns false" for a missing key.
             (SetOp::ForAllValues, None) => true,
             (SetOp::ForAnyValue, None) => false,
-            // [IAM-Cond]: a missing key does not match; a negated operator on a missing key is
-            // true ("If the key … is not present in the request context, the values do not match"
-            // and negated operators then hold).
+            // [IAM-Cond] Important note: a missing key does not match (false), but a negated
+            // operator ("such as StringNotLike or ArnNotLike") on a missing key is true.
             (SetOp::Single, None) => self.test.negated(),
             (SetOp::Single, Some(values)) => values.first().is_some_and(|v| one(v)),
             (SetOp::ForAnyValue, Some(values)) => values.iter().any(|v| one(v)),
