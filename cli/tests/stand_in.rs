@@ -38,6 +38,10 @@ const ANCHOR_SECOND_ONLY: &str =
 /// The same setup in another region, served by the same stand-in.
 const ANCHOR_EU: &str = "arn:aws:rolesanywhere:eu-west-1:123456789012:trust-anchor/eu-anchor";
 const PROFILE_EU: &str = "arn:aws:rolesanywhere:eu-west-1:123456789012:profile/eu-profile";
+/// And in the China partition.
+const ANCHOR_CN: &str = "arn:aws-cn:rolesanywhere:cn-north-1:123456789012:trust-anchor/cn-anchor";
+const PROFILE_CN: &str = "arn:aws-cn:rolesanywhere:cn-north-1:123456789012:profile/cn-profile";
+const ROLE_CN: &str = "arn:aws-cn:iam::123456789012:role/demo";
 
 fn pki() -> &'static Pki {
     common::shared()
@@ -69,11 +73,13 @@ fn write_config(pki: &Pki, name: &str) -> PathBuf {
         "trustAnchors": [
             {"arn": ANCHOR, "certificateBundleFile": "bundle-rotated.pem"},
             {"arn": ANCHOR_SECOND_ONLY, "certificateBundle": pki.read_str("root2.pem")},
-            {"arn": ANCHOR_EU, "certificateBundleFile": "bundle.pem"}
+            {"arn": ANCHOR_EU, "certificateBundleFile": "bundle.pem"},
+            {"arn": ANCHOR_CN, "certificateBundleFile": "bundle.pem"}
         ],
         "roles": [
             {"arn": ROLE, "trustPolicy": guide_trust_policy(&[ANCHOR, ANCHOR_SECOND_ONLY, ANCHOR_EU])},
             {"arn": ROLE_OTHER, "trustPolicy": guide_trust_policy(&[ANCHOR])},
+            {"arn": ROLE_CN, "trustPolicy": guide_trust_policy(&[ANCHOR_CN])},
             {"arn": ROLE_TAGS, "trustPolicy": {
                 "Version": "2012-10-17",
                 "Statement": [{
@@ -109,7 +115,8 @@ fn write_config(pki: &Pki, name: &str) -> PathBuf {
             {"arn": PROFILE, "roleArns": [ROLE], "durationSeconds": 3600},
             {"arn": PROFILE_NAMES, "roleArns": [ROLE, ROLE_OTHER, ROLE_TAGS], "durationSeconds": 900, "acceptRoleSessionName": true},
             {"arn": PROFILE_OFF, "roleArns": [ROLE], "enabled": false},
-            {"arn": PROFILE_EU, "roleArns": [ROLE]}
+            {"arn": PROFILE_EU, "roleArns": [ROLE]},
+            {"arn": PROFILE_CN, "roleArns": [ROLE_CN]}
         ]
     });
     let path = pki.path(name);
@@ -537,6 +544,25 @@ fn regions_and_resources() {
     let r = raw.send();
     assert_eq!(r.status, 201, "{}", r.body);
     assert!(r.json()["subjectArn"].as_str().unwrap().starts_with("arn:aws:rolesanywhere:eu-west-1:"));
+
+    // And the China partition, by scope and Host.
+    let mut raw = Raw::new("p256.pem", "p256.pkcs8.pem").body(|b| {
+        b.insert("trustAnchorArn".into(), json!(ANCHOR_CN));
+        b.insert("profileArn".into(), json!(PROFILE_CN));
+        b.insert("roleArn".into(), json!(ROLE_CN));
+    });
+    raw.region = "cn-north-1";
+    raw.host = Some("rolesanywhere.cn-north-1.amazonaws.com.cn".into());
+    let r = raw.send();
+    assert_eq!(r.status, 201, "{}", r.body);
+    let arn = r.json()["credentialSet"][0]["assumedRoleUser"]["arn"].as_str().unwrap().to_string();
+    assert!(arn.starts_with("arn:aws-cn:sts::123456789012:assumed-role/demo/"), "{arn}");
+    // A .com Host for a China region, and aws-partition ARNs signed for a China region.
+    raw.host = Some("rolesanywhere.cn-north-1.amazonaws.com".into());
+    assert_error(&raw.send(), 403, "AccessDeniedException", &["partition"]);
+    let mut raw = Raw::new("p256.pem", "p256.pkcs8.pem");
+    raw.region = "cn-north-1";
+    assert_error(&raw.send(), 400, "ValidationException", &["partition aws", "aws-cn"]);
 
     let unknown = |field: &str, arn: &str| {
         Raw::new("p256.pem", "p256.pkcs8.pem").body(|b| {
