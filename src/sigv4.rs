@@ -34,7 +34,8 @@ pub const MAX_EXPIRES_SECONDS: u32 = 604_800;
 pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 
 /// Headers that are never signed, because proxies and HTTP stacks add, drop or rewrite them
-/// (the list of `@smithy/signature-v4`, which the AWS SDK for JavaScript signs with).
+/// (the list of `@smithy/signature-v4`, which the AWS SDK for JavaScript signs with); headers
+/// starting with `proxy-` or `sec-` are not signed either, for the same reason.
 const UNSIGNABLE_HEADERS: [&str; 15] = [
     "authorization",
     "cache-control",
@@ -421,7 +422,8 @@ fn signable_headers<'r>(request: &Request<'r>, target: &Target<'r>) -> Result<Ve
         }
         check_value(value)?;
         let skip = |list: &[&str]| list.iter().any(|h| h.eq_ignore_ascii_case(name));
-        if skip(&UNSIGNABLE_HEADERS) || skip(&SIGNER_HEADERS) {
+        let prefixed = |prefix: &str| name.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix));
+        if skip(&UNSIGNABLE_HEADERS) || skip(&SIGNER_HEADERS) || prefixed("proxy-") || prefixed("sec-") {
             continue;
         }
         has_host |= name.eq_ignore_ascii_case("host");
@@ -549,6 +551,8 @@ mod tests {
     fn unsignable_and_signer_headers_are_not_passed_through() {
         let headers = [
             ("User-Agent", "x"),
+            ("Proxy-Authorization", "x"),
+            ("Sec-Fetch-Mode", "cors"),
             ("X-Amz-Date", "stale"),
             ("Authorization", "old"),
             ("Content-Type", "application/x-www-form-urlencoded"),

@@ -6,9 +6,10 @@
 use std::io::{Read, Write};
 use std::time::Duration;
 
-use rolesanywhere::{parse_response, SignedRequest};
+use rolesanywhere::{parse_response, Credentials, SignedRequest};
 use zeroize::Zeroizing;
 
+use crate::provider::ProviderError;
 use crate::Failure;
 
 /// How long the whole exchange may take before the command gives up.
@@ -16,9 +17,7 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Sends `signed` and prints `{"Version":1,"AccessKeyId",…,"Expiration"}` on stdout.
 pub fn run(signed: &SignedRequest) -> Result<(), Failure> {
-    let answer = send(signed)?;
-    let session = parse_response(answer.status, answer.error_type.as_deref(), &answer.body)?;
-    let credentials = &session.credentials;
+    let credentials = &create_session(signed)?;
     // The field order and names of the documented credential_process output; Expiration in
     // RFC 3339 (UTC), which the SDKs use to refresh before it passes.
     let json = Zeroizing::new(
@@ -46,8 +45,18 @@ struct Answer {
     body: Zeroizing<Vec<u8>>,
 }
 
+/// Sends a signed `CreateSession` request and returns the credentials of the answer; errors
+/// carry AWS's error kind as their code, or `Network` when the endpoint could not be reached.
+pub fn create_session(signed: &SignedRequest) -> Result<Credentials, ProviderError> {
+    let answer = send(signed)?;
+    let session = parse_response(answer.status, answer.error_type.as_deref(), &answer.body)
+        .map_err(rolesanywhere::Error::from)?;
+    Ok(session.credentials)
+}
+
 /// POSTs the request and reads the answer.
-fn send(signed: &SignedRequest) -> Result<Answer, Failure> {
+fn send(signed: &SignedRequest) -> Result<Answer, ProviderError> {
+    let network = |message: String| ProviderError { code: "Network", message };
     let agent: ureq::Agent =
         ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(TIMEOUT)).build().into();
     let mut request = agent.post(&signed.url);
@@ -55,7 +64,7 @@ fn send(signed: &SignedRequest) -> Result<Answer, Failure> {
         request = request.header(name, value);
     }
     let mut response =
-        request.send(signed.body.as_bytes()).map_err(|e| Failure(format!("cannot reach {}: {e}", signed.url)))?;
+        request.send(signed.body.as_bytes()).map_err(|e| network(format!("cannot reach {}: {e}", signed.url)))?;
     let status = response.status().as_u16();
     let error_type = response.headers().get("x-amzn-errortype").and_then(|v| v.to_str().ok()).map(str::to_string);
     let limit = rolesanywhere::session::MAX_RESPONSE_LEN as u64;
@@ -65,6 +74,6 @@ fn send(signed: &SignedRequest) -> Result<Answer, Failure> {
         .as_reader()
         .take(limit + 1)
         .read_to_end(&mut body)
-        .map_err(|e| Failure(format!("reading the answer of {}: {e}", signed.url)))?;
+        .map_err(|e| network(format!("reading the answer of {}: {e}", signed.url)))?;
     Ok(Answer { status, error_type, body })
 }

@@ -4,6 +4,8 @@
 //! Flag names follow AWS's own `aws_signing_helper` where it has the same flag.
 
 mod credential_process;
+mod provider;
+mod serve;
 mod stand_in;
 
 use std::fs::File;
@@ -13,6 +15,7 @@ use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{Args, Parser, Subcommand};
+use provider::ProviderError;
 use rolesanywhere::certificate::{self, Certificate};
 use rolesanywhere::{CreateSession, PrivateKey, SignedRequest, Time};
 use zeroize::Zeroizing;
@@ -32,6 +35,9 @@ enum Command {
     /// Send the CreateSession request and print the credentials as credential_process JSON
     /// ({"Version":1,"AccessKeyId",…,"Expiration"}), for `credential_process` in ~/.aws/config.
     CredentialProcess(SignArgs),
+    /// Serve credentials to local processes over the IMDSv2 and container-credential protocols,
+    /// refreshing them at half their lifetime.
+    Serve(serve::ServeArgs),
     /// Run a local stand-in for IAM Roles Anywhere CreateSession and STS GetCallerIdentity,
     /// configured with trust anchors, roles and profiles (see the README).
     StandIn(stand_in::StandInArgs),
@@ -94,7 +100,9 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            eprintln!("error: a subcommand is required: sign-request, credential-process or stand-in (see rolesanywhere --help)");
+            eprintln!(
+                "error: a subcommand is required: sign-request, credential-process, serve or stand-in (see rolesanywhere --help)"
+            );
             return ExitCode::from(2);
         }
         Err(e) if !e.use_stderr() => {
@@ -118,6 +126,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::SignRequest(args) => sign_request(&args),
         Command::CredentialProcess(args) => build(&args).and_then(|signed| credential_process::run(&signed)),
+        Command::Serve(args) => serve::run(args),
         Command::StandIn(args) => stand_in::run(&args).map_err(Failure),
     };
     match result {
@@ -141,20 +150,33 @@ fn sign_request(args: &SignArgs) -> Result<(), Failure> {
 fn build(args: &SignArgs) -> Result<SignedRequest, Failure> {
     let now = match &args.date {
         Some(text) => Time::parse_rfc3339(text).map_err(|e| Failure(format!("--date {text:?}: {e}")))?,
-        None => {
-            let seconds = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_err(|_| Failure("system clock is before 1970".into()))?;
-            Time::from_unix_seconds(seconds.as_secs())?
-        }
+        None => system_time()?,
+    };
+    Ok(sign_at(args, now, args.explain)?.0)
+}
+
+/// The system clock.
+fn system_time() -> Result<Time, ProviderError> {
+    let seconds = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_err(|_| ProviderError { code: "InvalidTime", message: "system clock is before 1970".into() })?;
+    Ok(Time::from_unix_seconds(seconds.as_secs()).map_err(rolesanywhere::Error::from)?)
+}
+
+/// Reads the certificate, key and intermediates and signs a CreateSession request at `now`;
+/// returns it with the certificate's expiry. Errors carry the core's codes.
+fn sign_at(args: &SignArgs, now: Time, explain: bool) -> Result<(SignedRequest, Time), ProviderError> {
+    let coded = |flag: &str, path: &Path, e: rolesanywhere::Error| ProviderError {
+        code: e.code(),
+        message: format!("{flag} {path:?}: {e}"),
     };
     let leaf = Certificate::parse(&read_input("--certificate", &args.certificate)?)
-        .map_err(|e| Failure(format!("--certificate {:?}: {e}", args.certificate)))?;
+        .map_err(|e| coded("--certificate", &args.certificate, e.into()))?;
     let key = PrivateKey::parse(&read_input("--private-key", &args.private_key)?)
-        .map_err(|e| Failure(format!("--private-key {:?}: {e}", args.private_key)))?;
+        .map_err(|e| coded("--private-key", &args.private_key, e.into()))?;
     let chain = match &args.intermediates {
         Some(path) => certificate::parse_intermediates(&read_input("--intermediates", path)?)
-            .map_err(|e| Failure(format!("--intermediates {:?}: {e}", path)))?,
+            .map_err(|e| coded("--intermediates", path, e.into()))?,
         None => Vec::new(),
     };
 
@@ -165,8 +187,9 @@ fn build(args: &SignArgs) -> Result<SignedRequest, Failure> {
         .endpoint(args.endpoint.as_deref())
         .duration_seconds(args.session_duration)
         .role_session_name(args.role_session_name.as_deref())
-        .prepare(now)?;
-    if args.explain {
+        .prepare(now)
+        .map_err(rolesanywhere::Error::from)?;
+    if explain {
         eprintln!(
             "== certificate\nserial (decimal): {}\nsubject CN: {}\nURI SANs: {}\nkey: {}",
             leaf.serial_number(),
@@ -180,19 +203,26 @@ fn build(args: &SignArgs) -> Result<SignedRequest, Failure> {
             unsigned.string_to_sign()
         );
     }
-    Ok(unsigned.sign(&key)?)
+    let signed = unsigned.sign(&key).map_err(rolesanywhere::Error::from)?;
+    Ok((signed, leaf.not_after()))
 }
 
 /// Reads a certificate or key file, refusing inputs larger than the library takes; the buffer
 /// is zeroized when dropped since it may hold a key.
-fn read_input(flag: &str, path: &Path) -> Result<Zeroizing<Vec<u8>>, Failure> {
+fn read_input(flag: &str, path: &Path) -> Result<Zeroizing<Vec<u8>>, ProviderError> {
     let limit = rolesanywhere::certificate::MAX_INPUT_LEN as u64;
-    let fail = |e: std::io::Error| Failure(format!("cannot read {flag} {:?}: {e}", path));
+    let fail = |e: std::io::Error| ProviderError {
+        code: "InvalidInput",
+        message: format!("cannot read {flag} {path:?}: {e}"),
+    };
     let file = File::open(path).map_err(fail)?;
     let mut bytes = Zeroizing::new(Vec::new());
     file.take(limit + 1).read_to_end(&mut bytes).map_err(fail)?;
     if bytes.len() as u64 > limit {
-        return Err(Failure(format!("{flag} {:?} is larger than {limit} bytes", path)));
+        return Err(ProviderError {
+            code: "InvalidInput",
+            message: format!("{flag} {path:?} is larger than {limit} bytes"),
+        });
     }
     Ok(bytes)
 }
