@@ -887,3 +887,42 @@ fn sts_assume_role_chains_from_a_roles_anywhere_session() {
     assert_eq!((r.status, sts_code(&r)), (403, "AccessDenied".into()), "{}", r.body);
     assert!(r.body.contains("sts:SourceIdentity"), "{}", r.body);
 }
+
+#[test]
+fn sts_presigned_get_caller_identity() {
+    let s = shared();
+    let r = client_request("p256.pem", "p256.pkcs8.pem", PROFILE, ROLE, |c| c);
+    let session = parse_response(r.status, None, r.body.as_bytes()).unwrap();
+    let key = rolesanywhere::sigv4::Key::from(&session.credentials);
+    let presign = |date: &str, expires: u32| {
+        let url = format!("{}/?Action=GetCallerIdentity&Version=2011-06-15", s.base());
+        let host = format!("127.0.0.1:{}", s.port);
+        let headers = [("host", host.as_str())];
+        let request = rolesanywhere::sigv4::Request {
+            method: "GET",
+            url: &url,
+            headers: &headers,
+            payload: rolesanywhere::sigv4::Payload::Bytes(b""),
+        };
+        let settings = rolesanywhere::sigv4::Settings::new("sts", "us-east-1", Time::parse_rfc3339(date).unwrap());
+        let presigned = rolesanywhere::sigv4::presign(&request, &key, &settings, expires).unwrap();
+        let target = presigned.url.strip_prefix(&s.base()).unwrap().to_string();
+        assert!(target.contains("X-Amz-Signature="), "{target}");
+        target
+    };
+    // Signed 10 minutes before the clock, valid for 15 minutes.
+    let target = presign("2024-06-01T11:50:30Z", 900);
+    let r = send(s.port, "GET", &target, &[], b"");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains(&format!("<Arn>{}</Arn>", session.assumed_role_arn.clone().unwrap())), "{}", r.body);
+    // Valid for one minute only: over.
+    let r = send(s.port, "GET", &presign("2024-06-01T11:50:30Z", 60), &[], b"");
+    assert_eq!((r.status, xml_text(&r.body, "Code")), (403, "SignatureDoesNotMatch"), "{}", r.body);
+    // A changed parameter breaks the signature.
+    let tampered = target.replace("Version=2011-06-15", "Version=2011-06-16");
+    let r = send(s.port, "GET", &tampered, &[], b"");
+    assert_eq!((r.status, xml_text(&r.body, "Code")), (403, "SignatureDoesNotMatch"), "{}", r.body);
+    // No signature at all.
+    let r = send(s.port, "GET", "/?Action=GetCallerIdentity&Version=2011-06-15", &[], b"");
+    assert_eq!((r.status, xml_text(&r.body, "Code")), (403, "MissingAuthenticationToken"), "{}", r.body);
+}

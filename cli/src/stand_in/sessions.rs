@@ -187,6 +187,19 @@ pub fn check_host(request: &Request, region: &str, service: &str) -> Result<(), 
 /// The canonical request and string to sign of a received request (\[S\] Tasks 1–2), for the
 /// headers it says it signed.
 pub fn string_to_sign(request: &Request, auth: &Authorization<'_>, payload_hash: &str) -> Result<String, String> {
+    let amz_date = request.header("x-amz-date").unwrap_or("");
+    string_to_sign_with(request, &request.query, amz_date, auth, payload_hash)
+}
+
+/// [`string_to_sign`] with the query string and date given (a presigned URL signs its query
+/// without `X-Amz-Signature`, and carries the date in `X-Amz-Date` of the query).
+pub fn string_to_sign_with(
+    request: &Request,
+    query: &str,
+    amz_date: &str,
+    auth: &Authorization<'_>,
+    payload_hash: &str,
+) -> Result<String, String> {
     let mut headers: Vec<(&str, &str)> = Vec::new();
     for name in auth.signed_headers.split(';') {
         if name.is_empty() || name.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -201,15 +214,8 @@ pub fn string_to_sign(request: &Request, auth: &Authorization<'_>, payload_hash:
             return Err(format!("signed header {name} is not in the request"));
         }
     }
-    let canonical = CanonicalRequest::new(
-        &request.method,
-        &request.path,
-        &request.query,
-        &headers,
-        payload_hash,
-        PathOptions::DEFAULT,
-    );
-    let amz_date = request.header("x-amz-date").unwrap_or("");
+    let canonical =
+        CanonicalRequest::new(&request.method, &request.path, query, &headers, payload_hash, PathOptions::DEFAULT);
     Ok(canonical_request::string_to_sign(auth.algorithm, amz_date, &auth.scope, &canonical))
 }
 

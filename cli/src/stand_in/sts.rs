@@ -73,7 +73,8 @@ pub fn handle(state: &State, request: &Request) -> Reply {
 
 fn answer(state: &State, request: &Request) -> Result<Reply, StsError> {
     let now = state.clock.now();
-    let mut params = sessions::form_decode(&request.query);
+    let query_params = sessions::form_decode(&request.query);
+    let mut params = query_params.clone();
     let form = request.header("content-type").is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
     if request.method == "POST" && (form || request.header("content-type").is_none()) {
         params.extend(sessions::form_decode(&String::from_utf8_lossy(&request.body)));
@@ -81,10 +82,22 @@ fn answer(state: &State, request: &Request) -> Result<Reply, StsError> {
     let param = |name: &str| lookup(&params, name);
 
     // Authentication first, as STS does: a request without valid credentials learns nothing.
-    let auth_header = request
-        .header("authorization")
-        .ok_or_else(|| error(403, "MissingAuthenticationToken", "Request is missing Authentication Token"))?;
-    let auth = parse_authorization(auth_header)
+    // Either the Authorization header, or a presigned URL ([V4] "Authentication methods", query
+    // parameters X-Amz-Algorithm, -Credential, -Date, -Expires, -SignedHeaders, -Signature).
+    let q = |name: &str| lookup(&query_params, name);
+    let presigned = request.header("authorization").is_none() && q("X-Amz-Signature").is_some();
+    let auth_text = match request.header("authorization") {
+        Some(header) => header.to_string(),
+        None if presigned => format!(
+            "{} Credential={}, SignedHeaders={}, Signature={}",
+            q("X-Amz-Algorithm").unwrap_or(""),
+            q("X-Amz-Credential").unwrap_or(""),
+            q("X-Amz-SignedHeaders").unwrap_or(""),
+            q("X-Amz-Signature").unwrap_or("")
+        ),
+        None => return Err(error(403, "MissingAuthenticationToken", "Request is missing Authentication Token")),
+    };
+    let auth = parse_authorization(&auth_text)
         .map_err(|e| error(400, "IncompleteSignature", format!("Authorization header requires a valid form: {e}")))?;
     if auth.algorithm != "AWS4-HMAC-SHA256" {
         return Err(error(400, "IncompleteSignature", format!("Unsupported AWS 'algorithm': '{}'", auth.algorithm)));
@@ -98,7 +111,8 @@ fn answer(state: &State, request: &Request) -> Result<Reply, StsError> {
     if token != Some(issued.session_token.as_str()) {
         return Err(error(403, "InvalidClientTokenId", "The security token included in the request is invalid."));
     }
-    let amz_date_text = request.header("x-amz-date").ok_or_else(|| {
+    let amz_date_text = if presigned { q("X-Amz-Date") } else { request.header("x-amz-date") };
+    let amz_date_text = amz_date_text.ok_or_else(|| {
         error(400, "IncompleteSignature", "Authorization header requires existence of an X-Amz-Date header")
     })?;
     let amz_date = parse_amz_date(amz_date_text).ok_or_else(|| {
@@ -109,7 +123,21 @@ fn answer(state: &State, request: &Request) -> Result<Reply, StsError> {
     if now.max(amz_date) >= issued.expiration {
         return Err(error(400, "ExpiredToken", "The security token included in the request is expired"));
     }
-    if distance(amz_date, now) > MAX_SKEW_SECONDS {
+    // A presigned URL is good from its date (give or take the skew) for X-Amz-Expires seconds.
+    let expires = if presigned {
+        let text = q("X-Amz-Expires").unwrap_or("");
+        let seconds: u64 = text.parse().ok().filter(|s| (1..=604_800).contains(s)).ok_or_else(|| {
+            error(400, "AuthorizationQueryParametersError", "X-Amz-Expires must be 1 to 604800 seconds")
+        })?;
+        Some(seconds)
+    } else {
+        None
+    };
+    let too_old = match expires {
+        Some(seconds) => now.unix_seconds() > amz_date.unix_seconds().saturating_add(seconds),
+        None => amz_date < now && distance(amz_date, now) > MAX_SKEW_SECONDS,
+    };
+    if too_old || (amz_date > now && distance(amz_date, now) > MAX_SKEW_SECONDS) {
         return Err(error(
             403,
             "SignatureDoesNotMatch",
@@ -138,7 +166,14 @@ fn answer(state: &State, request: &Request) -> Result<Reply, StsError> {
             "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
         )
     };
-    let string_to_sign = sessions::string_to_sign(request, &auth, &payload_hash).map_err(|_| mismatch())?;
+    let string_to_sign = if presigned {
+        let query: Vec<&str> =
+            request.query.split('&').filter(|pair| pair.split('=').next() != Some("X-Amz-Signature")).collect();
+        sessions::string_to_sign_with(request, &query.join("&"), amz_date_text, &auth, &payload_hash)
+    } else {
+        sessions::string_to_sign(request, &auth, &payload_hash)
+    }
+    .map_err(|_| mismatch())?;
     let key = SigningKey::derive(&issued.secret_access_key, auth.date, auth.region, auth.service);
     let expected = key.sign(&string_to_sign);
     if !constant_time_eq(expected.as_bytes(), auth.signature.as_bytes()) {
