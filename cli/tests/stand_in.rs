@@ -12,6 +12,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::rc::Rc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -43,8 +44,14 @@ const ANCHOR_CN: &str = "arn:aws-cn:rolesanywhere:cn-north-1:123456789012:trust-
 const PROFILE_CN: &str = "arn:aws-cn:rolesanywhere:cn-north-1:123456789012:profile/cn-profile";
 const ROLE_CN: &str = "arn:aws-cn:iam::123456789012:role/demo";
 
+/// The test PKI, with the stand-in's configuration written into it once.
 fn pki() -> &'static Pki {
-    common::shared()
+    static CONFIG: OnceLock<()> = OnceLock::new();
+    let pki = common::shared();
+    CONFIG.get_or_init(|| {
+        write_config(pki, "stand-in.json");
+    });
+    pki
 }
 
 /// The guide's trust policy (seeds/000): the service principal, the three actions,
@@ -178,10 +185,15 @@ impl StandIn {
     }
 }
 
-/// The stand-in every test shares, pinned at the fixture's signing time.
-fn shared() -> &'static StandIn {
-    static S: OnceLock<StandIn> = OnceLock::new();
-    S.get_or_init(|| StandIn::start(&write_config(pki(), "stand-in.json"), DATE))
+thread_local! {
+    static STAND_IN: std::cell::OnceCell<Rc<StandIn>> = const { std::cell::OnceCell::new() };
+}
+
+/// The stand-in of the current test, pinned at the fixture's signing time. One per test thread,
+/// so that it is killed when the test ends (a `static` would never be dropped and would outlive
+/// the test binary).
+fn shared() -> Rc<StandIn> {
+    STAND_IN.with(|cell| cell.get_or_init(|| Rc::new(StandIn::start(&pki().path("stand-in.json"), DATE))).clone())
 }
 
 struct Response {
@@ -680,7 +692,7 @@ fn sts_get_caller_identity() {
 fn sts_expired_token() {
     // Pinned 5 minutes before the p256 leaf's notAfter (2034-01-01T00:00:00Z): the session ends
     // with the certificate, not an hour later.
-    let config = write_config(pki(), "stand-in-late.json");
+    let config = pki().path("stand-in.json");
     let late = StandIn::start(&config, "2033-12-31T23:55:00Z");
     let pki = pki();
     let cert = Certificate::parse(&pki.read("p256.pem")).unwrap();
@@ -809,7 +821,7 @@ fn bad_configurations_are_refused_at_load() {
     }
     let out = Command::new(env!("CARGO_BIN_EXE_rolesanywhere"))
         .args(["stand-in", "--listen", "0.0.0.0:0", "--config"])
-        .arg(write_config(pki, "stand-in-public.json"))
+        .arg(pki.path("stand-in.json"))
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("loopback"));
