@@ -287,6 +287,15 @@ pub struct Presigned {
 /// Signs `request` with `key`, returning the headers to add (*Authentication methods*,
 /// `Authorization` header).
 pub fn sign(request: &Request<'_>, key: &Key<'_>, settings: &Settings<'_>) -> Result<SignedHeaders, SigV4Error> {
+    sign_with(request, key, settings, &mut derive)
+}
+
+fn sign_with(
+    request: &Request<'_>,
+    key: &Key<'_>,
+    settings: &Settings<'_>,
+    signing_key: &mut dyn FnMut(&Key<'_>, &Settings<'_>) -> SigningKey,
+) -> Result<SignedHeaders, SigV4Error> {
     let target = Target::parse(request.url)?;
     let scope = settings.scope()?;
     let amz_date = settings.time.amz_date();
@@ -340,6 +349,16 @@ pub fn presign(
     key: &Key<'_>,
     settings: &Settings<'_>,
     expires_in: u32,
+) -> Result<Presigned, SigV4Error> {
+    presign_with(request, key, settings, expires_in, &mut derive)
+}
+
+fn presign_with(
+    request: &Request<'_>,
+    key: &Key<'_>,
+    settings: &Settings<'_>,
+    expires_in: u32,
+    signing_key: &mut dyn FnMut(&Key<'_>, &Settings<'_>) -> SigningKey,
 ) -> Result<Presigned, SigV4Error> {
     let target = Target::parse(request.url)?;
     let scope = settings.scope()?;
@@ -396,8 +415,80 @@ pub fn presign(
     Ok(Presigned { url, signature, canonical_request, string_to_sign })
 }
 
-fn signing_key(key: &Key<'_>, settings: &Settings<'_>) -> SigningKey {
+fn derive(key: &Key<'_>, settings: &Settings<'_>) -> SigningKey {
     SigningKey::derive(key.secret_access_key, &settings.time.date_stamp(), settings.region, settings.service)
+}
+
+/// Signing keys derived earlier, so that signing many requests with the same credentials costs
+/// one key derivation (four HMACs) per day, region and service rather than one per request, as
+/// the AWS SDKs do. Holds a few keys (zeroized when dropped or replaced), found by the SHA-256 of
+/// the secret, never the secret itself.
+#[derive(Default)]
+pub struct KeyCache {
+    entries: Vec<CacheEntry>,
+}
+
+struct CacheEntry {
+    secret_hash: [u8; 32],
+    scope: String,
+    key: SigningKey,
+}
+
+/// How many signing keys a [`KeyCache`] keeps; the oldest goes first.
+const KEY_CACHE_SIZE: usize = 8;
+
+impl KeyCache {
+    /// An empty cache.
+    #[must_use]
+    pub fn new() -> Self {
+        KeyCache::default()
+    }
+
+    /// [`sign`], with the signing key from the cache.
+    pub fn sign(
+        &mut self,
+        request: &Request<'_>,
+        key: &Key<'_>,
+        settings: &Settings<'_>,
+    ) -> Result<SignedHeaders, SigV4Error> {
+        sign_with(request, key, settings, &mut |k, s| self.get(k, s))
+    }
+
+    /// [`presign`], with the signing key from the cache.
+    pub fn presign(
+        &mut self,
+        request: &Request<'_>,
+        key: &Key<'_>,
+        settings: &Settings<'_>,
+        expires_in: u32,
+    ) -> Result<Presigned, SigV4Error> {
+        presign_with(request, key, settings, expires_in, &mut |k, s| self.get(k, s))
+    }
+
+    fn get(&mut self, key: &Key<'_>, settings: &Settings<'_>) -> SigningKey {
+        use sha2::Digest;
+        let secret_hash: [u8; 32] = Sha256::digest(key.secret_access_key.as_bytes()).into();
+        let mut scope = settings.time.date_stamp();
+        for part in [settings.region, settings.service] {
+            scope.push('/');
+            scope.push_str(part);
+        }
+        if let Some(entry) = self.entries.iter().find(|e| e.secret_hash == secret_hash && e.scope == scope) {
+            return entry.key.clone();
+        }
+        let derived = derive(key, settings);
+        if self.entries.len() == KEY_CACHE_SIZE {
+            self.entries.remove(0);
+        }
+        self.entries.push(CacheEntry { secret_hash, scope, key: derived.clone() });
+        derived
+    }
+}
+
+impl fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyCache").field("keys", &self.entries.len()).finish()
+    }
 }
 
 fn append_param(query: &mut String, name: &str, value: &str) {
@@ -568,6 +659,27 @@ mod tests {
         assert_eq!(signed.canonical_request.signed_headers(), "content-type;host;x-amz-date;x-amz-security-token");
         let names: Vec<&str> = signed.headers.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["x-amz-date", "x-amz-security-token", "authorization"]);
+    }
+
+    #[test]
+    fn cached_keys_sign_the_same_and_follow_the_scope() {
+        let request = Request { method: "GET", url: "https://h/", headers: &[], payload: Payload::Bytes(b"") };
+        let mut cache = KeyCache::new();
+        for (region, day) in [("us-east-1", 1), ("us-east-1", 1), ("eu-west-1", 1), ("us-east-1", 2)] {
+            let time = Time::from_utc(2026, 11, day, 0, 0, 0).unwrap();
+            let settings = Settings::new("sts", region, time);
+            let other = Key { secret_access_key: "another secret", ..KEY };
+            for key in [KEY, other] {
+                let fresh = sign(&request, &key, &settings).unwrap();
+                assert_eq!(cache.sign(&request, &key, &settings).unwrap().signature, fresh.signature);
+                assert_eq!(
+                    cache.presign(&request, &key, &settings, 60).unwrap().url,
+                    presign(&request, &key, &settings, 60).unwrap().url
+                );
+            }
+        }
+        assert_eq!(cache.entries.len(), 6);
+        assert!(!alloc::format!("{cache:?}").contains("secret"));
     }
 
     #[test]
