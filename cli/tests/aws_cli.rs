@@ -1,0 +1,410 @@
+//! A client this project did not write, the AWS CLI v1 (pinned in `tests/requirements.txt`,
+//! installed by `scripts/setup`), against `rolesanywhere stand-in`: `aws sts
+//! get-caller-identity` gets its credentials
+//!
+//! - from `credential_process = rolesanywhere credential-process …` in its config file,
+//! - from `rolesanywhere serve` over IMDSv2 (`AWS_EC2_METADATA_SERVICE_ENDPOINT`),
+//! - from `rolesanywhere serve`'s container endpoint (`AWS_CONTAINER_CREDENTIALS_FULL_URI` and
+//!   `AWS_CONTAINER_AUTHORIZATION_TOKEN`),
+//!
+//! and STS (the stand-in) must name the assumed role of the stand-in's session. A certificate
+//! that the role's trust policy refuses makes the AWS CLI fail with Roles Anywhere's
+//! AccessDenied message.
+//!
+//! The stand-in runs on the system clock (the AWS CLI signs at the current time). Every `aws`
+//! process gets a cleared environment: PATH, HOME (a fresh directory), the variables of the case,
+//! and PYENV_ROOT/PYENV_VERSION when set (they pick the Python that runs `aws`, not an AWS
+//! setting); so the machine's own AWS configuration and credentials cannot take part. A missing
+//! `aws` (or another version than the pinned one) fails the tests: run `scripts/setup`.
+
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
+use std::ffi::OsString;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use common::{Pki, ANCHOR, PROFILE, ROLE};
+use serde_json::{json, Value};
+
+const ACCOUNT: &str = "123456789012";
+/// The region of ANCHOR and PROFILE, where the AWS CLI sends its STS request.
+const REGION: &str = "us-west-2";
+/// The profile name in the AWS CLI's config file.
+const AWS_PROFILE: &str = "rolesanywhere";
+/// Longest an `aws` run may take before the test gives up (kills it and fails).
+const AWS_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The test PKI, with the stand-in's configuration written into it once.
+fn pki() -> &'static Pki {
+    static CONFIG: OnceLock<()> = OnceLock::new();
+    let pki = common::shared();
+    CONFIG.get_or_init(|| write_config(pki));
+    pki
+}
+
+/// The setup guide's configuration: the test PKI's CAs as the trust anchor's bundle, a role
+/// whose trust policy is the guide's (`aws:SourceArn` StringEquals the anchor, the SPIFFE ID
+/// StringLike the project `prj-demo`), and a profile for it.
+fn write_config(pki: &Pki) {
+    let config = json!({
+        "trustAnchors": [{"arn": ANCHOR, "certificateBundleFile": "bundle.pem"}],
+        "roles": [{"arn": ROLE, "trustPolicy": {
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": {"Service": "rolesanywhere.amazonaws.com"},
+                "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+                "Condition": {
+                    "StringEquals": {"aws:SourceArn": ANCHOR},
+                    "StringLike": {"aws:PrincipalTag/x509SAN/URI": "spiffe://ORG.aws-us-west.example.io/ns/prj-demo/*"}
+                }
+            }]
+        }}],
+        "profiles": [{"arn": PROFILE, "roleArns": [ROLE], "durationSeconds": 3600}]
+    });
+    std::fs::write(pki.path("aws-cli-stand-in.json"), serde_json::to_string_pretty(&config).unwrap()).unwrap();
+}
+
+/// A child process that prints `listening on http://ADDR` first; killed when dropped. Its
+/// stderr (one line per request for both servers) is collected for the assertions.
+struct Server {
+    child: Child,
+    base: String,
+    log: Arc<Mutex<String>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn start(command: &mut Command, what: &str) -> Server {
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {what}: {e}"));
+        let log = Arc::new(Mutex::new(String::new()));
+        let sink = log.clone();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut s = sink.lock().unwrap();
+                s.push_str(&line);
+                s.push('\n');
+            }
+        });
+        // Owned by `server` from here on, so that a failure below still kills the child.
+        let mut server = Server { child, base: String::new(), log };
+        let mut line = String::new();
+        BufReader::new(server.child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        server.base = match line.trim().strip_prefix("listening on ") {
+            Some(base) if base.starts_with("http://127.0.0.1:") => base.to_string(),
+            _ => {
+                // Let the error line arrive.
+                std::thread::sleep(Duration::from_millis(200));
+                panic!("{what}: unexpected first line {line:?}; stderr:\n{}", server.log())
+            }
+        };
+        server
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Waits (up to 5 s) for `line` in the log: the last one is written after the answer.
+    fn assert_logged(&self, line: &str) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !self.log().lines().any(|l| l == line) {
+            assert!(Instant::now() < deadline, "no line {line:?} in the log:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// `rolesanywhere stand-in` with the configuration above, on the system clock.
+fn stand_in() -> Server {
+    let config = pki().path("aws-cli-stand-in.json");
+    Server::start(
+        Command::new(env!("CARGO_BIN_EXE_rolesanywhere"))
+            .args(["stand-in", "--listen", "127.0.0.1:0", "--config"])
+            .arg(config),
+        "the stand-in",
+    )
+}
+
+/// The `rolesanywhere` arguments that build a CreateSession request for `leaf` (`p256` or
+/// `prj-other`, both P-256 leaves under the intermediate) and send it to `endpoint`.
+fn sign_args(leaf: &str, endpoint: &str) -> Vec<OsString> {
+    let pki = pki();
+    let mut args: Vec<OsString> = Vec::new();
+    args.extend(["--certificate".into(), pki.path(&format!("{leaf}.pem")).into()]);
+    args.extend(["--private-key".into(), pki.path(&format!("{leaf}.pkcs8.pem")).into()]);
+    args.extend(["--intermediates".into(), pki.path("chain.pem").into()]);
+    for (flag, value) in
+        [("--trust-anchor-arn", ANCHOR), ("--profile-arn", PROFILE), ("--role-arn", ROLE), ("--endpoint", endpoint)]
+    {
+        args.extend([flag.into(), value.into()]);
+    }
+    args
+}
+
+/// `rolesanywhere serve` for the p256 leaf in front of `endpoint`, with the container endpoint
+/// on when `token_file` is given.
+fn serve(endpoint: &str, token_file: Option<&Path>) -> Server {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rolesanywhere"));
+    command.arg("serve").args(sign_args("p256", endpoint)).args(["--listen", "127.0.0.1:0"]);
+    if let Some(path) = token_file {
+        command.arg("--authorization-token-file").arg(path);
+    }
+    Server::start(&mut command, "serve")
+}
+
+/// The pinned version from `tests/requirements.txt` (`awscli==X.Y.Z`).
+fn pinned_version() -> String {
+    let path = common::workspace_root().join("tests/requirements.txt");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("awscli=="))
+        .map(|v| v.split_whitespace().next().unwrap_or("").to_string())
+        .unwrap_or_else(|| panic!("{} pins no awscli==VERSION", path.display()))
+}
+
+/// The `aws` executable on PATH, checked once: it must exist and be the pinned version.
+fn aws_executable() -> &'static PathBuf {
+    static AWS: OnceLock<PathBuf> = OnceLock::new();
+    AWS.get_or_init(|| {
+        let setup = "run scripts/setup (as root; it installs tests/requirements.txt with pip), \
+                     or `python3 -m pip install -r tests/requirements.txt`";
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let aws = std::env::split_paths(&path)
+            .map(|dir| dir.join("aws"))
+            .find(|p| is_executable(p))
+            .unwrap_or_else(|| panic!("the AWS CLI (`aws`) is not on PATH ({}): {setup}", path.to_string_lossy()));
+        let dir = tempfile::tempdir().unwrap();
+        let out = run_aws(aws_command(&aws, dir.path()).arg("--version"));
+        // "aws-cli/1.46.3 Python/3.11.7 Linux/… botocore/…" (older versions print it on stderr).
+        let text = format!("{}{}", out.stdout, out.stderr);
+        let want = format!("aws-cli/{} ", pinned_version());
+        assert!(
+            out.status.success() && text.starts_with(&want),
+            "{} --version says {:?}, want {want:?} (tests/requirements.txt): {setup}",
+            aws.display(),
+            text.trim()
+        );
+        aws
+    })
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// An `aws` command with a cleared environment: PATH (to find Python), HOME = `home`, and
+/// pyenv's version selection if set. The caller adds the AWS_* variables of its case.
+fn aws_command(aws: &Path, home: &Path) -> Command {
+    let mut command = Command::new(aws);
+    command.env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default()).env("HOME", home);
+    for name in ["PYENV_ROOT", "PYENV_VERSION"] {
+        if let Some(value) = std::env::var_os(name) {
+            command.env(name, value);
+        }
+    }
+    command
+}
+
+struct AwsOutput {
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `command` to completion, killing it after [`AWS_TIMEOUT`] (the guard kills it if this
+/// thread panics too).
+fn run_aws(command: &mut Command) -> AwsOutput {
+    struct Guard(Child);
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {command:?}: {e}"));
+    let mut guard = Guard(child);
+    let read = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    };
+    let stdout = read(Box::new(guard.0.stdout.take().unwrap()));
+    let stderr = read(Box::new(guard.0.stderr.take().unwrap()));
+    let deadline = Instant::now() + AWS_TIMEOUT;
+    let status = loop {
+        if let Some(status) = guard.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "{command:?} still running after {AWS_TIMEOUT:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    AwsOutput { status, stdout: stdout.join().unwrap(), stderr: stderr.join().unwrap() }
+}
+
+/// A fresh HOME with empty AWS config and credentials files.
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn new() -> Home {
+        let dir = tempfile::Builder::new()
+            .prefix("aws-cli-home.")
+            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+            .or_else(|_| tempfile::tempdir())
+            .unwrap();
+        std::fs::write(dir.path().join("config"), "").unwrap();
+        std::fs::write(dir.path().join("credentials"), "").unwrap();
+        Home { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `aws sts get-caller-identity` against the stand-in, with this HOME and its (empty unless
+    /// rewritten) config and credentials files, plus `env`.
+    fn get_caller_identity(&self, stand_in: &Server, profile: Option<&str>, env: &[(&str, &str)]) -> AwsOutput {
+        let mut command = aws_command(aws_executable(), self.dir.path());
+        command
+            .env("AWS_CONFIG_FILE", self.path("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", self.path("credentials"))
+            .envs(env.iter().copied())
+            .args(["sts", "get-caller-identity", "--endpoint-url", &stand_in.base, "--region", REGION])
+            .args(["--output", "json"]);
+        if let Some(profile) = profile {
+            command.args(["--profile", profile]);
+        }
+        run_aws(&mut command)
+    }
+}
+
+/// Quotes a word for the AWS CLI's `credential_process` line (split like a POSIX shell).
+fn sh_quote(word: &str) -> String {
+    format!("'{}'", word.replace('\'', r"'\''"))
+}
+
+/// Writes an AWS config file whose profile runs `rolesanywhere credential-process` for `leaf`.
+fn write_credential_process_config(home: &Home, leaf: &str, endpoint: &str) {
+    let mut line = sh_quote(env!("CARGO_BIN_EXE_rolesanywhere")) + " credential-process";
+    for arg in sign_args(leaf, endpoint) {
+        line.push(' ');
+        line.push_str(&sh_quote(arg.to_str().unwrap()));
+    }
+    std::fs::write(home.path("config"), format!("[profile {AWS_PROFILE}]\ncredential_process = {line}\n")).unwrap();
+}
+
+/// The session the stand-in gives the p256 leaf: the role, named after the certificate serial.
+fn assert_p256_identity(out: &AwsOutput) {
+    assert!(out.status.success(), "aws failed ({}):\nstdout: {}\nstderr: {}", out.status, out.stdout, out.stderr);
+    let identity: Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("aws printed no JSON ({e}): {}", out.stdout));
+    let serial = pki().leaf("p256")["serial_decimal"].as_str().unwrap().to_string();
+    let role_name = ROLE.rsplit('/').next().unwrap();
+    assert_eq!(identity["Arn"], format!("arn:aws:sts::{ACCOUNT}:assumed-role/{role_name}/{serial}"), "{identity}");
+    assert_eq!(identity["Account"], ACCOUNT, "{identity}");
+    let user_id = identity["UserId"].as_str().unwrap();
+    assert!(user_id.starts_with("AROA") && user_id.ends_with(&format!(":{serial}")), "{identity}");
+}
+
+#[test]
+fn credential_process_profile() {
+    let stand_in = stand_in();
+    let home = Home::new();
+    write_credential_process_config(&home, "p256", &stand_in.base);
+    // No IMDS fallback: the credentials can only come from the profile's process.
+    let out = home.get_caller_identity(&stand_in, Some(AWS_PROFILE), &[("AWS_EC2_METADATA_DISABLED", "true")]);
+    assert_p256_identity(&out);
+    stand_in.assert_logged("POST /sessions -> 201 ok");
+    stand_in.assert_logged("POST / -> 200 ok");
+}
+
+#[test]
+fn credential_process_refused_certificate() {
+    let stand_in = stand_in();
+    let home = Home::new();
+    write_credential_process_config(&home, "prj-other", &stand_in.base);
+    let out = home.get_caller_identity(&stand_in, Some(AWS_PROFILE), &[("AWS_EC2_METADATA_DISABLED", "true")]);
+    assert!(!out.status.success(), "aws succeeded with the prj-other leaf: {}", out.stdout);
+    assert!(out.stdout.trim().is_empty(), "stdout: {}", out.stdout);
+    // The AWS CLI shows the process's stderr: Roles Anywhere's error type, and the stand-in's
+    // message naming the trust policy condition that failed.
+    for part in [
+        "custom-process",
+        "AccessDeniedException (HTTP 403)",
+        "Not authorized to perform sts:AssumeRole on arn:aws:iam::123456789012:role/demo",
+        "spiffe://ORG.aws-us-west.example.io/ns/prj-other/app",
+    ] {
+        assert!(out.stderr.contains(part), "no {part:?} in the AWS CLI's stderr:\n{}", out.stderr);
+    }
+    stand_in.assert_logged("POST /sessions -> 403 AccessDeniedException");
+    assert!(!stand_in.log().contains("POST / "), "STS was called:\n{}", stand_in.log());
+}
+
+#[test]
+fn serve_over_imdsv2() {
+    let stand_in = stand_in();
+    let serve = serve(&stand_in.base, None);
+    let home = Home::new();
+    let endpoint = format!("{}/", serve.base);
+    // AWS_EC2_METADATA_DISABLED stays unset; the timeout only guards against a slow, shared
+    // machine (the default is one second, one attempt).
+    let env = [("AWS_EC2_METADATA_SERVICE_ENDPOINT", endpoint.as_str()), ("AWS_METADATA_SERVICE_TIMEOUT", "10")];
+    let out = home.get_caller_identity(&stand_in, None, &env);
+    assert_p256_identity(&out);
+    // The IMDSv2 flow: a token, the role name, the role's credentials.
+    let role_name = ROLE.rsplit('/').next().unwrap();
+    serve.assert_logged("PUT /latest/api/token -> 200");
+    serve.assert_logged("GET /latest/meta-data/iam/security-credentials/ -> 200");
+    serve.assert_logged(&format!("GET /latest/meta-data/iam/security-credentials/{role_name} -> 200"));
+    stand_in.assert_logged("POST /sessions -> 201 ok");
+    stand_in.assert_logged("POST / -> 200 ok");
+}
+
+#[test]
+fn serve_container_endpoint() {
+    let stand_in = stand_in();
+    let home = Home::new();
+    let token = "aws-cli-test-token-7f3a9c";
+    let token_file = home.path("token");
+    std::fs::write(&token_file, format!("{token}\n")).unwrap();
+    let serve = serve(&stand_in.base, Some(&token_file));
+    let url = format!("{}/credentials", serve.base);
+    let env = [
+        ("AWS_CONTAINER_CREDENTIALS_FULL_URI", url.as_str()),
+        ("AWS_CONTAINER_AUTHORIZATION_TOKEN", token),
+        // No IMDS fallback: the credentials can only come from the container endpoint.
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ];
+    let out = home.get_caller_identity(&stand_in, None, &env);
+    assert_p256_identity(&out);
+    serve.assert_logged("GET /credentials -> 200");
+    assert!(!serve.log().contains("/latest/"), "IMDS was asked:\n{}", serve.log());
+    stand_in.assert_logged("POST /sessions -> 201 ok");
+    stand_in.assert_logged("POST / -> 200 ok");
+}
