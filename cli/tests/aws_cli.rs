@@ -7,9 +7,10 @@
 //! - from `rolesanywhere serve`'s container endpoint (`AWS_CONTAINER_CREDENTIALS_FULL_URI` and
 //!   `AWS_CONTAINER_AUTHORIZATION_TOKEN`),
 //!
-//! and STS (the stand-in) must name the assumed role of the stand-in's session. A certificate
-//! that the role's trust policy refuses makes the AWS CLI fail with Roles Anywhere's
-//! AccessDenied message.
+//! and STS (the stand-in) must name the assumed role of the stand-in's session; the AWS CLI's own
+//! assume-role provider (`source_profile`) chains from the credential_process profile through the
+//! stand-in's STS AssumeRole. A certificate that the role's trust policy refuses makes the AWS
+//! CLI fail with Roles Anywhere's AccessDenied message.
 //!
 //! The stand-in runs on the system clock (the AWS CLI signs at the current time). Every `aws`
 //! process gets a cleared environment: PATH, HOME (a fresh directory), the variables of the case,
@@ -35,6 +36,8 @@ const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-west-2";
 /// The profile name in the AWS CLI's config file.
 const AWS_PROFILE: &str = "rolesanywhere";
+/// A role that sessions of ROLE may assume through STS (role chaining).
+const ROLE_CHAINED: &str = "arn:aws:iam::123456789012:role/chained";
 /// Longest an `aws` run may take before the test gives up (kills it and fails).
 const AWS_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -48,7 +51,8 @@ fn pki() -> &'static Pki {
 
 /// The setup guide's configuration: the test PKI's CAs as the trust anchor's bundle, a role
 /// whose trust policy is the guide's (`aws:SourceArn` StringEquals the anchor, the SPIFFE ID
-/// StringLike the project `prj-demo`), and a profile for it.
+/// StringLike the project `prj-demo`), and a profile for it; and a role that ROLE's sessions
+/// may assume (role chaining; the source identity carries over).
 fn write_config(pki: &Pki) {
     let config = json!({
         "trustAnchors": [{"arn": ANCHOR, "certificateBundleFile": "bundle.pem"}],
@@ -62,6 +66,14 @@ fn write_config(pki: &Pki) {
                     "StringEquals": {"aws:SourceArn": ANCHOR},
                     "StringLike": {"aws:PrincipalTag/x509SAN/URI": "spiffe://ORG.aws-us-west.example.io/ns/prj-demo/*"}
                 }
+            }]
+        }}, {"arn": ROLE_CHAINED, "trustPolicy": {
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": {"AWS": ROLE},
+                "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"],
+                "Condition": {"StringEquals": {"sts:SourceIdentity": "p256"}}
             }]
         }}],
         "profiles": [{"arn": PROFILE, "roleArns": [ROLE], "durationSeconds": 3600}]
@@ -309,14 +321,16 @@ fn sh_quote(word: &str) -> String {
     format!("'{}'", word.replace('\'', r"'\''"))
 }
 
-/// Writes an AWS config file whose profile runs `rolesanywhere credential-process` for `leaf`.
-fn write_credential_process_config(home: &Home, leaf: &str, endpoint: &str) {
+/// Writes an AWS config file whose profile runs `rolesanywhere credential-process` for `leaf`,
+/// followed by `more`.
+fn write_credential_process_config(home: &Home, leaf: &str, endpoint: &str, more: &str) {
     let mut line = sh_quote(env!("CARGO_BIN_EXE_rolesanywhere")) + " credential-process";
     for arg in sign_args(leaf, endpoint) {
         line.push(' ');
         line.push_str(&sh_quote(arg.to_str().unwrap()));
     }
-    std::fs::write(home.path("config"), format!("[profile {AWS_PROFILE}]\ncredential_process = {line}\n")).unwrap();
+    std::fs::write(home.path("config"), format!("[profile {AWS_PROFILE}]\ncredential_process = {line}\n{more}"))
+        .unwrap();
 }
 
 /// The session the stand-in gives the p256 leaf: the role, named after the certificate serial.
@@ -336,7 +350,7 @@ fn assert_p256_identity(out: &AwsOutput) {
 fn credential_process_profile() {
     let stand_in = stand_in();
     let home = Home::new();
-    write_credential_process_config(&home, "p256", &stand_in.base);
+    write_credential_process_config(&home, "p256", &stand_in.base, "");
     // No IMDS fallback: the credentials can only come from the profile's process.
     let out = home.get_caller_identity(&stand_in, Some(AWS_PROFILE), &[("AWS_EC2_METADATA_DISABLED", "true")]);
     assert_p256_identity(&out);
@@ -344,11 +358,37 @@ fn credential_process_profile() {
     stand_in.assert_logged("POST / -> 200 ok");
 }
 
+/// The AWS CLI's own assume-role provider on top of the credential_process profile
+/// (`source_profile`): STS AssumeRole at the stand-in with the Roles Anywhere session, then
+/// GetCallerIdentity with the chained session.
+#[test]
+fn credential_process_as_source_profile() {
+    let stand_in = stand_in();
+    let home = Home::new();
+    let chained = format!("[profile chained]\nrole_arn = {ROLE_CHAINED}\nsource_profile = {AWS_PROFILE}\nrole_session_name = aws-cli-chained\n");
+    write_credential_process_config(&home, "p256", &stand_in.base, &chained);
+    // The assume-role provider's STS client does not take --endpoint-url; this sends it (and the
+    // command) to the stand-in.
+    let env = [("AWS_ENDPOINT_URL_STS", stand_in.base.as_str()), ("AWS_EC2_METADATA_DISABLED", "true")];
+    let out = home.get_caller_identity(&stand_in, Some("chained"), &env);
+    assert!(out.status.success(), "aws failed ({}):\nstdout: {}\nstderr: {}", out.status, out.stdout, out.stderr);
+    let identity: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(identity["Arn"], format!("arn:aws:sts::{ACCOUNT}:assumed-role/chained/aws-cli-chained"), "{identity}");
+    assert!(identity["UserId"].as_str().unwrap().ends_with(":aws-cli-chained"), "{identity}");
+    stand_in.assert_logged("POST /sessions -> 201 ok");
+    let sts_calls = || stand_in.log().lines().filter(|l| *l == "POST / -> 200 ok").count();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while sts_calls() < 2 {
+        assert!(Instant::now() < deadline, "want AssumeRole and GetCallerIdentity:\n{}", stand_in.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn credential_process_refused_certificate() {
     let stand_in = stand_in();
     let home = Home::new();
-    write_credential_process_config(&home, "prj-other", &stand_in.base);
+    write_credential_process_config(&home, "prj-other", &stand_in.base, "");
     let out = home.get_caller_identity(&stand_in, Some(AWS_PROFILE), &[("AWS_EC2_METADATA_DISABLED", "true")]);
     assert!(!out.status.success(), "aws succeeded with the prj-other leaf: {}", out.stdout);
     assert!(out.stdout.trim().is_empty(), "stdout: {}", out.stdout);
