@@ -10,7 +10,8 @@
 //! and STS (the stand-in) must name the assumed role of the stand-in's session; the AWS CLI's own
 //! assume-role provider (`source_profile`) chains from the credential_process profile through the
 //! stand-in's STS AssumeRole. A certificate that the role's trust policy refuses makes the AWS
-//! CLI fail with Roles Anywhere's AccessDenied message.
+//! CLI fail with Roles Anywhere's AccessDenied message, through credential_process and through
+//! `serve`'s container endpoint.
 //!
 //! The stand-in runs on the system clock (the AWS CLI signs at the current time). Every `aws`
 //! process gets a cleared environment: PATH, HOME (a fresh directory), the variables of the case,
@@ -170,11 +171,11 @@ fn sign_args(leaf: &str, endpoint: &str) -> Vec<OsString> {
     args
 }
 
-/// `rolesanywhere serve` for the p256 leaf in front of `endpoint`, with the container endpoint
-/// on when `token_file` is given.
-fn serve(endpoint: &str, token_file: Option<&Path>) -> Server {
+/// `rolesanywhere serve` for `leaf` in front of `endpoint`, with the container endpoint on when
+/// `token_file` is given.
+fn serve(leaf: &str, endpoint: &str, token_file: Option<&Path>) -> Server {
     let mut command = Command::new(env!("CARGO_BIN_EXE_rolesanywhere"));
-    command.arg("serve").args(sign_args("p256", endpoint)).args(["--listen", "127.0.0.1:0"]);
+    command.arg("serve").args(sign_args(leaf, endpoint)).args(["--listen", "127.0.0.1:0"]);
     if let Some(path) = token_file {
         command.arg("--authorization-token-file").arg(path);
     }
@@ -409,7 +410,7 @@ fn credential_process_refused_certificate() {
 #[test]
 fn serve_over_imdsv2() {
     let stand_in = stand_in();
-    let serve = serve(&stand_in.base, None);
+    let serve = serve("p256", &stand_in.base, None);
     let home = Home::new();
     let endpoint = format!("{}/", serve.base);
     // AWS_EC2_METADATA_DISABLED stays unset; the timeout only guards against a slow, shared
@@ -426,14 +427,14 @@ fn serve_over_imdsv2() {
     stand_in.assert_logged("POST / -> 200 ok");
 }
 
-#[test]
-fn serve_container_endpoint() {
+/// `aws sts get-caller-identity` with its credentials from `serve`'s container endpoint.
+fn through_container_endpoint(leaf: &str) -> (Server, Server, AwsOutput) {
     let stand_in = stand_in();
     let home = Home::new();
     let token = "aws-cli-test-token-7f3a9c";
     let token_file = home.path("token");
     std::fs::write(&token_file, format!("{token}\n")).unwrap();
-    let serve = serve(&stand_in.base, Some(&token_file));
+    let serve = serve(leaf, &stand_in.base, Some(&token_file));
     let url = format!("{}/credentials", serve.base);
     let env = [
         ("AWS_CONTAINER_CREDENTIALS_FULL_URI", url.as_str()),
@@ -442,9 +443,34 @@ fn serve_container_endpoint() {
         ("AWS_EC2_METADATA_DISABLED", "true"),
     ];
     let out = home.get_caller_identity(&stand_in, None, &env);
+    (stand_in, serve, out)
+}
+
+#[test]
+fn serve_container_endpoint() {
+    let (stand_in, serve, out) = through_container_endpoint("p256");
     assert_p256_identity(&out);
     serve.assert_logged("GET /credentials -> 200");
     assert!(!serve.log().contains("/latest/"), "IMDS was asked:\n{}", serve.log());
     stand_in.assert_logged("POST /sessions -> 201 ok");
     stand_in.assert_logged("POST / -> 200 ok");
+}
+
+/// serve's error reaches the user through the container endpoint (the AWS CLI prints the body of
+/// a non-200 answer after its retries).
+#[test]
+fn serve_container_endpoint_refused_certificate() {
+    let (stand_in, serve, out) = through_container_endpoint("prj-other");
+    assert!(!out.status.success(), "aws succeeded with the prj-other leaf: {}", out.stdout);
+    for part in [
+        "container-role",
+        "AccessDenied",
+        "Not authorized to perform sts:AssumeRole on arn:aws:iam::123456789012:role/demo",
+        "spiffe://ORG.aws-us-west.example.io/ns/prj-other/app",
+    ] {
+        assert!(out.stderr.contains(part), "no {part:?} in the AWS CLI's stderr:\n{}", out.stderr);
+    }
+    serve.assert_logged("GET /credentials -> 500");
+    stand_in.assert_logged("POST /sessions -> 403 AccessDeniedException");
+    assert!(!stand_in.log().contains("POST / "), "STS was called:\n{}", stand_in.log());
 }
