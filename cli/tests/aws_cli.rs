@@ -13,6 +13,9 @@
 //! CLI fail with Roles Anywhere's AccessDenied message, through credential_process and through
 //! `serve`'s container endpoint.
 //!
+//! A second client, AWS Labs' `iam-rolesanywhere-session` (Python, also pinned), signs
+//! CreateSession for the stand-in with P-256, P-384 and RSA leaves.
+//!
 //! The stand-in runs on the system clock (the AWS CLI signs at the current time). Every `aws`
 //! process gets a cleared environment: PATH, HOME (a fresh directory), the variables of the case,
 //! and PYENV_ROOT/PYENV_VERSION when set (they pick the Python that runs `aws`, not an AWS
@@ -39,8 +42,8 @@ const REGION: &str = "us-west-2";
 const AWS_PROFILE: &str = "rolesanywhere";
 /// A role that sessions of ROLE may assume through STS (role chaining).
 const ROLE_CHAINED: &str = "arn:aws:iam::123456789012:role/chained";
-/// Longest an `aws` run may take before the test gives up (kills it and fails).
-const AWS_TIMEOUT: Duration = Duration::from_secs(120);
+/// Longest an `aws` or `python3` run may take before the test gives up (kills it and fails).
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The test PKI, with the stand-in's configuration written into it once.
 fn pki() -> &'static Pki {
@@ -198,13 +201,12 @@ fn aws_executable() -> &'static PathBuf {
     AWS.get_or_init(|| {
         let setup = "run scripts/setup (as root; it installs tests/requirements.txt with pip), \
                      or `python3 -m pip install -r tests/requirements.txt`";
-        let path = std::env::var_os("PATH").unwrap_or_default();
-        let aws = std::env::split_paths(&path)
-            .map(|dir| dir.join("aws"))
-            .find(|p| is_executable(p))
-            .unwrap_or_else(|| panic!("the AWS CLI (`aws`) is not on PATH ({}): {setup}", path.to_string_lossy()));
+        let aws = find_on_path("aws").unwrap_or_else(|| {
+            let path = std::env::var_os("PATH").unwrap_or_default();
+            panic!("the AWS CLI (`aws`) is not on PATH ({}): {setup}", path.to_string_lossy())
+        });
         let dir = tempfile::tempdir().unwrap();
-        let out = run_aws(aws_command(&aws, dir.path()).arg("--version"));
+        let out = run_client(clean_command(&aws, dir.path()).arg("--version"));
         // "aws-cli/1.46.3 Python/3.11.7 Linux/… botocore/…" (older versions print it on stderr).
         let text = format!("{}{}", out.stdout, out.stderr);
         let want = format!("aws-cli/{} ", pinned_version());
@@ -218,14 +220,20 @@ fn aws_executable() -> &'static PathBuf {
     })
 }
 
+/// The first executable `name` in PATH's directories.
+fn find_on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| is_executable(p))
+}
+
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
-/// An `aws` command with a cleared environment: PATH (to find Python), HOME = `home`, and
-/// pyenv's version selection if set. The caller adds the AWS_* variables of its case.
-fn aws_command(aws: &Path, home: &Path) -> Command {
+/// `program` (`aws`, `python3`) with a cleared environment: PATH (to find Python), HOME =
+/// `home`, and pyenv's version selection if set. The caller adds the AWS_* variables of its case.
+fn clean_command(aws: &Path, home: &Path) -> Command {
     let mut command = Command::new(aws);
     command.env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default()).env("HOME", home);
     for name in ["PYENV_ROOT", "PYENV_VERSION"] {
@@ -242,9 +250,9 @@ struct AwsOutput {
     stderr: String,
 }
 
-/// Runs `command` to completion, killing it after [`AWS_TIMEOUT`] (the guard kills it if this
+/// Runs `command` to completion, killing it after [`CLIENT_TIMEOUT`] (the guard kills it if this
 /// thread panics too).
-fn run_aws(command: &mut Command) -> AwsOutput {
+fn run_client(command: &mut Command) -> AwsOutput {
     struct Guard(Child);
     impl Drop for Guard {
         fn drop(&mut self) {
@@ -268,12 +276,12 @@ fn run_aws(command: &mut Command) -> AwsOutput {
     };
     let stdout = read(Box::new(guard.0.stdout.take().unwrap()));
     let stderr = read(Box::new(guard.0.stderr.take().unwrap()));
-    let deadline = Instant::now() + AWS_TIMEOUT;
+    let deadline = Instant::now() + CLIENT_TIMEOUT;
     let status = loop {
         if let Some(status) = guard.0.try_wait().unwrap() {
             break status;
         }
-        assert!(Instant::now() < deadline, "{command:?} still running after {AWS_TIMEOUT:?}");
+        assert!(Instant::now() < deadline, "{command:?} still running after {CLIENT_TIMEOUT:?}");
         std::thread::sleep(Duration::from_millis(20));
     };
     AwsOutput { status, stdout: stdout.join().unwrap(), stderr: stderr.join().unwrap() }
@@ -303,7 +311,7 @@ impl Home {
     /// `aws sts get-caller-identity` against the stand-in, with this HOME and its (empty unless
     /// rewritten) config and credentials files, plus `env`.
     fn get_caller_identity(&self, stand_in: &Server, profile: Option<&str>, env: &[(&str, &str)]) -> AwsOutput {
-        let mut command = aws_command(aws_executable(), self.dir.path());
+        let mut command = clean_command(aws_executable(), self.dir.path());
         command
             .env("AWS_CONFIG_FILE", self.path("config"))
             .env("AWS_SHARED_CREDENTIALS_FILE", self.path("credentials"))
@@ -313,7 +321,7 @@ impl Home {
         if let Some(profile) = profile {
             command.args(["--profile", profile]);
         }
-        run_aws(&mut command)
+        run_client(&mut command)
     }
 }
 
@@ -473,4 +481,67 @@ fn serve_container_endpoint_refused_certificate() {
     serve.assert_logged("GET /credentials -> 500");
     stand_in.assert_logged("POST /sessions -> 403 AccessDeniedException");
     assert!(!stand_in.log().contains("POST / "), "STS was called:\n{}", stand_in.log());
+}
+
+/// A second signer this project did not write, AWS Labs' `iam-rolesanywhere-session` (pinned in
+/// `tests/requirements.txt`): its CreateSession requests (ECDSA P-256, P-384 and RSA leaves) are
+/// accepted by the stand-in, its boto3 session's STS call names the role, and the prj-other leaf
+/// gets AccessDenied. The library only builds `https://{endpoint}/sessions`; the script sends
+/// the signed request over plain HTTP instead (the signature covers the host, not the scheme).
+#[test]
+fn iam_rolesanywhere_session_against_the_stand_in() {
+    const SCRIPT: &str = r#"
+import json, sys
+from iam_rolesanywhere_session import IAMRolesAnywhereSession
+pki, endpoint, anchor, profile, role = sys.argv[1:6]
+results = {}
+for leaf in ["p256", "p384", "rsa2048", "prj-other"]:
+    read = lambda name: open(f"{pki}/{name}", "rb").read()
+    session = IAMRolesAnywhereSession(
+        profile_arn=profile, role_arn=role, trust_anchor_arn=anchor,
+        certificate=read(f"{leaf}.pem"), private_key=read(f"{leaf}.pkcs8.pem"),
+        certificate_chain=read("chain.pem"), region="us-west-2",
+        endpoint=endpoint.split("//", 1)[1])
+    send = session._session.send
+    def plain_http(request, send=send):
+        request.url = request.url.replace("https://", "http://", 1)
+        return send(request)
+    session._session.send = plain_http
+    try:
+        sts = session.get_session(region_name="us-west-2").client("sts", endpoint_url=endpoint)
+        results[leaf] = sts.get_caller_identity()["Arn"]
+    except Exception as e:
+        results[leaf] = f"{type(e).__name__}: {e}"
+print(json.dumps(results))
+"#;
+    let stand_in = stand_in();
+    let home = Home::new();
+    let python = find_on_path("python3").expect("python3 is not on PATH: run scripts/setup");
+    let pki = pki();
+    let mut command = clean_command(&python, home.dir.path());
+    command
+        .env("AWS_CONFIG_FILE", home.path("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.path("credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args(["-c", SCRIPT])
+        .arg(pki.dir.path())
+        .args([stand_in.base.as_str(), ANCHOR, PROFILE, ROLE]);
+    let out = run_client(&mut command);
+    assert!(
+        out.status.success(),
+        "python3 failed ({}); is iam-rolesanywhere-session installed? run scripts/setup\nstderr: {}",
+        out.status,
+        out.stderr
+    );
+    let results: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
+    for leaf in ["p256", "p384", "rsa2048"] {
+        let serial = pki.leaf(leaf)["serial_decimal"].as_str().unwrap().to_string();
+        assert_eq!(results[leaf], format!("arn:aws:sts::{ACCOUNT}:assumed-role/demo/{serial}"), "{results}");
+    }
+    let refused = results["prj-other"].as_str().unwrap();
+    assert!(
+        refused.starts_with("CredentialsRetrievalError") && refused.contains("(HTTP 403): Not authorized"),
+        "{refused}"
+    );
+    stand_in.assert_logged("POST /sessions -> 403 AccessDeniedException");
 }
