@@ -137,13 +137,23 @@ impl Server {
         self.log.lock().unwrap().clone()
     }
 
-    /// Waits (up to 5 s) for `line` in the log: the last one is written after the answer.
-    fn assert_logged(&self, line: &str) {
+    /// How many times `line` is in the log.
+    fn count(&self, line: &str) -> usize {
+        self.log().lines().filter(|l| *l == line).count()
+    }
+
+    /// Waits (up to 5 s) for `line` in the log `times` times: the last line is written after the
+    /// answer.
+    fn assert_logged_times(&self, line: &str, times: usize) {
         let deadline = Instant::now() + Duration::from_secs(5);
-        while !self.log().lines().any(|l| l == line) {
-            assert!(Instant::now() < deadline, "no line {line:?} in the log:\n{}", self.log());
+        while self.count(line) < times {
+            assert!(Instant::now() < deadline, "want {times} × {line:?} in the log:\n{}", self.log());
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    fn assert_logged(&self, line: &str) {
+        self.assert_logged_times(line, 1);
     }
 }
 
@@ -385,12 +395,8 @@ fn credential_process_as_source_profile() {
     assert_eq!(identity["Arn"], format!("arn:aws:sts::{ACCOUNT}:assumed-role/chained/aws-cli-chained"), "{identity}");
     assert!(identity["UserId"].as_str().unwrap().ends_with(":aws-cli-chained"), "{identity}");
     stand_in.assert_logged("POST /sessions -> 201 ok");
-    let sts_calls = || stand_in.log().lines().filter(|l| *l == "POST / -> 200 ok").count();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while sts_calls() < 2 {
-        assert!(Instant::now() < deadline, "want AssumeRole and GetCallerIdentity:\n{}", stand_in.log());
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    // AssumeRole, then GetCallerIdentity.
+    stand_in.assert_logged_times("POST / -> 200 ok", 2);
 }
 
 #[test]
@@ -433,6 +439,13 @@ fn serve_over_imdsv2() {
     serve.assert_logged(&format!("GET /latest/meta-data/iam/security-credentials/{role_name} -> 200"));
     stand_in.assert_logged("POST /sessions -> 201 ok");
     stand_in.assert_logged("POST / -> 200 ok");
+
+    // A second AWS CLI process gets serve's cached credentials: no second CreateSession.
+    let out = home.get_caller_identity(&stand_in, None, &env);
+    assert_p256_identity(&out);
+    serve.assert_logged_times(&format!("GET /latest/meta-data/iam/security-credentials/{role_name} -> 200"), 2);
+    stand_in.assert_logged_times("POST / -> 200 ok", 2);
+    assert_eq!(stand_in.count("POST /sessions -> 201 ok"), 1, "{}", stand_in.log());
 }
 
 /// `aws sts get-caller-identity` with its credentials from `serve`'s container endpoint.
