@@ -193,6 +193,72 @@ function cryptoKeyFor(privateKey, keyType) {
     return p;
 }
 
+// ---- parsed inputs kept in wasm ------------------------------------------------------------
+// Parsing a certificate (PEM, base64, DER) or a key (and deriving its public key) costs more
+// than the rest of a request, so the wasm objects are kept per input string, like the
+// CryptoKeys above; evicted ones are freed (a key's secret is zeroized then). Byte inputs
+// (Uint8Array) are parsed on every call: their contents can change under the same object.
+const MAX_PARSED = 32;
+
+function remember(cache, id, make) {
+    let v = cache.get(id);
+    if (v === undefined) {
+        v = make();
+        if (cache.size >= MAX_PARSED) {
+            const [oldId, old] = cache.entries().next().value;
+            cache.delete(oldId);
+            old.free();
+        }
+        cache.set(id, v);
+    }
+    return v;
+}
+
+const certCache = new Map(); // certificate + intermediates text -> wasm Certificates
+const wasmKeys = new Map(); // PEM text -> wasm WasmKey
+
+/** Calls `use(certificates)` with the parsed `options.certificate` and `options.intermediates`. */
+function withCertificates(opts, use) {
+    const { certificate, intermediates } = opts;
+    const chain = intermediates === undefined || intermediates === null ? "" : intermediates;
+    const texts = Array.isArray(chain) ? chain : [chain];
+    if (typeof certificate === "string" && texts.every((t) => typeof t === "string")) {
+        const id = `${certificate}\0${texts.join("\0")}`;
+        return use(remember(certCache, id, () => wasm.parseCertificates(certificate, intermediates ?? undefined)));
+    }
+    const certs = wasm.parseCertificates(certificate, intermediates ?? undefined);
+    try {
+        return use(certs);
+    } finally {
+        certs.free();
+    }
+}
+
+/** Signs in wasm with the key parsed once per PEM text. */
+function signInWasm(opts, privateKey) {
+    return withCertificates(opts, (certs) => {
+        if (typeof privateKey === "string") {
+            return wasm.signRequest(opts, certs, remember(wasmKeys, privateKey, () => wasm.parseKey(privateKey)));
+        }
+        const key = wasm.parseKey(privateKey);
+        try {
+            return wasm.signRequest(opts, certs, key);
+        } finally {
+            key.free();
+        }
+    });
+}
+
+/** Runs `use(pending)` on the request prepared up to its string to sign, then frees it. */
+async function withPending(opts, use) {
+    const pending = withCertificates(opts, (certs) => wasm.prepareRequest(opts, certs));
+    try {
+        return await use(pending);
+    } finally {
+        if (pending.__wbg_ptr) pending.free();
+    }
+}
+
 // ---- public API ----------------------------------------------------------------------------
 
 /**
@@ -214,32 +280,36 @@ export async function createSessionRequest(options) {
     if (isCryptoKey(privateKey)) {
         if (signer === "wasm") throw fail("InvalidOptions", 'signer "wasm" needs a PEM or DER private key, not a CryptoKey');
         if (!subtle()) throw fail("InvalidKey", "a CryptoKey was given but crypto.subtle is missing");
-        const pending = wasm.prepareRequest(opts);
-        try {
-            return await signWithCryptoKey(pending, privateKey);
-        } finally {
-            if (pending.__wbg_ptr) pending.free();
-        }
+        return withPending(opts, (pending) => signWithCryptoKey(pending, privateKey));
     }
     if (typeof privateKey !== "string" && !(privateKey instanceof Uint8Array)) {
         throw fail("InvalidOptions", "options.privateKey must be a PEM string, DER bytes (Uint8Array) or a CryptoKey");
     }
-    if (signer === "wasm") return wasm.signRequest(opts, privateKey);
+    if (signer === "wasm") return signInWasm(opts, privateKey);
 
     // Default: sign with WebCrypto through a cached non-extractable CryptoKey; keys WebCrypto
     // cannot import (SEC1, PKCS#1) go to the in-wasm signer when this build has one.
-    const pending = wasm.prepareRequest(opts);
-    try {
+    const signed = await withPending(opts, async (pending) => {
         const key = await cryptoKeyFor(privateKey, pending.keyType);
-        if (key) return await signWithCryptoKey(pending, key);
+        if (key) return signWithCryptoKey(pending, key);
         if (signer === "webcrypto" || !wasm.wasmSigners().includes(pending.keyType)) {
-            throw fail("InvalidKey", "WebCrypto cannot import this private key (it takes unencrypted PKCS#8: " +
+            throw fail("UnsupportedSigner", "WebCrypto cannot import this private key (it takes unencrypted PKCS#8: " +
                 "convert with `openssl pkcs8 -topk8 -nocrypt`), and this build has no in-wasm signer for it");
         }
-    } finally {
-        if (pending.__wbg_ptr) pending.free();
-    }
-    return wasm.signRequest(opts, privateKey);
+        return null;
+    });
+    return signed ?? signInWasm(opts, privateKey);
+}
+
+/**
+ * The key types this build of the package can sign in wasm (`signer: "wasm"`, and keys that
+ * WebCrypto cannot import): a subset of `["P-256", "P-384", "RSA"]`, empty for the `host` build.
+ *
+ * @returns {Promise<string[]>}
+ */
+export async function wasmSigners() {
+    await loaded();
+    return wasm.wasmSigners();
 }
 
 /**

@@ -5,4 +5,4 @@ import { setLoader } from "./core.js";
 
 setLoader(() => init({ module_or_path: new URL("./glue/rolesanywhere_bg.wasm", import.meta.url) }));
 
-export { createSessionRequest, getCredentials } from "./core.js";
+export { createSessionRequest, getCredentials, wasmSigners } from "./core.js";
