@@ -17,7 +17,6 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
-use base64ct::{Base64, Encoding};
 
 use crate::arn::{self, Arn, ArnField};
 use crate::canonical_request::{self, CanonicalRequest, PathOptions};
@@ -314,10 +313,10 @@ impl<'a> CreateSession<'a> {
         body.push('}');
 
         let amz_date = now.amz_date();
-        let leaf = Base64::encode_string(self.certificate.der());
+        let leaf = String::from(self.certificate.der_base64());
         // X-Amz-X509-Chain: "comma-separated, base64-encoded DER" intermediates ([A]).
         let chain = (!self.intermediates.is_empty())
-            .then(|| self.intermediates.iter().map(|c| Base64::encode_string(c.der())).collect::<Vec<_>>().join(","));
+            .then(|| self.intermediates.iter().map(Certificate::der_base64).collect::<Vec<_>>().join(","));
 
         // Every header is signed ([S] Task 1: "content-type;host;x-amz-date;x-amz-x509[;x-amz-x509-chain]").
         let mut headers: Vec<(&'static str, String)> = alloc::vec![
