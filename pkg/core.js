@@ -113,16 +113,26 @@ async function checkKeyOnce(key, pending, keyType, signature, message) {
 /** IEEE P1363 `r‖s` (WebCrypto's ECDSA output) to DER `Ecdsa-Sig-Value`. */
 export function p1363ToDer(sig) {
     const half = sig.length / 2;
-    const int = (bytes) => {
+    // Each half as a DER INTEGER: leading zeros dropped, one 0 added when the top bit is set.
+    const ints = [sig.subarray(0, half), sig.subarray(half)].map((bytes) => {
         let i = 0;
         while (i < bytes.length - 1 && bytes[i] === 0) i++;
-        bytes = bytes.subarray(i);
-        const pad = bytes[0] & 0x80 ? [0] : [];
-        return [0x02, pad.length + bytes.length, ...pad, ...bytes];
-    };
-    const body = [...int(sig.subarray(0, half)), ...int(sig.subarray(half))];
-    const len = body.length < 0x80 ? [body.length] : [0x81, body.length];
-    return new Uint8Array([0x30, ...len, ...body]);
+        return { bytes: bytes.subarray(i), pad: bytes[i] & 0x80 ? 1 : 0 };
+    });
+    const bodyLen = ints.reduce((n, x) => n + 2 + x.pad + x.bytes.length, 0);
+    const head = bodyLen < 0x80 ? 2 : 3;
+    const out = new Uint8Array(head + bodyLen);
+    out[0] = 0x30;
+    if (head === 2) out[1] = bodyLen;
+    else out.set([0x81, bodyLen], 1);
+    let at = head;
+    for (const { bytes, pad } of ints) {
+        out[at] = 0x02;
+        out[at + 1] = pad + bytes.length;
+        out.set(bytes, at + 2 + pad); // the pad byte is already 0
+        at += 2 + pad + bytes.length;
+    }
+    return out;
 }
 
 /** Signs the pending request with a WebCrypto key and lets the core finish it. */
