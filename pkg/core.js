@@ -5,15 +5,26 @@ import * as wasm from "./glue/rolesanywhere.js";
 
 let loader = null;
 let ready = null;
+let preferWasm = [];
+let signerList = null;
 
 /**
  * Sets how the runtime entry loads the wasm module (called once by `web.js`, `node.js`,
- * `workerd.js`). Internal.
+ * `workerd.js`), and for which key types the default signer is the in-wasm one (where the
+ * runtime's WebCrypto is slower than it, and the build has it). Internal.
  * @param {() => unknown} load
+ * @param {{preferWasm?: string[]}} [options]
  */
-export function setLoader(load) {
+export function setLoader(load, options = {}) {
     loader = load;
     ready = null;
+    signerList = null;
+    preferWasm = options.preferWasm ?? [];
+}
+
+/** The build's in-wasm signers (after `loaded()`). */
+function buildSigners() {
+    return (signerList ??= wasm.wasmSigners());
 }
 
 function loaded() {
@@ -298,11 +309,14 @@ export async function createSessionRequest(options) {
     if (signer === "wasm") return signInWasm(opts, privateKey);
 
     // Default: sign with WebCrypto through a cached non-extractable CryptoKey; keys WebCrypto
-    // cannot import (SEC1, PKCS#1) go to the in-wasm signer when this build has one.
+    // cannot import (SEC1, PKCS#1) go to the in-wasm signer when this build has one, and so do
+    // the key types the runtime entry prefers in wasm (Deno's ECDSA).
     const signed = await withPending(opts, async (pending) => {
-        const key = await cryptoKeyFor(privateKey, pending.keyType);
+        const keyType = pending.keyType;
+        if (signer === "auto" && preferWasm.includes(keyType) && buildSigners().includes(keyType)) return null;
+        const key = await cryptoKeyFor(privateKey, keyType);
         if (key) return signWithCryptoKey(pending, key);
-        if (signer === "webcrypto" || !wasm.wasmSigners().includes(pending.keyType)) {
+        if (signer === "webcrypto" || !buildSigners().includes(keyType)) {
             throw fail("UnsupportedSigner", "WebCrypto cannot import this private key (it takes unencrypted PKCS#8: " +
                 "convert with `openssl pkcs8 -topk8 -nocrypt`), and this build has no in-wasm signer for it");
         }
@@ -319,7 +333,7 @@ export async function createSessionRequest(options) {
  */
 export async function wasmSigners() {
     await loaded();
-    return wasm.wasmSigners();
+    return [...buildSigners()];
 }
 
 /**

@@ -46,8 +46,9 @@ export interface CreateSessionOptions {
     date?: Date | number;
     /**
      * Who signs a PEM/DER key. Default (`undefined`): WebCrypto, through a non-extractable
-     * `CryptoKey` imported once and cached (fast in every runtime), falling back to the in-wasm
-     * signer for key formats WebCrypto cannot import. `"webcrypto"`: WebCrypto only. `"wasm"`: the
+     * `CryptoKey` imported once and cached, falling back to the in-wasm signer for key formats
+     * WebCrypto cannot import; in Deno, whose WebCrypto ECDSA is slower than the in-wasm signer,
+     * EC keys are signed in wasm when the build has the signer. `"webcrypto"`: WebCrypto only. `"wasm"`: the
      * in-wasm signer, deterministic (RFC 6979 ECDSA, PKCS#1 v1.5 RSA): the same bytes as the CLI's
      * `sign-request`. A build without an in-wasm signer for the key type (see
      * {@link wasmSigners}) rejects with `UnsupportedSigner` where it would need one.
