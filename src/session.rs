@@ -17,7 +17,6 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
-
 use crate::arn::{self, Arn, ArnField};
 use crate::canonical_request::{self, CanonicalRequest, PathOptions};
 use crate::certificate::{Certificate, CertificateError, MAX_INTERMEDIATES};
@@ -108,7 +107,7 @@ impl fmt::Display for RequestError {
                 f,
                 "{field} is in partition {arn_partition}, but the endpoint region is in partition {partition}"
             ),
-            InvalidRegion { region } => write!(f, "invalid region {region:?}"),
+            InvalidRegion { region } => write!(f, "invalid region {}", Quoted(region)),
             InvalidDuration { seconds } => write!(
                 f,
                 "session duration {seconds} s is outside {MIN_DURATION_SECONDS}..={MAX_DURATION_SECONDS} seconds"
@@ -129,6 +128,29 @@ impl fmt::Display for RequestError {
 
 #[cfg(feature = "std")]
 impl std::error::Error for RequestError {}
+
+/// Input echoed in a message: in quotes, anything but printable ASCII escaped as `\u{…}`. (Not
+/// `{:?}`: the wasm build compiles Debug formatting out, and `str::escape_debug` pulls in
+/// Unicode tables.)
+struct Quoted<'a>(&'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use fmt::Write;
+        f.write_char('"')?;
+        for c in self.0.chars() {
+            match c {
+                '"' | '\\' => {
+                    f.write_char('\\')?;
+                    f.write_char(c)?;
+                }
+                ' '..='~' => f.write_char(c)?,
+                c => write!(f, "\\u{{{:x}}}", u32::from(c))?,
+            }
+        }
+        f.write_char('"')
+    }
+}
 
 impl From<CertificateError> for RequestError {
     fn from(e: CertificateError) -> Self {
