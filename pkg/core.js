@@ -52,7 +52,6 @@ function fail(code, message, cause) {
 }
 
 const subtle = () => globalThis.crypto?.subtle;
-const encoder = new TextEncoder();
 
 function isCryptoKey(key) {
     if (typeof CryptoKey === "function" && key instanceof CryptoKey) return true;
@@ -150,7 +149,7 @@ export function p1363ToDer(sig) {
 async function signWithCryptoKey(pending, key) {
     const keyType = pending.keyType;
     checkKeyAlgorithm(key, keyType);
-    const message = encoder.encode(pending.stringToSign);
+    const message = pending.stringToSignBytes;
     let signature;
     try {
         signature = new Uint8Array(await subtle().sign(signParams(keyType), key, message));

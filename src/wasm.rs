@@ -251,6 +251,13 @@ impl PendingRequest {
         self.inner.string_to_sign().into()
     }
 
+    /// The UTF-8 bytes of the string to sign, copied out once (what the host key signs; saves
+    /// decoding the string into JS and encoding it back).
+    #[wasm_bindgen(getter, js_name = stringToSignBytes)]
+    pub fn string_to_sign_bytes(&self) -> Vec<u8> {
+        self.inner.string_to_sign().as_bytes().to_vec()
+    }
+
     /// `P-256`, `P-384` or `RSA`: the certificate's key, which the host key must match.
     #[wasm_bindgen(getter, js_name = keyType)]
     pub fn key_type(&self) -> String {
