@@ -42,18 +42,35 @@ export async function unsupported(fn) {
     }
 }
 
-/** Median of `n` single calls of `fn` in µs, after 20 warm-up calls; `now()` in ms. NaN when
- * the build cannot make the call (UnsupportedSigner). */
-export async function timeEach(fn, n, now = () => performance.now()) {
-    if (await unsupported(fn)) return NaN;
-    for (let i = 0; i < 20; i++) await fn();
-    const xs = [];
-    for (let i = 0; i < n; i++) {
-        const t = now();
-        await fn();
-        xs.push((now() - t) * 1000);
+/**
+ * Medians in µs of `n` calls of each scenario of `fns` (`{mode: fn}`), timed one call at a time
+ * in blocks: `rounds` rounds of bare, cryptoKey, pem, wasm, each block n/rounds calls after 10
+ * warm-up calls. Blocks keep a mode's caches warm (interleaving call by call made the bare sign
+ * pay for the other modes' cache misses, flattering the ratios); rounds spread every mode over
+ * the run, so a change in machine load hits them alike. NaN for a mode the build cannot run
+ * (UnsupportedSigner). `now()` in ms.
+ */
+export async function timeModes(fns, n, { rounds = 3, now = () => performance.now() } = {}) {
+    const modes = [];
+    const out = {};
+    for (const m of MODES) {
+        if (await unsupported(fns[m])) out[m] = NaN;
+        else modes.push(m);
     }
-    return median(xs);
+    const xs = Object.fromEntries(modes.map((m) => [m, []]));
+    const perBlock = Math.ceil(n / rounds);
+    for (let r = 0; r < rounds; r++) {
+        for (const m of modes) {
+            for (let i = 0; i < 10; i++) await fns[m]();
+            for (let i = 0; i < perBlock; i++) {
+                const t = now();
+                await fns[m]();
+                xs[m].push((now() - t) * 1000);
+            }
+        }
+    }
+    for (const m of modes) out[m] = median(xs[m]);
+    return out;
 }
 
 /** One report line: medians in µs and ratios to `bare`, measured in the same run. */

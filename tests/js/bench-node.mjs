@@ -5,14 +5,12 @@
 import { readFileSync } from "node:fs";
 import * as api from "../../pkg/node.js";
 import { fixturePath } from "./paths.js";
-import { CASES, MODES, report, scenarios, timeEach } from "./bench-lib.js";
+import { CASES, report, scenarios, timeModes } from "./bench-lib.js";
 
 const N = Number(process.argv[2] ?? 300);
 const fixture = JSON.parse(readFileSync(fixturePath(), "utf8"));
-console.log(`node ${process.version}, ${N} runs each, build ${readFileSync(new URL("../../pkg/glue/VARIANT", import.meta.url), "utf8").trim()}`);
+console.log(`node ${process.version}, ${N} runs each (3 rounds of blocks), build ${readFileSync(new URL("../../pkg/glue/VARIANT", import.meta.url), "utf8").trim()}`);
 for (const name of CASES) {
     const fns = await scenarios(api, fixture, name);
-    const us = {};
-    for (const m of MODES) us[m] = await timeEach(fns[m], N);
-    console.log(report(name, us));
+    console.log(report(name, await timeModes(fns, N)));
 }
