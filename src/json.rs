@@ -3,14 +3,18 @@
 //! part of the wasm build after the certificate parser.
 //!
 //! Hostile input: nesting is limited to [`MAX_DEPTH`], every index is checked (no panics), strings
-//! must be valid UTF-8 without raw control characters, and duplicate object keys are refused (as
-//! serde's derived readers refuse duplicate fields).
+//! must be valid UTF-8 without raw control characters, duplicate object keys are refused (as
+//! serde's derived readers refuse duplicate fields), and objects hold at most [`MAX_MEMBERS`].
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
 /// Deepest nesting of arrays and objects accepted; `CreateSession` output is 4 levels deep.
 pub(crate) const MAX_DEPTH: usize = 32;
+
+/// Most members accepted in one object (AWS's have a handful): bounds the quadratic duplicate-key
+/// check, so that a hostile 256 KB answer cannot keep the reader busy for seconds.
+pub(crate) const MAX_MEMBERS: usize = 256;
 
 /// A JSON value. Numbers are only validated, never converted: nothing here needs their value.
 #[derive(Debug, PartialEq)]
@@ -121,7 +125,7 @@ impl Parser<'_> {
                 return Err(Invalid);
             }
             let key = self.string()?;
-            if members.iter().any(|(k, _)| *k == key) {
+            if members.len() == MAX_MEMBERS || members.iter().any(|(k, _)| *k == key) {
                 return Err(Invalid);
             }
             self.skip_ws();
@@ -307,6 +311,16 @@ mod tests {
         assert_eq!(parse(deep.as_bytes()), Err(Invalid));
         let ok = alloc::format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
         assert!(parse(ok.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn objects_with_too_many_members_are_refused() {
+        let object = |n: usize| {
+            let members: alloc::vec::Vec<_> = (0..n).map(|i| alloc::format!("\"k{i}\":{i}")).collect();
+            alloc::format!("{{{}}}", members.join(","))
+        };
+        assert!(parse(object(MAX_MEMBERS).as_bytes()).is_ok());
+        assert_eq!(parse(object(MAX_MEMBERS + 1).as_bytes()), Err(Invalid));
     }
 
     #[test]
