@@ -5,15 +5,26 @@ import * as wasm from "./glue/rolesanywhere.js";
 
 let loader = null;
 let ready = null;
+let preferWasm = [];
+let signerList = null;
 
 /**
  * Sets how the runtime entry loads the wasm module (called once by `web.js`, `node.js`,
- * `workerd.js`). Internal.
+ * `workerd.js`), and for which key types the default signer is the in-wasm one (where the
+ * runtime's WebCrypto is slower than it, and the build has it). Internal.
  * @param {() => unknown} load
+ * @param {{preferWasm?: string[]}} [options]
  */
-export function setLoader(load) {
+export function setLoader(load, options = {}) {
     loader = load;
     ready = null;
+    signerList = null;
+    preferWasm = options.preferWasm ?? [];
+}
+
+/** The build's in-wasm signers (after `loaded()`). */
+function buildSigners() {
+    return (signerList ??= wasm.wasmSigners());
 }
 
 function loaded() {
@@ -41,7 +52,6 @@ function fail(code, message, cause) {
 }
 
 const subtle = () => globalThis.crypto?.subtle;
-const encoder = new TextEncoder();
 
 function isCryptoKey(key) {
     if (typeof CryptoKey === "function" && key instanceof CryptoKey) return true;
@@ -113,23 +123,33 @@ async function checkKeyOnce(key, pending, keyType, signature, message) {
 /** IEEE P1363 `r‖s` (WebCrypto's ECDSA output) to DER `Ecdsa-Sig-Value`. */
 export function p1363ToDer(sig) {
     const half = sig.length / 2;
-    const int = (bytes) => {
+    // Each half as a DER INTEGER: leading zeros dropped, one 0 added when the top bit is set.
+    const ints = [sig.subarray(0, half), sig.subarray(half)].map((bytes) => {
         let i = 0;
         while (i < bytes.length - 1 && bytes[i] === 0) i++;
-        bytes = bytes.subarray(i);
-        const pad = bytes[0] & 0x80 ? [0] : [];
-        return [0x02, pad.length + bytes.length, ...pad, ...bytes];
-    };
-    const body = [...int(sig.subarray(0, half)), ...int(sig.subarray(half))];
-    const len = body.length < 0x80 ? [body.length] : [0x81, body.length];
-    return new Uint8Array([0x30, ...len, ...body]);
+        return { bytes: bytes.subarray(i), pad: bytes[i] & 0x80 ? 1 : 0 };
+    });
+    const bodyLen = ints.reduce((n, x) => n + 2 + x.pad + x.bytes.length, 0);
+    const head = bodyLen < 0x80 ? 2 : 3;
+    const out = new Uint8Array(head + bodyLen);
+    out[0] = 0x30;
+    if (head === 2) out[1] = bodyLen;
+    else out.set([0x81, bodyLen], 1);
+    let at = head;
+    for (const { bytes, pad } of ints) {
+        out[at] = 0x02;
+        out[at + 1] = pad + bytes.length;
+        out.set(bytes, at + 2 + pad); // the pad byte is already 0
+        at += 2 + pad + bytes.length;
+    }
+    return out;
 }
 
 /** Signs the pending request with a WebCrypto key and lets the core finish it. */
 async function signWithCryptoKey(pending, key) {
     const keyType = pending.keyType;
     checkKeyAlgorithm(key, keyType);
-    const message = encoder.encode(pending.stringToSign);
+    const message = pending.stringToSignBytes;
     let signature;
     try {
         signature = new Uint8Array(await subtle().sign(signParams(keyType), key, message));
@@ -193,6 +213,72 @@ function cryptoKeyFor(privateKey, keyType) {
     return p;
 }
 
+// ---- parsed inputs kept in wasm ------------------------------------------------------------
+// Parsing a certificate (PEM, base64, DER) or a key (and deriving its public key) costs more
+// than the rest of a request, so the wasm objects are kept per input string, like the
+// CryptoKeys above; evicted ones are freed (a key's secret is zeroized then). Byte inputs
+// (Uint8Array) are parsed on every call: their contents can change under the same object.
+const MAX_PARSED = 32;
+
+function remember(cache, id, make) {
+    let v = cache.get(id);
+    if (v === undefined) {
+        v = make();
+        if (cache.size >= MAX_PARSED) {
+            const [oldId, old] = cache.entries().next().value;
+            cache.delete(oldId);
+            old.free();
+        }
+        cache.set(id, v);
+    }
+    return v;
+}
+
+const certCache = new Map(); // certificate + intermediates text -> wasm Certificates
+const wasmKeys = new Map(); // PEM text -> wasm WasmKey
+
+/** Calls `use(certificates)` with the parsed `options.certificate` and `options.intermediates`. */
+function withCertificates(opts, use) {
+    const { certificate, intermediates } = opts;
+    const chain = intermediates === undefined || intermediates === null ? "" : intermediates;
+    const texts = Array.isArray(chain) ? chain : [chain];
+    if (typeof certificate === "string" && texts.every((t) => typeof t === "string")) {
+        const id = `${certificate}\0${texts.join("\0")}`;
+        return use(remember(certCache, id, () => wasm.parseCertificates(certificate, intermediates ?? undefined)));
+    }
+    const certs = wasm.parseCertificates(certificate, intermediates ?? undefined);
+    try {
+        return use(certs);
+    } finally {
+        certs.free();
+    }
+}
+
+/** Signs in wasm with the key parsed once per PEM text. */
+function signInWasm(opts, privateKey) {
+    return withCertificates(opts, (certs) => {
+        if (typeof privateKey === "string") {
+            return wasm.signRequest(opts, certs, remember(wasmKeys, privateKey, () => wasm.parseKey(privateKey)));
+        }
+        const key = wasm.parseKey(privateKey);
+        try {
+            return wasm.signRequest(opts, certs, key);
+        } finally {
+            key.free();
+        }
+    });
+}
+
+/** Runs `use(pending)` on the request prepared up to its string to sign, then frees it. */
+async function withPending(opts, use) {
+    const pending = withCertificates(opts, (certs) => wasm.prepareRequest(opts, certs));
+    try {
+        return await use(pending);
+    } finally {
+        if (pending.__wbg_ptr) pending.free();
+    }
+}
+
 // ---- public API ----------------------------------------------------------------------------
 
 /**
@@ -214,32 +300,39 @@ export async function createSessionRequest(options) {
     if (isCryptoKey(privateKey)) {
         if (signer === "wasm") throw fail("InvalidOptions", 'signer "wasm" needs a PEM or DER private key, not a CryptoKey');
         if (!subtle()) throw fail("InvalidKey", "a CryptoKey was given but crypto.subtle is missing");
-        const pending = wasm.prepareRequest(opts);
-        try {
-            return await signWithCryptoKey(pending, privateKey);
-        } finally {
-            if (pending.__wbg_ptr) pending.free();
-        }
+        return withPending(opts, (pending) => signWithCryptoKey(pending, privateKey));
     }
     if (typeof privateKey !== "string" && !(privateKey instanceof Uint8Array)) {
         throw fail("InvalidOptions", "options.privateKey must be a PEM string, DER bytes (Uint8Array) or a CryptoKey");
     }
-    if (signer === "wasm") return wasm.signRequest(opts, privateKey);
+    if (signer === "wasm") return signInWasm(opts, privateKey);
 
     // Default: sign with WebCrypto through a cached non-extractable CryptoKey; keys WebCrypto
-    // cannot import (SEC1, PKCS#1) go to the in-wasm signer when this build has one.
-    const pending = wasm.prepareRequest(opts);
-    try {
-        const key = await cryptoKeyFor(privateKey, pending.keyType);
-        if (key) return await signWithCryptoKey(pending, key);
-        if (signer === "webcrypto" || !wasm.wasmSigners().includes(pending.keyType)) {
-            throw fail("InvalidKey", "WebCrypto cannot import this private key (it takes unencrypted PKCS#8: " +
+    // cannot import (SEC1, PKCS#1) go to the in-wasm signer when this build has one, and so do
+    // the key types the runtime entry prefers in wasm (Deno's ECDSA).
+    const signed = await withPending(opts, async (pending) => {
+        const keyType = pending.keyType;
+        if (signer === "auto" && preferWasm.includes(keyType) && buildSigners().includes(keyType)) return null;
+        const key = await cryptoKeyFor(privateKey, keyType);
+        if (key) return signWithCryptoKey(pending, key);
+        if (signer === "webcrypto" || !buildSigners().includes(keyType)) {
+            throw fail("UnsupportedSigner", "WebCrypto cannot import this private key (it takes unencrypted PKCS#8: " +
                 "convert with `openssl pkcs8 -topk8 -nocrypt`), and this build has no in-wasm signer for it");
         }
-    } finally {
-        if (pending.__wbg_ptr) pending.free();
-    }
-    return wasm.signRequest(opts, privateKey);
+        return null;
+    });
+    return signed ?? signInWasm(opts, privateKey);
+}
+
+/**
+ * The key types this build of the package can sign in wasm (`signer: "wasm"`, and keys that
+ * WebCrypto cannot import): a subset of `["P-256", "P-384", "RSA"]`, empty for the `host` build.
+ *
+ * @returns {Promise<string[]>}
+ */
+export async function wasmSigners() {
+    await loaded();
+    return [...buildSigners()];
 }
 
 /**

@@ -46,10 +46,12 @@ export interface CreateSessionOptions {
     date?: Date | number;
     /**
      * Who signs a PEM/DER key. Default (`undefined`): WebCrypto, through a non-extractable
-     * `CryptoKey` imported once and cached (fast in every runtime), falling back to the in-wasm
-     * signer for key formats WebCrypto cannot import. `"webcrypto"`: WebCrypto only. `"wasm"`: the
+     * `CryptoKey` imported once and cached, falling back to the in-wasm signer for key formats
+     * WebCrypto cannot import; in Deno, whose WebCrypto ECDSA is slower than the in-wasm signer,
+     * EC keys are signed in wasm when the build has the signer. `"webcrypto"`: WebCrypto only. `"wasm"`: the
      * in-wasm signer, deterministic (RFC 6979 ECDSA, PKCS#1 v1.5 RSA): the same bytes as the CLI's
-     * `sign-request`.
+     * `sign-request`. A build without an in-wasm signer for the key type (see
+     * {@link wasmSigners}) rejects with `UnsupportedSigner` where it would need one.
      */
     signer?: "wasm" | "webcrypto";
 }
@@ -85,7 +87,7 @@ export interface Credentials {
 /** Stable error codes on the `code` property of every `Error` this package throws. */
 export type ErrorCode =
     | "InvalidOptions" | "InvalidCertificate" | "InvalidKey" | "EncryptedKey" | "KeyMismatch"
-    | "InvalidRequest" | "InvalidTime" | "AccessDenied" | "Validation" | "NotFound" | "Throttled"
+    | "UnsupportedSigner" | "InvalidRequest" | "InvalidTime" | "AccessDenied" | "Validation" | "NotFound" | "Throttled"
     | "Server" | "Other" | "InvalidResponse" | "Network";
 
 /** An `Error` with a stable {@link ErrorCode}; the message is human-readable and holds no key material. */
@@ -105,3 +107,10 @@ export function createSessionRequest(options: CreateSessionOptions): Promise<Sig
  * `Throttled`, `Server`, `Network`, `InvalidCertificate`, `InvalidKey`, …).
  */
 export function getCredentials(options: GetCredentialsOptions): Promise<Credentials>;
+
+/**
+ * The key types this build of the package signs in wasm (`signer: "wasm"`, and the fallback for
+ * keys WebCrypto cannot import): `[]` in the `host` build, `["P-256"]` in `p256`,
+ * `["P-256", "P-384", "RSA"]` in `full`.
+ */
+export function wasmSigners(): Promise<Array<"P-256" | "P-384" | "RSA">>;

@@ -8,4 +8,4 @@ setLoader(async () => {
     initSync({ module: await WebAssembly.compile(bytes) });
 });
 
-export { createSessionRequest, getCredentials } from "./core.js";
+export { createSessionRequest, getCredentials, wasmSigners } from "./core.js";

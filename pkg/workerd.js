@@ -8,4 +8,4 @@ import { setLoader } from "./core.js";
 initSync({ module: wasmModule });
 setLoader(() => {});
 
-export { createSessionRequest, getCredentials } from "./core.js";
+export { createSessionRequest, getCredentials, wasmSigners } from "./core.js";

@@ -174,8 +174,12 @@ impl PublicKey {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Certificate {
     der: Vec<u8>,
+    /// `der` in standard base64, as sent in `X-Amz-X509` / `X-Amz-X509-Chain` (computed once).
+    der_base64: String,
     version: u8,
     serial: Vec<u8>,
+    /// `serial` in decimal, as [`Certificate::serial_number`] returns it (computed once).
+    serial_decimal: String,
     signature_algorithm: ObjectIdentifier,
     subject_empty: bool,
     subject_cn: Option<String>,
@@ -232,8 +236,18 @@ impl Certificate {
     /// A serial with its top bit set is negative in DER; it is printed with a `-`, as Go's
     /// `big.Int` in AWS's credential helper does.
     pub fn serial_number(&self) -> String {
-        let negative = self.serial.first().is_some_and(|b| b & 0x80 != 0);
-        let mut magnitude = self.serial.clone();
+        self.serial_decimal.clone()
+    }
+
+    /// The certificate's DER in standard base64 (the `X-Amz-X509` header value).
+    pub(crate) fn der_base64(&self) -> &str {
+        &self.der_base64
+    }
+
+    /// The decimal form of a DER serial number (see [`Certificate::serial_number`]).
+    fn decimal_serial(serial: &[u8]) -> String {
+        let negative = serial.first().is_some_and(|b| b & 0x80 != 0);
+        let mut magnitude = serial.to_vec();
         if negative {
             // Two's complement: invert and add one.
             for b in magnitude.iter_mut() {
@@ -403,6 +417,8 @@ fn parse_der(der: &[u8]) -> Result<Certificate, CertificateError> {
     let mut cert = parse_tbs(tbs)?;
     cert.signature_algorithm = signature_algorithm;
     cert.der = der.to_vec();
+    cert.der_base64 = <base64ct::Base64 as base64ct::Encoding>::encode_string(der);
+    cert.serial_decimal = Certificate::decimal_serial(&cert.serial);
     Ok(cert)
 }
 
@@ -447,8 +463,10 @@ fn parse_tbs(tbs: &[u8]) -> Result<Certificate, CertificateError> {
 
     let mut cert = Certificate {
         der: Vec::new(),
+        der_base64: String::new(),
         version,
         serial: serial.value().to_vec(),
+        serial_decimal: String::new(),
         signature_algorithm: OID_RSA_ENCRYPTION,
         subject_empty,
         subject_cn,

@@ -28,13 +28,16 @@ pub enum Error {
 
 impl Error {
     /// A stable short code for programs and the JS bindings: `InvalidCertificate`, `InvalidKey`,
-    /// `EncryptedKey`, `KeyMismatch`, `InvalidRequest`, `AccessDenied`, `Validation`, `NotFound`,
+    /// `EncryptedKey`, `KeyMismatch`, `UnsupportedSigner` (a key type this build has no signer
+    /// for), `InvalidRequest`, `AccessDenied`, `Validation`, `NotFound`,
     /// `Throttled`, `Server`, `InvalidResponse`, `InvalidTime`.
     pub fn code(&self) -> &'static str {
         match self {
             Error::Certificate(_) | Error::Request(RequestError::Certificate(_)) => "InvalidCertificate",
             Error::Key(KeyError::Encrypted) | Error::Request(RequestError::Key(KeyError::Encrypted)) => "EncryptedKey",
             Error::Key(KeyError::Mismatch) | Error::Request(RequestError::Key(KeyError::Mismatch)) => "KeyMismatch",
+            Error::Key(KeyError::NotCompiledIn { .. })
+            | Error::Request(RequestError::Key(KeyError::NotCompiledIn { .. })) => "UnsupportedSigner",
             Error::Key(_) | Error::Request(RequestError::Key(_)) => "InvalidKey",
             Error::Request(_) => "InvalidRequest",
             Error::Response(ResponseError::Service(e)) => e.kind.code(),

@@ -15,6 +15,7 @@ pub mod certificate;
 pub mod credentials;
 pub mod error;
 mod hex;
+mod json;
 pub mod key;
 mod pem;
 pub mod refresh;

@@ -17,13 +17,11 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
-use base64ct::{Base64, Encoding};
-use serde::Deserialize;
-
 use crate::arn::{self, Arn, ArnField};
 use crate::canonical_request::{self, CanonicalRequest, PathOptions};
 use crate::certificate::{Certificate, CertificateError, MAX_INTERMEDIATES};
 use crate::credentials::Credentials;
+use crate::json;
 use crate::key::{Algorithm, KeyError, Signer};
 use crate::time::Time;
 
@@ -109,7 +107,7 @@ impl fmt::Display for RequestError {
                 f,
                 "{field} is in partition {arn_partition}, but the endpoint region is in partition {partition}"
             ),
-            InvalidRegion { region } => write!(f, "invalid region {region:?}"),
+            InvalidRegion { region } => write!(f, "invalid region {}", Quoted(region)),
             InvalidDuration { seconds } => write!(
                 f,
                 "session duration {seconds} s is outside {MIN_DURATION_SECONDS}..={MAX_DURATION_SECONDS} seconds"
@@ -130,6 +128,29 @@ impl fmt::Display for RequestError {
 
 #[cfg(feature = "std")]
 impl std::error::Error for RequestError {}
+
+/// Input echoed in a message: in quotes, anything but printable ASCII escaped as `\u{…}`. (Not
+/// `{:?}`: the wasm build compiles Debug formatting out, and `str::escape_debug` pulls in
+/// Unicode tables.)
+struct Quoted<'a>(&'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use fmt::Write;
+        f.write_char('"')?;
+        for c in self.0.chars() {
+            match c {
+                '"' | '\\' => {
+                    f.write_char('\\')?;
+                    f.write_char(c)?;
+                }
+                ' '..='~' => f.write_char(c)?,
+                c => write!(f, "\\u{{{:x}}}", u32::from(c))?,
+            }
+        }
+        f.write_char('"')
+    }
+}
 
 impl From<CertificateError> for RequestError {
     fn from(e: CertificateError) -> Self {
@@ -314,10 +335,10 @@ impl<'a> CreateSession<'a> {
         body.push('}');
 
         let amz_date = now.amz_date();
-        let leaf = Base64::encode_string(self.certificate.der());
+        let leaf = String::from(self.certificate.der_base64());
         // X-Amz-X509-Chain: "comma-separated, base64-encoded DER" intermediates ([A]).
         let chain = (!self.intermediates.is_empty())
-            .then(|| self.intermediates.iter().map(|c| Base64::encode_string(c.der())).collect::<Vec<_>>().join(","));
+            .then(|| self.intermediates.iter().map(Certificate::der_base64).collect::<Vec<_>>().join(","));
 
         // Every header is signed ([S] Task 1: "content-type;host;x-amz-date;x-amz-x509[;x-amz-x509-chain]").
         let mut headers: Vec<(&'static str, String)> = alloc::vec![
@@ -666,46 +687,6 @@ impl fmt::Display for ResponseError {
 #[cfg(feature = "std")]
 impl std::error::Error for ResponseError {}
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CreateSessionOutput {
-    credential_set: Vec<CredentialSetItem>,
-    subject_arn: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CredentialSetItem {
-    credentials: Option<RawCredentials>,
-    assumed_role_user: Option<AssumedRoleUser>,
-    role_arn: Option<String>,
-    source_identity: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawCredentials {
-    access_key_id: String,
-    secret_access_key: String,
-    session_token: String,
-    expiration: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct AssumedRoleUser {
-    arn: Option<String>,
-    assumed_role_id: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-struct ErrorBody {
-    #[serde(rename = "__type")]
-    error_type: Option<String>,
-    #[serde(alias = "Message")]
-    message: Option<String>,
-}
-
 /// Reads AWS's answer to `CreateSession`: the credentials of a 2xx answer
 /// (`credentialSet[0].credentials`, \[C\] "Response syntax"), or the error of any other, typed by
 /// the `X-Amzn-ErrorType` header (`error_type_header`) or the body's `__type`, and the status.
@@ -715,39 +696,62 @@ pub fn parse_response(status: u16, error_type_header: Option<&str>, body: &[u8])
     }
     if (200..300).contains(&status) {
         let malformed = |reason| ResponseError::Malformed { reason };
-        let output: CreateSessionOutput =
-            serde_json::from_slice(body).map_err(|_| malformed("the body is not CreateSession JSON"))?;
-        let item = output.credential_set.into_iter().next().ok_or(malformed("credentialSet is empty"))?;
-        let raw = item.credentials.ok_or(malformed("credentialSet[0].credentials is missing"))?;
+        let bad_json = |_| malformed("the body is not CreateSession JSON");
+        let mut output = json::parse(body).map_err(bad_json)?;
+        let Some(json::Value::Array(set)) = output.get_mut("credentialSet") else {
+            return Err(malformed("the body is not CreateSession JSON"));
+        };
+        let mut item = match set.first_mut() {
+            Some(item @ json::Value::Object(_)) => core::mem::replace(item, json::Value::Null),
+            Some(_) => return Err(malformed("the body is not CreateSession JSON")),
+            None => return Err(malformed("credentialSet is empty")),
+        };
+        let subject_arn = output.take_string("subjectArn").map_err(bad_json)?;
+        let role_arn = item.take_string("roleArn").map_err(bad_json)?;
+        let source_identity = item.take_string("sourceIdentity").map_err(bad_json)?;
+        let (assumed_role_arn, assumed_role_id) = match item.get_mut("assumedRoleUser") {
+            None | Some(json::Value::Null) => (None, None),
+            Some(user @ json::Value::Object(_)) => {
+                (user.take_string("arn").map_err(bad_json)?, user.take_string("assumedRoleId").map_err(bad_json)?)
+            }
+            Some(_) => return Err(malformed("the body is not CreateSession JSON")),
+        };
+        let raw = match item.get_mut("credentials") {
+            None | Some(json::Value::Null) => return Err(malformed("credentialSet[0].credentials is missing")),
+            Some(raw @ json::Value::Object(_)) => raw,
+            Some(_) => return Err(malformed("the body is not CreateSession JSON")),
+        };
         // Moved, not copied, into `Credentials`, which zeroizes them.
-        let expiration = Time::parse_rfc3339(&raw.expiration);
-        let credentials = Credentials::new(
-            raw.access_key_id,
-            raw.secret_access_key,
-            raw.session_token,
-            expiration.unwrap_or(Time::UNIX_EPOCH),
-        );
+        let mut field =
+            |name| raw.take_string(name).ok().flatten().ok_or(malformed("the body is not CreateSession JSON"));
+        let (access_key_id, secret_access_key, session_token, expiration_text) =
+            (field("accessKeyId")?, field("secretAccessKey")?, field("sessionToken")?, field("expiration")?);
+        let expiration = Time::parse_rfc3339(&expiration_text);
+        let credentials =
+            Credentials::new(access_key_id, secret_access_key, session_token, expiration.unwrap_or(Time::UNIX_EPOCH));
         expiration.map_err(|_| malformed("expiration is not an RFC 3339 time"))?;
         let c = &credentials;
         if c.access_key_id().is_empty() || c.secret_access_key().is_empty() || c.session_token().is_empty() {
             return Err(malformed("a credential field is empty"));
         }
-        let (assumed_role_arn, assumed_role_id) =
-            item.assumed_role_user.map_or((None, None), |u| (u.arn, u.assumed_role_id));
-        return Ok(Session {
-            credentials,
-            assumed_role_arn,
-            assumed_role_id,
-            role_arn: item.role_arn,
-            source_identity: item.source_identity,
-            subject_arn: output.subject_arn,
-        });
+        return Ok(Session { credentials, assumed_role_arn, assumed_role_id, role_arn, source_identity, subject_arn });
     }
-    let parsed: ErrorBody = serde_json::from_slice(body).unwrap_or_default();
+    // `{"__type": …, "message" | "Message": …}`; anything else reads as no type and no message.
+    let (parsed_type, parsed_message) = match json::parse(body) {
+        Ok(mut v) => {
+            let ty = v.take_string("__type").unwrap_or(None);
+            let message = match v.take_string("message") {
+                Ok(None) => v.take_string("Message").unwrap_or(None),
+                other => other.unwrap_or(None),
+            };
+            (ty, message)
+        }
+        Err(_) => (None, None),
+    };
     // "X-Amzn-ErrorType: AccessDeniedException:http://internal…" and "__type":
     // "com.amazon…#AccessDeniedException" both reduce to the bare name.
     let error_type = error_type_header
-        .or(parsed.error_type.as_deref())
+        .or(parsed_type.as_deref())
         .map(|t| t.split(':').next().unwrap_or(t))
         .map(|t| t.rsplit('#').next().unwrap_or(t))
         .unwrap_or("")
@@ -763,7 +767,7 @@ pub fn parse_response(status: u16, error_type_header: Option<&str>, body: &[u8])
         _ if status == 404 => ServiceErrorKind::NotFound,
         _ => ServiceErrorKind::Other,
     };
-    let message = parsed.message.as_deref().unwrap_or("");
+    let message = parsed_message.as_deref().unwrap_or("");
     Err(ResponseError::Service(ServiceError {
         kind,
         status,

@@ -10,17 +10,15 @@
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use core::fmt;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use js_sys::{Object, Reflect, Uint8Array};
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
-use serde::Deserialize;
+use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
+#[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa"))]
 use zeroize::Zeroizing;
 
 use crate::certificate::{self, Certificate, PublicKey};
-use crate::{CreateSession, Error, KeyType, PrivateKey, SignedRequest, Time, UnsignedRequest};
+use crate::{CreateSession, Error, KeyType, SignedRequest, Time, UnsignedRequest};
 
 /// The code for option objects of the wrong shape (missing field, wrong type).
 const INVALID_OPTIONS: &str = "InvalidOptions";
@@ -37,128 +35,129 @@ fn core_error(e: impl Into<Error>) -> JsValue {
     js_error(e.code(), &e.to_string())
 }
 
+fn invalid(message: &str) -> JsValue {
+    js_error(INVALID_OPTIONS, message)
+}
+
+// Option objects are read with `Reflect` rather than serde-wasm-bindgen (which issue 4 named):
+// the options are a dozen flat fields, and in the host build (twiggy) serde-wasm-bindgen's
+// deserializer inlined into the old parse_options (7.5 KB), its visitors (1.1 KB) and the `f64`
+// formatting of serde's error messages (3.8 KB) came to ~12 KB of code, against 1.3 KB for
+// read_options below.
+
+/// `options[name]`, `None` when absent (`undefined` or `null`).
+fn field(options: &JsValue, name: &str) -> Result<Option<JsValue>, JsValue> {
+    let value = Reflect::get(options, &JsValue::from_str(name)).map_err(|_| invalid("options could not be read"))?;
+    Ok((!value.is_undefined() && !value.is_null()).then_some(value))
+}
+
+/// An optional string option; `what` is the message when it has another type.
+fn opt_string(options: &JsValue, name: &str, what: &str) -> Result<Option<String>, JsValue> {
+    field(options, name)?.map(|v| v.as_string().ok_or_else(|| invalid(what))).transpose()
+}
+
+/// A required string option.
+fn string(options: &JsValue, name: &str, what: &str) -> Result<String, JsValue> {
+    opt_string(options, name, what)?.ok_or_else(|| invalid(what))
+}
+
 /// A certificate or key input: a PEM string, or DER (or PEM) bytes.
-struct Input(Vec<u8>);
-
-/// One input or an array of them (the `intermediates` option).
-struct Inputs(Vec<Vec<u8>>);
-
-struct InputVisitor;
-
-impl<'de> Visitor<'de> for InputVisitor {
-    type Value = Vec<u8>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a PEM string or DER bytes (Uint8Array)")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Vec<u8>, E> {
-        Ok(v.as_bytes().to_vec())
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Vec<u8>, E> {
-        Ok(v.into_bytes())
-    }
-    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
-        Ok(v.to_vec())
-    }
-    fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
-        Ok(v)
+fn input_bytes(value: &JsValue) -> Option<Vec<u8>> {
+    if let Some(text) = value.as_string() {
+        Some(text.into_bytes())
+    } else {
+        value.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec)
     }
 }
 
-impl<'de> Deserialize<'de> for Input {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(InputVisitor).map(Input)
-    }
-}
-
-impl<'de> Deserialize<'de> for Inputs {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Vec<Vec<u8>>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a PEM string, DER bytes, or an array of them")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                InputVisitor.visit_str(v).map(|b| alloc::vec![b])
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                InputVisitor.visit_string(v).map(|b| alloc::vec![b])
-            }
-            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
-                InputVisitor.visit_bytes(v).map(|b| alloc::vec![b])
-            }
-            fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<Self::Value, E> {
-                InputVisitor.visit_byte_buf(v).map(|b| alloc::vec![b])
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut out = Vec::new();
-                while let Some(Input(b)) = seq.next_element()? {
-                    out.push(b);
-                }
-                Ok(out)
-            }
-        }
-        d.deserialize_any(V).map(Inputs)
-    }
-}
-
-/// The options of `createSessionRequest`, less the private key (passed on its own, or held by
-/// the host). Unknown fields (`signer`, `fetch`, …) are the shim's and ignored here.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The options of `createSessionRequest`, less the certificates (see [`Certificates`]) and the
+/// private key. Unknown fields (`signer`, `fetch`, …) are the shim's and ignored here.
 struct Options {
-    certificate: Input,
-    intermediates: Option<Inputs>,
     trust_anchor_arn: String,
     profile_arn: String,
     role_arn: String,
     region: Option<String>,
     endpoint: Option<String>,
-    fips: Option<bool>,
+    fips: bool,
     duration_seconds: Option<u64>,
     role_session_name: Option<String>,
-    /// Milliseconds since the epoch (the shim passes `Date#getTime()`).
-    date: f64,
-}
-
-/// What the core needs, parsed from the options.
-struct Parsed {
-    options: Options,
-    leaf: Certificate,
-    chain: Vec<Certificate>,
     now: Time,
 }
 
-fn parse_options(options: JsValue) -> Result<Parsed, JsValue> {
+fn read_options(options: &JsValue) -> Result<Options, JsValue> {
     if !options.is_object() {
-        return Err(js_error(INVALID_OPTIONS, "options must be an object"));
+        return Err(invalid("options must be an object"));
     }
-    let options: Options = serde_wasm_bindgen::from_value(options)
-        .map_err(|e| js_error(INVALID_OPTIONS, &alloc::format!("options: {e}")))?;
-    if !options.date.is_finite() || options.date < 0.0 {
-        return Err(js_error(INVALID_OPTIONS, "options.date must be a valid Date or milliseconds since 1970"));
-    }
-    let now = Time::from_unix_seconds((options.date / 1000.0) as u64).map_err(core_error)?;
-    let leaf = Certificate::parse(&options.certificate.0).map_err(core_error)?;
-    let mut chain = Vec::new();
-    if let Some(Inputs(inputs)) = &options.intermediates {
-        for input in inputs {
-            chain.extend(certificate::parse_intermediates(input).map_err(core_error)?);
-        }
-    }
-    Ok(Parsed { options, leaf, chain, now })
+    let o = options;
+    let fips = match field(o, "fips")? {
+        None => false,
+        Some(v) => v.as_bool().ok_or_else(|| invalid("options.fips must be a boolean"))?,
+    };
+    let duration_seconds = match field(o, "durationSeconds")? {
+        None => None,
+        Some(v) => match v.as_f64() {
+            // Integers up to 2^53 are exact in an f64; the core checks the range.
+            Some(n) if n >= 0.0 && n <= 9_007_199_254_740_992.0 && n == (n as u64) as f64 => Some(n as u64),
+            _ => return Err(invalid("options.durationSeconds must be a whole number of seconds")),
+        },
+    };
+    let date = field(o, "date")?.and_then(|v| v.as_f64());
+    let date = match date {
+        Some(ms) if ms.is_finite() && ms >= 0.0 => ms,
+        _ => return Err(invalid("options.date must be a valid Date or milliseconds since 1970")),
+    };
+    Ok(Options {
+        trust_anchor_arn: string(o, "trustAnchorArn", "options.trustAnchorArn must be a string")?,
+        profile_arn: string(o, "profileArn", "options.profileArn must be a string")?,
+        role_arn: string(o, "roleArn", "options.roleArn must be a string")?,
+        region: opt_string(o, "region", "options.region must be a string")?,
+        endpoint: opt_string(o, "endpoint", "options.endpoint must be a string")?,
+        fips,
+        duration_seconds,
+        role_session_name: opt_string(o, "roleSessionName", "options.roleSessionName must be a string")?,
+        now: Time::from_unix_seconds((date / 1000.0) as u64).map_err(core_error)?,
+    })
 }
 
-fn prepare<'a>(p: &'a Parsed) -> Result<UnsignedRequest<'a>, JsValue> {
-    let o = &p.options;
-    CreateSession::new(&p.leaf, &o.trust_anchor_arn, &o.profile_arn, &o.role_arn)
-        .intermediates(&p.chain)
-        .fips(o.fips.unwrap_or(false))
+/// The leaf certificate and its intermediates, parsed once: the shim keeps one per certificate
+/// input and hands it to every request made with it.
+#[wasm_bindgen]
+pub struct Certificates {
+    leaf: Certificate,
+    chain: Vec<Certificate>,
+}
+
+/// Parses `certificate` (a PEM string or DER/PEM bytes) and `intermediates` (one such input, an
+/// array of them, or `undefined`).
+#[wasm_bindgen(js_name = parseCertificates)]
+pub fn parse_certificates(certificate: JsValue, intermediates: JsValue) -> Result<Certificates, JsValue> {
+    let leaf = input_bytes(&certificate)
+        .ok_or_else(|| invalid("options.certificate must be a PEM string or DER bytes (Uint8Array)"))?;
+    let leaf = Certificate::parse(&leaf).map_err(core_error)?;
+    let mut chain = Vec::new();
+    if !intermediates.is_undefined() && !intermediates.is_null() {
+        let what = "options.intermediates must be a PEM string, DER bytes, or an array of them";
+        let inputs: Vec<JsValue> = match intermediates.dyn_ref::<Array>() {
+            Some(array) => array.iter().collect(),
+            None => alloc::vec![intermediates],
+        };
+        for input in &inputs {
+            let bytes = input_bytes(input).ok_or_else(|| invalid(what))?;
+            chain.extend(certificate::parse_intermediates(&bytes).map_err(core_error)?);
+        }
+    }
+    Ok(Certificates { leaf, chain })
+}
+
+fn prepare<'a>(o: &'a Options, certs: &'a Certificates) -> Result<UnsignedRequest<'a>, JsValue> {
+    CreateSession::new(&certs.leaf, &o.trust_anchor_arn, &o.profile_arn, &o.role_arn)
+        .intermediates(&certs.chain)
+        .fips(o.fips)
         .region(o.region.as_deref())
         .endpoint(o.endpoint.as_deref())
         .duration_seconds(o.duration_seconds)
         .role_session_name(o.role_session_name.as_deref())
-        .prepare(p.now)
+        .prepare(o.now)
         .map_err(core_error)
 }
 
@@ -176,25 +175,60 @@ fn request_object(signed: &SignedRequest) -> JsValue {
     out.into()
 }
 
-/// Key bytes from a PEM string or DER/PEM bytes; the copy in wasm memory is zeroized on drop.
-fn key_bytes(private_key: &JsValue) -> Result<Zeroizing<Vec<u8>>, JsValue> {
-    if let Some(text) = private_key.as_string() {
-        Ok(Zeroizing::new(text.into_bytes()))
-    } else if let Some(bytes) = private_key.dyn_ref::<Uint8Array>() {
-        Ok(Zeroizing::new(bytes.to_vec()))
-    } else {
-        Err(js_error(INVALID_OPTIONS, "options.privateKey must be a PEM string, DER bytes (Uint8Array) or a CryptoKey"))
+/// A private key parsed for the in-wasm signer, kept so that it is parsed (and its public key
+/// derived) once: the shim caches one per key input, like the CryptoKeys it imports. Its secret
+/// is zeroized when it is freed (`free()`), as the core's keys are on drop.
+#[wasm_bindgen]
+pub struct WasmKey {
+    #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa"))]
+    inner: crate::PrivateKey,
+}
+
+/// Parses a private key (PEM string or DER/PEM bytes) for [`sign_request`]. Throws
+/// `UnsupportedSigner` when this build has no signer for the key (or none at all).
+#[wasm_bindgen(js_name = parseKey)]
+pub fn parse_key(private_key: JsValue) -> Result<WasmKey, JsValue> {
+    #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa"))]
+    {
+        // The copy in wasm memory is zeroized on drop.
+        let bytes = match private_key.as_string() {
+            Some(text) => Zeroizing::new(text.into_bytes()),
+            None => match private_key.dyn_ref::<Uint8Array>() {
+                Some(bytes) => Zeroizing::new(bytes.to_vec()),
+                None => {
+                    return Err(invalid(
+                        "options.privateKey must be a PEM string, DER bytes (Uint8Array) or a CryptoKey",
+                    ))
+                }
+            },
+        };
+        let inner = crate::PrivateKey::parse(&bytes).map_err(core_error)?;
+        Ok(WasmKey { inner })
+    }
+    #[cfg(not(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa")))]
+    {
+        let _ = private_key;
+        Err(js_error("UnsupportedSigner", "this build of the package has no in-wasm signer: pass a CryptoKey, or a PKCS#8 key that WebCrypto can import"))
     }
 }
 
 /// Builds and signs the request with the in-wasm signer (deterministic: RFC 6979 ECDSA, PKCS#1
 /// v1.5 RSA), so that the output is byte-identical to the CLI's `sign-request`.
 #[wasm_bindgen(js_name = signRequest)]
-pub fn sign_request(options: JsValue, private_key: JsValue) -> Result<JsValue, JsValue> {
-    let parsed = parse_options(options)?;
-    let key = PrivateKey::parse(&key_bytes(&private_key)?).map_err(core_error)?;
-    let signed = prepare(&parsed)?.sign(&key).map_err(core_error)?;
-    Ok(request_object(&signed))
+pub fn sign_request(options: JsValue, certificates: &Certificates, key: &WasmKey) -> Result<JsValue, JsValue> {
+    let options = read_options(&options)?;
+    let unsigned = prepare(&options, certificates)?;
+    #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa"))]
+    {
+        let signed = unsigned.sign(&key.inner).map_err(core_error)?;
+        Ok(request_object(&signed))
+    }
+    #[cfg(not(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa")))]
+    {
+        // A WasmKey cannot exist in this build.
+        let _ = (unsigned, key);
+        Err(js_error("UnsupportedSigner", "this build of the package has no in-wasm signer"))
+    }
 }
 
 /// A request built up to its string to sign, waiting for a signature made by the host.
@@ -205,9 +239,9 @@ pub struct PendingRequest {
 
 /// Builds the request up to its string to sign, for a key the host holds (WebCrypto).
 #[wasm_bindgen(js_name = prepareRequest)]
-pub fn prepare_request(options: JsValue) -> Result<PendingRequest, JsValue> {
-    let parsed = parse_options(options)?;
-    let inner = prepare(&parsed)?.into_owned();
+pub fn prepare_request(options: JsValue, certificates: &Certificates) -> Result<PendingRequest, JsValue> {
+    let options = read_options(&options)?;
+    let inner = prepare(&options, certificates)?.into_owned();
     Ok(PendingRequest { inner })
 }
 
@@ -217,6 +251,13 @@ impl PendingRequest {
     #[wasm_bindgen(getter, js_name = stringToSign)]
     pub fn string_to_sign(&self) -> String {
         self.inner.string_to_sign().into()
+    }
+
+    /// The UTF-8 bytes of the string to sign, copied out once (what the host key signs; saves
+    /// decoding the string into JS and encoding it back).
+    #[wasm_bindgen(getter, js_name = stringToSignBytes)]
+    pub fn string_to_sign_bytes(&self) -> Vec<u8> {
+        self.inner.string_to_sign().as_bytes().to_vec()
     }
 
     /// `P-256`, `P-384` or `RSA`: the certificate's key, which the host key must match.

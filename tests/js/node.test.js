@@ -1,9 +1,22 @@
 // The suite in Node (`node --test`), through the package's "node" export condition.
+// ROLESANYWHERE_JS_PKG=DIR runs it against a copy of pkg/ holding another build's glue
+// (scripts/test makes target/js-pkg-host/ and target/js-pkg-p256/); the build's name is in
+// DIR/glue/VARIANT, and the signers it must have are checked against it.
 import { test } from "node:test";
 import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { resolve } from "node:path";
 import { suite } from "./suite.js";
-import * as api from "../../pkg/node.js";
 import { fixturePath } from "./paths.js";
 
+const dir = process.env.ROLESANYWHERE_JS_PKG ? resolve(process.env.ROLESANYWHERE_JS_PKG) : resolve(import.meta.dirname, "../../pkg");
+const api = await import(pathToFileURL(`${dir}/node.js`).href);
+const variant = readFileSync(`${dir}/glue/VARIANT`, "utf8").trim();
+const expectedSigners = { host: [], p256: ["P-256"], full: ["P-256", "P-384", "RSA"] }[variant];
+
 const fixture = JSON.parse(readFileSync(fixturePath(), "utf8"));
-for (const t of suite(api, fixture)) test(`node: ${t.name}`, t.fn);
+test(`node [${variant}]: wasmSigners() is the build's`, async () => {
+    const actual = JSON.stringify(await api.wasmSigners());
+    if (actual !== JSON.stringify(expectedSigners)) throw new Error(`${variant}: wasmSigners() = ${actual}`);
+});
+for (const t of suite(api, fixture)) test(`node [${variant}]: ${t.name}`, t.fn);

@@ -81,7 +81,11 @@ async function checkWebCryptoSigned(actual, c) {
 }
 
 /**
- * @param {{createSessionRequest: Function, getCredentials: Function}} api
+ * The suite runs against every build of the package (`host`: no signer in wasm, `p256`, `full`):
+ * where the build has no in-wasm signer for a key, the test asserts the `UnsupportedSigner`
+ * rejection instead of the signature.
+ *
+ * @param {{createSessionRequest: Function, getCredentials: Function, wasmSigners: Function}} api
  * @param {object} fixture tests/js/fixture.mjs output
  */
 export function suite(api, fixture) {
@@ -89,13 +93,32 @@ export function suite(api, fixture) {
     const test = (name, fn) => tests.push({ name, fn });
     const base = (c, extra = {}) => ({ ...c.options, date: fixture.dateMs, ...extra });
     const p256 = fixture.cases.find((c) => c.name === "p256-pkcs8");
+    let signers = null;
+    /** Whether this build signs `keyType` keys in wasm. */
+    const inWasm = async (keyType) => (await (signers ??= api.wasmSigners())).includes(keyType);
+    const isPkcs8 = (c) => c.options.privateKey.includes("BEGIN PRIVATE KEY");
 
+    test("wasmSigners lists known key types", async () => {
+        const list = await api.wasmSigners();
+        ok(Array.isArray(list) && list.every((t) => ["P-256", "P-384", "RSA"].includes(t)), JSON.stringify(list));
+    });
     for (const c of fixture.cases) {
-        test(`signer "wasm" is byte-identical to the CLI: ${c.name}`, async () => {
-            const actual = await api.createSessionRequest(base(c, { signer: "wasm" }));
+        test(`signer "wasm" is byte-identical to the CLI (or UnsupportedSigner): ${c.name}`, async () => {
+            const options = base(c, { signer: "wasm" });
+            if (!(await inWasm(c.keyType))) {
+                return void await rejectsWithCode(() => api.createSessionRequest(options), "UnsupportedSigner", c.name);
+            }
+            const actual = await api.createSessionRequest(options);
             equal(JSON.stringify(actual), JSON.stringify(c.expected), "request");
+            // Second call: the key and certificate parsed once and kept.
+            const again = await api.createSessionRequest(base(c, { signer: "wasm" }));
+            equal(JSON.stringify(again), JSON.stringify(c.expected), "request, second call");
         });
         test(`default (WebCrypto) signing verifies, rest equals the CLI: ${c.name}`, async () => {
+            // WebCrypto imports PKCS#8 only; other key formats need the in-wasm signer.
+            if (!isPkcs8(c) && !(await inWasm(c.keyType))) {
+                return void await rejectsWithCode(api.createSessionRequest(base(c)), "UnsupportedSigner", c.name);
+            }
             await checkWebCryptoSigned(await api.createSessionRequest(base(c)), c);
             // Second call: the cached CryptoKey.
             await checkWebCryptoSigned(await api.createSessionRequest(base(c)), c);
@@ -110,18 +133,29 @@ export function suite(api, fixture) {
     }
 
     test("DER certificate and key bytes, Date object: same bytes as the CLI", async () => {
-        const actual = await api.createSessionRequest(base(p256, {
-            certificate: fromBase64(fixture.p256CertDer),
-            privateKey: fromBase64(fixture.p256KeyDer),
-            date: new Date(fixture.dateMs),
-            signer: "wasm",
-        }));
-        equal(JSON.stringify(actual), JSON.stringify(p256.expected), "request");
+        // fixture.p256KeyDer is SEC1 DER, which WebCrypto cannot import: the in-wasm signer's.
+        const der = { certificate: fromBase64(fixture.p256CertDer), date: new Date(fixture.dateMs) };
+        const privateKey = fromBase64(fixture.p256KeyDer);
+        if (await inWasm("P-256")) {
+            const actual = await api.createSessionRequest(base(p256, { ...der, privateKey, signer: "wasm" }));
+            equal(JSON.stringify(actual), JSON.stringify(p256.expected), "request");
+            await checkWebCryptoSigned(await api.createSessionRequest(base(p256, { ...der, privateKey })), p256);
+        } else {
+            for (const signer of ["wasm", undefined]) {
+                await rejectsWithCode(() => api.createSessionRequest(base(p256, { ...der, privateKey, signer })),
+                    "UnsupportedSigner", `signer ${signer}`);
+            }
+            const key = await crypto.subtle.importKey("pkcs8", pemBody(p256.options.privateKey),
+                params("P-256").import, false, ["sign"]);
+            await checkWebCryptoSigned(await api.createSessionRequest(base(p256, { ...der, privateKey: key })), p256);
+        }
     });
 
     // ---- bad input: an Error with a code, never a trap or a string ----
-    const bad = (name, make, codes) => test(`bad input rejects with a code: ${name}`, () =>
-        rejectsWithCode(() => api.createSessionRequest(make()), codes, name));
+    const bad = (name, make, codes) => test(`bad input rejects with a code: ${name}`, async () =>
+        rejectsWithCode(() => api.createSessionRequest(make()), typeof codes === "function" ? await codes() : codes, name));
+    // What an in-wasm P-256 signing error becomes in a build without that signer.
+    const p256Wasm = (code) => async () => (await inWasm("P-256")) ? code : "UnsupportedSigner";
     bad("options not an object", () => "nope", "InvalidOptions");
     bad("options null", () => null, "InvalidOptions");
     bad("certificate is a number", () => base(p256, { certificate: 42 }), "InvalidOptions");
@@ -138,10 +172,10 @@ export function suite(api, fixture) {
     bad("garbage certificate bytes", () => base(p256, { certificate: new Uint8Array([1, 2, 3]) }), "InvalidCertificate");
     bad("certificate expired at the date", () => base(p256, { date: Date.UTC(2040, 0, 1) }), "InvalidCertificate");
     bad("garbage key PEM", () => base(p256, { privateKey: "-----BEGIN PRIVATE KEY-----\n!!!\n-----END PRIVATE KEY-----\n" }), "InvalidKey");
-    bad("garbage key PEM, signer wasm", () => base(p256, { signer: "wasm", privateKey: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" }), "InvalidKey");
+    bad("garbage key PEM, signer wasm", () => base(p256, { signer: "wasm", privateKey: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" }), p256Wasm("InvalidKey"));
     bad("not a PEM key at all", () => base(p256, { privateKey: "hello" }), "InvalidKey");
     bad("mismatched key (default path)", () => base(p256, { privateKey: fixture.otherKey }), "KeyMismatch");
-    bad("mismatched key, signer wasm", () => base(p256, { privateKey: fixture.otherKey, signer: "wasm" }), "KeyMismatch");
+    bad("mismatched key, signer wasm", () => base(p256, { privateKey: fixture.otherKey, signer: "wasm" }), p256Wasm("KeyMismatch"));
     bad("unknown signer", () => base(p256, { signer: "hsm" }), "InvalidOptions");
     test("bad input rejects with a code: mismatched CryptoKey", async () => {
         const key = await crypto.subtle.importKey("pkcs8", pemBody(fixture.otherKey),
@@ -155,8 +189,11 @@ export function suite(api, fixture) {
         await rejectsWithCode(api.createSessionRequest(base(p256, { privateKey: key })), "KeyMismatch", "P-384 key");
     });
     test("still works after all the errors (no poisoned wasm state)", async () => {
-        const actual = await api.createSessionRequest(base(p256, { signer: "wasm" }));
-        equal(JSON.stringify(actual), JSON.stringify(p256.expected), "request");
+        if (await inWasm("P-256")) {
+            const actual = await api.createSessionRequest(base(p256, { signer: "wasm" }));
+            equal(JSON.stringify(actual), JSON.stringify(p256.expected), "request");
+        }
+        await checkWebCryptoSigned(await api.createSessionRequest(base(p256)), p256);
     });
 
     // ---- getCredentials with an injected fetch (no network) ----
