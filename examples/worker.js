@@ -1,26 +1,59 @@
-// Example Cloudflare Worker: signs in to AWS with a certificate through IAM Roles Anywhere and
-// answers with when the credentials expire (never the credentials themselves).
+// Example Cloudflare Worker: signs in to AWS with a certificate through IAM Roles Anywhere, then
+// calls STS GetCallerIdentity with the temporary credentials (SigV4, signed in the same wasm
+// core) and answers with who it is and when the credentials expire (never the credentials).
 //
 // Secrets (`wrangler secret put NAME`): CERTIFICATE (PEM), PRIVATE_KEY (PKCS#8 PEM), and
 // optionally INTERMEDIATES (PEM bundle). Vars (wrangler.toml): TRUST_ANCHOR_ARN, PROFILE_ARN,
-// ROLE_ARN, and optionally ROLESANYWHERE_ENDPOINT (a stand-in for tests).
-// The private key is imported once per isolate into a non-extractable WebCrypto key.
-import { getCredentials } from "../pkg/workerd.js";
+// ROLE_ARN, and optionally ROLESANYWHERE_ENDPOINT and STS_ENDPOINT (a local stand-in).
+//
+// The provider lives at module scope, so one isolate reuses its credentials across requests
+// and refreshes them at half their lifetime; it never shares a pending promise between
+// requests, which Workers forbid (see the package README, "Workers").
+import { AwsClient, createCredentialProvider } from "../pkg/workerd.js";
+
+let provider;
+
+/** The isolate's provider, made from the first request's environment. */
+function credentialsFor(env) {
+    provider ??= createCredentialProvider({
+        certificate: env.CERTIFICATE,
+        privateKey: env.PRIVATE_KEY,
+        intermediates: env.INTERMEDIATES || undefined,
+        trustAnchorArn: env.TRUST_ANCHOR_ARN,
+        profileArn: env.PROFILE_ARN,
+        roleArn: env.ROLE_ARN,
+        endpoint: env.ROLESANYWHERE_ENDPOINT || undefined,
+    });
+    return provider;
+}
+
+/** The text of the first `<name>…</name>` element of an XML answer. */
+const element = (xml, name) => xml.match(new RegExp(`<${name}>([^<]*)</${name}>`))?.[1];
 
 export default {
     async fetch(request, env) {
         try {
-            const credentials = await getCredentials({
-                certificate: env.CERTIFICATE,
-                privateKey: env.PRIVATE_KEY,
-                intermediates: env.INTERMEDIATES || undefined,
-                trustAnchorArn: env.TRUST_ANCHOR_ARN,
-                profileArn: env.PROFILE_ARN,
-                roleArn: env.ROLE_ARN,
-                endpoint: env.ROLESANYWHERE_ENDPOINT || undefined,
+            const credentials = credentialsFor(env);
+            const { expiration } = await credentials({ signal: request.signal });
+            const region = env.TRUST_ANCHOR_ARN.split(":")[3];
+            const sts = new AwsClient({ credentials, service: "sts", region });
+            const answer = await sts.fetch(env.STS_ENDPOINT || `https://sts.${region}.amazonaws.com/`, {
+                method: "POST",
+                headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" },
+                body: "Action=GetCallerIdentity&Version=2011-06-15",
                 signal: request.signal,
             });
-            return Response.json({ expiration: credentials.expiration.toISOString() });
+            const xml = await answer.text();
+            if (!answer.ok) {
+                const code = element(xml, "Code") ?? `HTTP ${answer.status}`;
+                return Response.json({ error: code, message: element(xml, "Message") ?? "" }, { status: 502 });
+            }
+            return Response.json({
+                arn: element(xml, "Arn"),
+                account: element(xml, "Account"),
+                userId: element(xml, "UserId"),
+                expiration: expiration.toISOString(),
+            });
         } catch (e) {
             return Response.json({ error: e?.code ?? "Internal", message: String(e?.message ?? e) }, { status: 502 });
         }

@@ -27,7 +27,8 @@ function buildSigners() {
     return (signerList ??= wasm.wasmSigners());
 }
 
-function loaded() {
+/** Resolves once the wasm module is ready. Internal (used by the other modules of the package). */
+export function loaded() {
     if (ready === null) {
         ready = Promise.resolve()
             .then(() => loader())
@@ -45,7 +46,7 @@ function loaded() {
  * @param {string} message
  * @param {unknown} [cause]
  */
-function fail(code, message, cause) {
+export function fail(code, message, cause) {
     const error = cause === undefined ? new Error(message) : new Error(message, { cause });
     error.code = code;
     return error;
@@ -362,4 +363,15 @@ export async function getCredentials(options) {
     const out = wasm.parseResponse(response.status, response.headers.get("x-amzn-errortype") ?? undefined, body);
     out.expiration = new Date(out.expiration);
     return out;
+}
+
+/**
+ * `getCredentials`, plus when the leaf certificate expires (ms since 1970), for the provider.
+ * Internal.
+ * @returns {Promise<{credentials: import("./index.d.ts").Credentials, certificateNotAfter: number}>}
+ */
+export async function getCredentialsDetailed(options) {
+    const credentials = await getCredentials(options);
+    const certificateNotAfter = withCertificates(options, (certs) => certs.notAfter);
+    return { credentials, certificateNotAfter };
 }

@@ -9,3 +9,5 @@ setLoader(async () => {
 });
 
 export { createSessionRequest, getCredentials, wasmSigners } from "./core.js";
+export { AwsClient, signRequest } from "./sigv4.js";
+export { createCredentialProvider, fromRolesAnywhere } from "./provider.js";

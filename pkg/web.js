@@ -11,3 +11,5 @@ const preferWasm = typeof globalThis.Deno === "object" ? ["P-256", "P-384"] : []
 setLoader(() => init({ module_or_path: new URL("./glue/rolesanywhere_bg.wasm", import.meta.url) }), { preferWasm });
 
 export { createSessionRequest, getCredentials, wasmSigners } from "./core.js";
+export { AwsClient, signRequest } from "./sigv4.js";
+export { createCredentialProvider, fromRolesAnywhere } from "./provider.js";

@@ -276,6 +276,9 @@ pub struct SignedHeaders {
 pub struct Presigned {
     /// The URL with the `X-Amz-*` parameters appended after the original query.
     pub url: String,
+    /// The headers that were signed and must be sent with the URL (`host` aside, which HTTP
+    /// clients send from the URL); `x-amz-*` headers are not among them, they moved to the query.
+    pub headers: Vec<(String, String)>,
     /// The signature, lower-case hex.
     pub signature: String,
     /// The canonical request that was signed.
@@ -341,8 +344,9 @@ fn sign_with(
 }
 
 /// Presigns `request`: the signature and credential go into the query string, valid for
-/// `expires_in` seconds (*Authentication methods*, query parameters). The headers given are
-/// signed and must be sent with the URL; the payload is usually [`Payload::Unsigned`] for S3
+/// `expires_in` seconds (*Authentication methods*, query parameters). `x-amz-*` headers move
+/// into the query too (as the AWS SDKs presign); the other headers given are signed and must be
+/// sent with the URL ([`Presigned::headers`]); the payload is usually [`Payload::Unsigned`] for S3
 /// and the (often empty) body otherwise.
 pub fn presign(
     request: &Request<'_>,
@@ -370,7 +374,10 @@ fn presign_with(
     }
     let amz_date = settings.time.amz_date();
     let payload_hash = request.payload.hash();
-    let headers = signable_headers(request, &target)?;
+    // As the AWS SDKs do, `x-amz-*` headers move into the query, so that the URL carries them.
+    let (hoisted, headers): (Vec<_>, Vec<_>) = signable_headers(request, &target)?
+        .into_iter()
+        .partition(|(name, _)| name.get(..6).is_some_and(|p| p.eq_ignore_ascii_case("x-amz-")));
     if let Some(token) = key.session_token {
         check_value(token)?;
     }
@@ -379,6 +386,9 @@ fn presign_with(
     // The parameters in the order the AWS SDKs (and the suite's `query-signed-request.txt`)
     // append them; the canonical query string sorts them anyway.
     let mut query = String::from(target.query);
+    for (name, value) in &hoisted {
+        append_param(&mut query, name, value);
+    }
     let mut credential = String::from(key.access_key_id);
     credential.push('/');
     credential.push_str(&scope);
@@ -412,7 +422,12 @@ fn presign_with(
     url.push_str(target.path);
     url.push('?');
     url.push_str(&query);
-    Ok(Presigned { url, signature, canonical_request, string_to_sign })
+    let headers = headers
+        .iter()
+        .filter(|(name, _)| !name.eq_ignore_ascii_case("host"))
+        .map(|(n, v)| ((*n).to_string(), (*v).to_string()))
+        .collect();
+    Ok(Presigned { url, headers, signature, canonical_request, string_to_sign })
 }
 
 fn derive(key: &Key<'_>, settings: &Settings<'_>) -> SigningKey {

@@ -149,6 +149,16 @@ pub fn parse_certificates(certificate: JsValue, intermediates: JsValue) -> Resul
     Ok(Certificates { leaf, chain })
 }
 
+#[wasm_bindgen]
+impl Certificates {
+    /// When the leaf certificate expires, in milliseconds since 1970: a provider refreshes the
+    /// credentials before then.
+    #[wasm_bindgen(getter, js_name = notAfter)]
+    pub fn not_after(&self) -> f64 {
+        self.leaf.not_after().unix_seconds() as f64 * 1000.0
+    }
+}
+
 fn prepare<'a>(o: &'a Options, certs: &'a Certificates) -> Result<UnsignedRequest<'a>, JsValue> {
     CreateSession::new(&certs.leaf, &o.trust_anchor_arn, &o.profile_arn, &o.role_arn)
         .intermediates(&certs.chain)
@@ -340,4 +350,108 @@ pub fn wasm_signers() -> Vec<String> {
         out.push("RSA".to_string());
     }
     out
+}
+
+/// SigV4 signing of any AWS request (`signRequest` and `AwsClient` in `pkg/sigv4.js`): one call
+/// per request; the signing keys derived so far are kept in the instance (zeroized on `free`).
+#[wasm_bindgen]
+#[derive(Default)]
+pub struct SigV4Signer {
+    cache: crate::sigv4::KeyCache,
+}
+
+#[wasm_bindgen]
+impl SigV4Signer {
+    /// An empty signer.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> SigV4Signer {
+        SigV4Signer::default()
+    }
+
+    /// Signs a request. `headers` is `[name, value, name, value, …]`; `expires_in` 0 signs with
+    /// the `Authorization` header and returns the headers to add in the same flat form, more
+    /// than 0 presigns and returns `[url, name, value, …]` with the headers to send along.
+    #[allow(clippy::too_many_arguments)]
+    pub fn sign(
+        &mut self,
+        method: &str,
+        url: &str,
+        headers: Vec<String>,
+        body: &[u8],
+        unsigned_payload: bool,
+        access_key_id: &str,
+        secret_access_key: &str,
+        session_token: &str,
+        sign_session_token: bool,
+        service: &str,
+        region: &str,
+        date_ms: f64,
+        expires_in: u32,
+    ) -> Result<Vec<String>, JsValue> {
+        use crate::sigv4::{Key, Payload, Request, Settings};
+        let secret = zeroize::Zeroizing::new(String::from(secret_access_key));
+        let token = zeroize::Zeroizing::new(String::from(session_token));
+        let pairs: Vec<(&str, &str)> = headers.chunks_exact(2).map(|p| (p[0].as_str(), p[1].as_str())).collect();
+        let request = Request {
+            method,
+            url,
+            headers: &pairs,
+            payload: if unsigned_payload { Payload::Unsigned } else { Payload::Bytes(body) },
+        };
+        let key = Key {
+            access_key_id,
+            secret_access_key: &secret,
+            session_token: (!token.is_empty()).then_some(token.as_str()),
+        };
+        let settings = Settings { sign_session_token, ..Settings::new(service, region, time_from_ms(date_ms)?) };
+        let sigv4_error = |e: crate::sigv4::SigV4Error| js_error("InvalidRequest", &e.to_string());
+        if expires_in == 0 {
+            let signed = self.cache.sign(&request, &key, &settings).map_err(sigv4_error)?;
+            Ok(signed.headers.into_iter().flat_map(|(n, v)| [n, v]).collect())
+        } else {
+            let presigned = self.cache.presign(&request, &key, &settings, expires_in).map_err(sigv4_error)?;
+            let mut out = alloc::vec![presigned.url];
+            out.extend(presigned.headers.into_iter().flat_map(|(n, v)| [n, v]));
+            Ok(out)
+        }
+    }
+}
+
+/// When a provider should replace credentials (`rolesanywhere::refresh::RefreshPolicy`), in
+/// milliseconds since the epoch.
+#[wasm_bindgen(js_name = refreshAt)]
+pub fn refresh_at(
+    issued_ms: f64,
+    expiration_ms: f64,
+    certificate_not_after_ms: f64,
+    margin_seconds: u32,
+) -> Result<f64, JsValue> {
+    let policy = crate::refresh::RefreshPolicy { margin_seconds: margin_seconds.into() };
+    let at = policy.refresh_at(
+        time_from_ms(issued_ms)?,
+        time_from_ms(expiration_ms)?,
+        time_from_ms(certificate_not_after_ms)?,
+    );
+    Ok(at.unix_seconds() as f64 * 1000.0)
+}
+
+/// Whether an error code is worth a retry (`rolesanywhere::refresh::is_retryable_code`).
+#[wasm_bindgen(js_name = isRetryable)]
+pub fn is_retryable(code: &str) -> bool {
+    crate::refresh::is_retryable_code(code)
+}
+
+/// The full-jitter backoff before retry `retry` (`rolesanywhere::refresh::Backoff`), in ms.
+#[wasm_bindgen(js_name = backoffDelay)]
+pub fn backoff_delay(retry: u32, random: u32, base_ms: u32, cap_ms: u32) -> f64 {
+    let backoff = crate::refresh::Backoff { base_ms: base_ms.into(), cap_ms: cap_ms.into(), max_retries: 0 };
+    backoff.delay_ms(retry, random) as f64
+}
+
+/// A time from JS milliseconds since 1970.
+fn time_from_ms(ms: f64) -> Result<Time, JsValue> {
+    if !(ms.is_finite() && ms >= 0.0) {
+        return Err(invalid("a date must be a valid Date or milliseconds since 1970"));
+    }
+    Time::from_unix_seconds((ms / 1000.0) as u64).map_err(core_error)
 }

@@ -199,3 +199,20 @@ fn s3_settings() {
     assert_eq!(lines.last(), Some(&"UNSIGNED-PAYLOAD"));
     assert!(signed.headers.contains(&("x-amz-content-sha256".into(), "UNSIGNED-PAYLOAD".into())));
 }
+
+/// Presigning moves `x-amz-*` headers into the query (as the AWS SDKs do) and reports the other
+/// signed headers as the ones to send with the URL.
+#[test]
+fn presign_hoists_amz_headers() {
+    let time = Time::parse_rfc3339("2026-11-25T12:00:00Z").unwrap();
+    let key = Key { access_key_id: "AKIDEXAMPLE", secret_access_key: "secret", session_token: None };
+    let headers = [("X-Amz-Target", "DynamoDB_20120810.ListTables"), ("Content-Type", "application/json")];
+    let request =
+        Request { method: "GET", url: "https://h.example/p?a=1", headers: &headers, payload: Payload::Bytes(b"") };
+    let presigned = sigv4::presign(&request, &key, &Settings::new("dynamodb", "us-east-1", time), 60).unwrap();
+    assert!(presigned
+        .url
+        .starts_with("https://h.example/p?a=1&X-Amz-Target=DynamoDB_20120810.ListTables&X-Amz-Algorithm="));
+    assert!(presigned.url.contains("&X-Amz-SignedHeaders=content-type%3Bhost&"), "{}", presigned.url);
+    assert_eq!(presigned.headers, [("Content-Type".to_string(), "application/json".to_string())]);
+}

@@ -1,0 +1,228 @@
+// The credential provider, AwsClient and fromRolesAnywhere (Node): timing rules with a fake clock
+// and a scripted CreateSession endpoint, then real round trips through the stand-in
+// (`rolesanywhere stand-in`): one CreateSession for 100 concurrent callers, STS
+// GetCallerIdentity signed by AwsClient, and @aws-sdk/client-sts with fromRolesAnywhere.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { STSClient, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import { AwsClient, createCredentialProvider, fromRolesAnywhere } from "../../pkg/node.js";
+
+const root = resolve(import.meta.dirname, "../..");
+const cli = process.env.ROLESANYWHERE_CLI ?? join(root, "target/release/rolesanywhere");
+const region = "us-west-2";
+const account = "123456789012";
+const arns = {
+    trustAnchorArn: `arn:aws:rolesanywhere:${region}:${account}:trust-anchor/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111`,
+    profileArn: `arn:aws:rolesanywhere:${region}:${account}:profile/a1b2c3d4-5678-90ab-cdef-EXAMPLE22222`,
+    roleArn: `arn:aws:iam::${account}:role/prj-demo-app`,
+};
+
+let dir;
+let material;
+before(() => {
+    dir = mkdtempSync(join(tmpdir(), "rolesanywhere-provider-"));
+    execFileSync("bash", [join(root, "tests/pki/generate.sh"), dir], { stdio: ["ignore", "ignore", "inherit"] });
+    const text = (f) => readFileSync(join(dir, f), "utf8");
+    material = { certificate: text("p256.pem"), privateKey: text("p256.pkcs8.pem"), intermediates: text("chain.pem") };
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A CreateSession endpoint as a `fetch`: answers from `script` (the last entry repeats). */
+function scriptedFetch(script, clock) {
+    const calls = [];
+    const fetch = async (url, init) => {
+        const step = script[Math.min(calls.length, script.length - 1)];
+        calls.push({ url, init });
+        if (step.status === undefined) {
+            const expiration = new Date(clock.t + step.lifetime * 1000).toISOString();
+            const body = { credentialSet: [{ credentials: { accessKeyId: `ASIA${calls.length}`, secretAccessKey: "s", sessionToken: "t", expiration } }] };
+            return new Response(JSON.stringify(body), { status: 201 });
+        }
+        if (step.status === "network") throw new TypeError("connection refused");
+        return new Response(JSON.stringify({ message: step.type }), { status: step.status, headers: { "x-amzn-errortype": step.type } });
+    };
+    return { fetch, calls };
+}
+
+function fakeWorld(script, extra = {}) {
+    const clock = { t: Date.now() };
+    const { fetch, calls } = scriptedFetch(script, clock);
+    const sleeps = [];
+    const provider = createCredentialProvider({
+        ...material,
+        ...arns,
+        fetch,
+        now: () => clock.t,
+        sleep: async (ms) => void sleeps.push(ms),
+        random: () => 0.999999,
+        ...extra,
+    });
+    return { provider, clock, calls, sleeps };
+}
+
+test("credentials are cached until half their lifetime, then refreshed", async () => {
+    const w = fakeWorld([{ lifetime: 3600 }]);
+    assert.equal((await w.provider()).accessKeyId, "ASIA1");
+    w.clock.t += 1799_000;
+    assert.equal((await w.provider()).accessKeyId, "ASIA1");
+    assert.equal(w.calls.length, 1);
+    w.clock.t += 1000;
+    assert.equal((await w.provider()).accessKeyId, "ASIA2");
+    assert.equal(w.calls.length, 2);
+});
+
+test("a refresh margin longer than half the lifetime comes first", async () => {
+    const w = fakeWorld([{ lifetime: 900 }], { refreshMarginSeconds: 600 });
+    await w.provider();
+    w.clock.t += 299_000;
+    await w.provider();
+    assert.equal(w.calls.length, 1);
+    w.clock.t += 1000;
+    await w.provider();
+    assert.equal(w.calls.length, 2);
+});
+
+test("a failed refresh serves the old credentials while they are valid, and retries later", async () => {
+    const w = fakeWorld([{ lifetime: 3600 }, { status: 500, type: "InternalServerException" }, { lifetime: 3600 }], { maxRetries: 0 });
+    await w.provider();
+    w.clock.t += 2000_000;
+    assert.equal((await w.provider()).accessKeyId, "ASIA1");
+    assert.equal(w.calls.length, 2);
+    assert.equal((await w.provider()).accessKeyId, "ASIA1", "no new attempt inside the backoff window");
+    assert.equal(w.calls.length, 2);
+    w.clock.t += 60_000;
+    assert.equal((await w.provider()).accessKeyId, "ASIA3");
+    // Expired credentials are never served: the error comes through instead.
+    const expired = fakeWorld([{ lifetime: 3600 }, { status: 503, type: "ServiceUnavailable" }], { maxRetries: 0 });
+    await expired.provider();
+    expired.clock.t += 3600_000;
+    await assert.rejects(expired.provider(), { code: "Server" });
+});
+
+test("throttling, server and network errors are retried with bounded full-jitter backoff; AccessDenied is not", async () => {
+    const w = fakeWorld([{ status: 429, type: "ThrottlingException" }, { status: 500, type: "InternalServerException" }, { status: "network" }, { lifetime: 3600 }]);
+    assert.equal((await w.provider()).accessKeyId, "ASIA4");
+    assert.equal(w.calls.length, 4);
+    // random() ≈ 1: each wait is at its ceiling min(20 s, 100 ms · 2^n).
+    assert.deepEqual(w.sleeps, [100, 200, 400]);
+
+    const capped = fakeWorld([{ status: 429, type: "ThrottlingException" }], { maxRetries: 8, baseDelayMs: 1000, maxDelayMs: 5000 });
+    await assert.rejects(capped.provider(), { code: "Throttled" });
+    assert.equal(capped.calls.length, 9);
+    assert.ok(capped.sleeps.every((ms, n) => ms >= 0 && ms <= Math.min(5000, 1000 * 2 ** n)), String(capped.sleeps));
+    assert.equal(Math.max(...capped.sleeps), 5000);
+
+    const denied = fakeWorld([{ status: 403, type: "AccessDeniedException" }, { lifetime: 3600 }]);
+    await assert.rejects(denied.provider(), { code: "AccessDenied" });
+    assert.equal(denied.calls.length, 1);
+    assert.deepEqual(denied.sleeps, []);
+});
+
+test("an AbortSignal cancels the wait for credentials", async () => {
+    const clock = { t: Date.now() };
+    const { fetch } = scriptedFetch([{ status: 429, type: "ThrottlingException" }], clock);
+    const provider = createCredentialProvider({ ...material, ...arns, fetch, now: () => clock.t, shareRefresh: false, baseDelayMs: 60_000 });
+    const controller = new AbortController();
+    const pending = provider({ signal: controller.signal });
+    setTimeout(() => controller.abort(new Error("caller gave up")), 20);
+    const started = Date.now();
+    await assert.rejects(pending, /caller gave up/);
+    assert.ok(Date.now() - started < 10_000, "aborted long before the 60 s backoff");
+});
+
+test("a rotated certificate from a source is used on the next refresh", async () => {
+    const other = { certificate: readFileSync(join(dir, "p384.pem"), "utf8"), privateKey: readFileSync(join(dir, "p384.pkcs8.pem"), "utf8") };
+    let current = material;
+    const w = fakeWorld([{ lifetime: 3600 }], { certificate: undefined, privateKey: undefined, intermediates: undefined, source: async () => current });
+    await w.provider();
+    current = other;
+    w.clock.t += 1800_000;
+    await w.provider();
+    const algorithm = (call) => call.init.headers.Authorization.split(" ")[0];
+    assert.equal(algorithm(w.calls[0]), "AWS4-X509-ECDSA-SHA256");
+    assert.match(w.calls[0].init.headers["X-Amz-X509"], /^MII/);
+    assert.notEqual(w.calls[0].init.headers["X-Amz-X509"], w.calls[1].init.headers["X-Amz-X509"]);
+});
+
+// ---- through the stand-in ----------------------------------------------------------------------
+
+async function startStandIn() {
+    const config = {
+        trustAnchors: [{ arn: arns.trustAnchorArn, certificateBundleFile: "bundle.pem" }],
+        roles: [{
+            arn: arns.roleArn,
+            trustPolicy: {
+                Version: "2012-10-17",
+                Statement: [{
+                    Effect: "Allow",
+                    Principal: { Service: "rolesanywhere.amazonaws.com" },
+                    Action: ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+                    Condition: {
+                        StringEquals: { "aws:SourceArn": arns.trustAnchorArn },
+                        StringLike: { "aws:PrincipalTag/x509SAN/URI": "spiffe://ORG.aws-us-west.example.io/ns/prj-demo/*" },
+                    },
+                }],
+            },
+        }],
+        profiles: [{ arn: arns.profileArn, roleArns: [arns.roleArn], durationSeconds: 3600 }],
+    };
+    writeFileSync(join(dir, "stand-in.json"), JSON.stringify(config));
+    const child = spawn(cli, ["stand-in", "--config", join(dir, "stand-in.json"), "--listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "pipe"] });
+    const log = [];
+    createInterface({ input: child.stderr }).on("line", (line) => log.push(line));
+    const [first] = await new Promise((resolve, reject) => {
+        child.once("error", reject);
+        child.once("exit", (code) => reject(new Error(`stand-in exited (${code}): ${log.join("\n")}`)));
+        createInterface({ input: child.stdout }).once("line", (line) => resolve([line]));
+    });
+    const endpoint = first.replace(/^listening on /, "");
+    return { endpoint, log, stop: () => child.kill() };
+}
+
+test("100 concurrent callers share one CreateSession (seen by the stand-in)", async () => {
+    const standIn = await startStandIn();
+    try {
+        const provider = createCredentialProvider({ ...material, ...arns, endpoint: standIn.endpoint });
+        const results = await Promise.all(Array.from({ length: 100 }, () => provider()));
+        assert.ok(results.every((c) => c.accessKeyId === results[0].accessKeyId && c.accessKeyId.startsWith("ASIA")));
+        // The stand-in logs one stderr line per request; give the line time to arrive.
+        const sessions = () => standIn.log.filter((l) => l.includes("/sessions")).length;
+        for (let i = 0; i < 100 && sessions() === 0; i++) await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, 100));
+        assert.equal(sessions(), 1, standIn.log.join("\n"));
+
+        // AwsClient signs GetCallerIdentity with the provider's credentials.
+        const sts = new AwsClient({ credentials: provider, service: "sts", region });
+        const answer = await sts.fetch(`${standIn.endpoint}/`, {
+            method: "POST",
+            headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" },
+            body: "Action=GetCallerIdentity&Version=2011-06-15",
+        });
+        const xml = await answer.text();
+        assert.equal(answer.status, 200, xml);
+        assert.match(xml, new RegExp(`<Arn>arn:aws:sts::${account}:assumed-role/prj-demo-app/[0-9]+</Arn>`));
+    } finally {
+        standIn.stop();
+    }
+});
+
+test("@aws-sdk/client-sts GetCallerIdentity with fromRolesAnywhere", async () => {
+    const standIn = await startStandIn();
+    try {
+        const client = new STSClient({
+            region,
+            endpoint: `${standIn.endpoint}/`,
+            credentials: fromRolesAnywhere({ ...material, ...arns, endpoint: standIn.endpoint }),
+        });
+        const identity = await client.send(new GetCallerIdentityCommand({}));
+        assert.equal(identity.Account, account);
+        assert.match(identity.Arn, new RegExp(`^arn:aws:sts::${account}:assumed-role/prj-demo-app/[0-9]+$`));
+    } finally {
+        standIn.stop();
+    }
+});
