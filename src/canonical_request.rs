@@ -11,6 +11,7 @@
 //! so an odd request still gets a deterministic signature that the service will reject,
 //! rather than a crash.
 
+use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -356,18 +357,18 @@ fn is_header_space(c: char) -> bool {
 /// `get-header-value-multiline`) becomes one line and no value can break the line structure
 /// of the canonical request.
 fn canonical_headers_into(headers: &[(&str, &str)], out: &mut String) -> String {
-    let mut entries: Vec<(String, String)> = headers
+    // Names are lower-cased (borrowed when they already are); values are trimmed and their
+    // inner runs of white space collapsed as they are written out.
+    let mut entries: Vec<(Cow<'_, str>, &str)> = headers
         .iter()
         .map(|&(name, value)| {
-            let name = name.trim_matches(is_header_space).to_ascii_lowercase();
-            let mut trimmed = String::with_capacity(value.len());
-            for word in value.split(is_header_space).filter(|w| !w.is_empty()) {
-                if !trimmed.is_empty() {
-                    trimmed.push(' ');
-                }
-                trimmed.push_str(word);
-            }
-            (name, trimmed)
+            let name = name.trim_matches(is_header_space);
+            let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(name.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(name)
+            };
+            (name, value)
         })
         .collect();
     // A stable sort, so the values of a repeated header keep the order they were given in.
@@ -376,9 +377,9 @@ fn canonical_headers_into(headers: &[(&str, &str)], out: &mut String) -> String 
     let mut signed_headers = String::new();
     let mut previous: Option<&str> = None;
     for (name, value) in &entries {
-        if previous == Some(name.as_str()) {
+        if previous == Some(name.as_ref()) {
             out.push(',');
-            out.push_str(value);
+            push_trimmed(value, out);
             continue;
         }
         if previous.is_some() {
@@ -387,14 +388,32 @@ fn canonical_headers_into(headers: &[(&str, &str)], out: &mut String) -> String 
         }
         out.push_str(name);
         out.push(':');
-        out.push_str(value);
+        push_trimmed(value, out);
         signed_headers.push_str(name);
-        previous = Some(name.as_str());
+        previous = Some(name.as_ref());
     }
     if previous.is_some() {
         out.push('\n');
     }
     signed_headers
+}
+
+/// Appends `value` trimmed, with each inner run of white space as one space. Most values (the
+/// long base64 certificate headers among them) have no white space at all and are copied as
+/// they are.
+fn push_trimmed(value: &str, out: &mut String) {
+    if !value.bytes().any(|b| is_header_space(char::from(b))) {
+        out.push_str(value);
+        return;
+    }
+    let mut first = true;
+    for word in value.split(is_header_space).filter(|w| !w.is_empty()) {
+        if !first {
+            out.push(' ');
+        }
+        out.push_str(word);
+        first = false;
+    }
 }
 
 #[cfg(test)]
