@@ -114,3 +114,114 @@ export function getCredentials(options: GetCredentialsOptions): Promise<Credenti
  * `["P-256", "P-384", "RSA"]` in `full`.
  */
 export function wasmSigners(): Promise<Array<"P-256" | "P-384" | "RSA">>;
+
+/** Access keys to sign AWS requests with: temporary ones from {@link getCredentials}, or any others. */
+export interface AwsCredentials {
+    accessKeyId: string;
+    secretAccessKey: string;
+    /** The session token of temporary credentials, sent as `X-Amz-Security-Token`. */
+    sessionToken?: string;
+    expiration?: Date;
+}
+
+/** A request to sign with {@link signRequest}. */
+export interface SigV4Request {
+    /** Default `"GET"`. */
+    method?: string;
+    /** `https://host[:port]/path?query`; the path and query are signed as written. */
+    url: string | URL;
+    /** All are signed except hop-by-hop and agent headers (`user-agent`, `connection`, `proxy-*`, `sec-*`, …). */
+    headers?: HeadersInit;
+    /** Hashed into the signature; streams need `unsignedPayload`. */
+    body?: string | ArrayBuffer | ArrayBufferView | URLSearchParams | null;
+}
+
+/** Options of {@link signRequest}. */
+export interface SigV4Options {
+    /** Signing name of the service: `"sts"`, `"s3"`, `"execute-api"`, … (S3 gets its own path rules and `x-amz-content-sha256`). */
+    service: string;
+    /** Region, e.g. `"us-east-1"`. */
+    region: string;
+    /** Signing time; default now. */
+    date?: Date;
+    /** Presign: put the signature in the URL's query instead of `Authorization`. */
+    presign?: boolean;
+    /** How long a presigned URL stays valid, 1 to 604800 seconds; default 3600. */
+    expiresIn?: number;
+    /** Sign `UNSIGNED-PAYLOAD` instead of the body's hash (S3). */
+    unsignedPayload?: boolean;
+    /** Sign `X-Amz-Security-Token` (default); `false` adds it after signing, as a few services want. */
+    signSessionToken?: boolean;
+}
+
+/** A signed request: the input with the signature headers added, or the presigned URL. */
+export interface SigV4SignedRequest {
+    method: string;
+    url: string;
+    /** The request's headers plus `x-amz-date`, `x-amz-security-token`, `x-amz-content-sha256` (S3), `authorization`; for a presigned URL, the signed headers to send with it. */
+    headers: Record<string, string>;
+    body: unknown;
+}
+
+/**
+ * Signs any AWS request with SigV4 (`AWS4-HMAC-SHA256`), in the wasm core; the signing key is
+ * derived once per secret, day, region and service. Rejects with a {@link RolesAnywhereError}
+ * (`InvalidOptions`, `InvalidRequest`).
+ */
+export function signRequest(request: SigV4Request, credentials: AwsCredentials, options: SigV4Options): Promise<SigV4SignedRequest>;
+
+/** A credentials object, or a provider asked before every request (e.g. {@link fromRolesAnywhere}). */
+export type CredentialsOrProvider = AwsCredentials | ((options?: { signal?: AbortSignal }) => Promise<AwsCredentials>);
+
+/** A `fetch` that signs every request with SigV4, like aws4fetch's `AwsClient`. */
+export class AwsClient {
+    constructor(options: { credentials: CredentialsOrProvider; service: string; region: string; fetch?: typeof fetch });
+    /** Signs `input`/`init` as `fetch` takes them and returns the signed `Request`. */
+    sign(input: RequestInfo | URL, init?: RequestInit & { date?: Date; presign?: boolean; expiresIn?: number; unsignedPayload?: boolean }): Promise<Request>;
+    /** Signs and sends. */
+    fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+}
+
+/** The certificate and key for one refresh, from {@link ProviderOptions.source}. */
+export interface CertificateMaterial {
+    certificate: CertificateInput;
+    privateKey: CertificateInput | CryptoKey;
+    intermediates?: CertificateInput | CertificateInput[];
+}
+
+/** Options of {@link createCredentialProvider}: those of {@link getCredentials}, plus timing. */
+export interface ProviderOptions extends Omit<GetCredentialsOptions, "certificate" | "privateKey" | "date" | "signal"> {
+    certificate?: CertificateInput;
+    privateKey?: CertificateInput | CryptoKey;
+    /** Supplies the certificate and key on every refresh (rotating certificates); overrides the fixed ones. */
+    source?: () => Promise<CertificateMaterial>;
+    /** Refresh at the latest this long before the credentials or the certificate expire; default 300. */
+    refreshMarginSeconds?: number;
+    /** Retries after throttling, server and network errors; default 3. */
+    maxRetries?: number;
+    /** First backoff ceiling, default 100 ms; doubles up to `maxDelayMs` (default 20000). */
+    baseDelayMs?: number;
+    maxDelayMs?: number;
+    /** Clock in ms (tests); default `Date.now`. */
+    now?: () => number;
+    /** Waits before a retry (tests); default `setTimeout`, cancelled by the caller's signal. */
+    sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+    /** Random number in [0, 1) for the jitter (tests); default `Math.random`. */
+    random?: () => number;
+    /** Share one pending refresh among concurrent callers; default true, false in workerd (see README). */
+    shareRefresh?: boolean;
+}
+
+/** A caching credential provider. */
+export type CredentialProvider = (options?: { signal?: AbortSignal }) => Promise<Credentials>;
+
+/**
+ * A provider that caches credentials, refreshes them at half their lifetime (or earlier: margin,
+ * certificate expiry), shares one refresh among concurrent callers, serves the old credentials
+ * while a refresh fails and they are valid, and retries throttling/5xx/network errors with
+ * full-jitter backoff.
+ */
+export function createCredentialProvider(options: ProviderOptions): CredentialProvider;
+
+/** An aws-sdk-js-v3 credential provider: `new STSClient({ credentials: fromRolesAnywhere({...}) })`. */
+export function fromRolesAnywhere(options: ProviderOptions): (identityProperties?: { signal?: AbortSignal }) => Promise<Credentials>;

@@ -62,8 +62,40 @@ try {
             expected, stringToSign, publicJwk,
         });
     }
+    fixture.sigv4 = sigv4Cases();
     writeFileSync(out, JSON.stringify(fixture, null, 1));
     console.log(`fixture: ${fixture.cases.length} cases -> ${out}`);
 } finally {
     rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * Cases of the AWS SigV4 test suite (tests/vectors/aws-sigv4-suite, Apache-2.0) for `signRequest`:
+ * the request, the signer's settings, and the expected `Authorization` header and presigned
+ * query, from the suite's own files.
+ */
+function sigv4Cases() {
+    const suite = join(root, "tests/vectors/aws-sigv4-suite/v4");
+    const names = ["get-vanilla", "get-vanilla-query-order-key-case", "get-utf8", "get-vanilla-utf8-query",
+        "get-vanilla-with-session-token", "post-sts-header-after", "post-header-value-case", "post-vanilla-query"];
+    return names.map((name) => {
+        const read = (f) => readFileSync(join(suite, name, f), "utf8");
+        const context = JSON.parse(read("context.json"));
+        const [head, body = ""] = read("request.txt").split(/\r?\n\r?\n/);
+        const [requestLine, ...headerLines] = head.split(/\r?\n/);
+        const [method, target] = [requestLine.slice(0, requestLine.indexOf(" ")), requestLine.slice(requestLine.indexOf(" ") + 1, requestLine.lastIndexOf(" "))];
+        const headers = headerLines.filter((l) => l !== "").map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1)]).filter(([n]) => n.toLowerCase() !== "x-amz-date");
+        const host = headers.find(([n]) => n.toLowerCase() === "host")[1];
+        const authorization = read("header-signed-request.txt").split(/\r?\n/).find((l) => l.startsWith("Authorization:")).slice("Authorization:".length);
+        const presigned = read("query-signed-request.txt").split(/\r?\n/)[0];
+        const presignedTarget = presigned.slice(presigned.indexOf(" ") + 1, presigned.lastIndexOf(" "));
+        return {
+            name,
+            request: { method, url: `https://${host}${target}`, headers, body },
+            credentials: { accessKeyId: context.credentials.access_key_id, secretAccessKey: context.credentials.secret_access_key, sessionToken: context.credentials.token },
+            options: { service: context.service, region: context.region, dateMs: Date.parse(context.timestamp), expiresIn: context.expiration_in_seconds, signSessionToken: !context.omit_session_token },
+            authorization,
+            presignedQuery: presignedTarget.slice(presignedTarget.indexOf("?") + 1),
+        };
+    });
 }

@@ -237,6 +237,26 @@ export function suite(api, fixture) {
     test("getCredentials: 200 with junk -> InvalidResponse", async () => {
         await rejectsWithCode(api.getCredentials(base(p256, { fetch: answer(200, "<html>") })), "InvalidResponse", "junk");
     });
+    for (const c of fixture.sigv4 ?? []) {
+        test(`signRequest reproduces the AWS SigV4 suite: ${c.name}`, async () => {
+            const options = { ...c.options, date: new Date(c.options.dateMs) };
+            const signed = await api.signRequest(c.request, c.credentials, options);
+            equal(signed.headers.authorization, c.authorization, "Authorization");
+            const presigned = await api.signRequest(c.request, c.credentials, { ...options, presign: true });
+            equal(presigned.url.slice(presigned.url.indexOf("?") + 1), c.presignedQuery, "presigned query");
+        });
+    }
+    test("signRequest: bad input rejects with a code", async () => {
+        const creds = { accessKeyId: "AKID", secretAccessKey: "secret" };
+        const request = { url: "https://sts.amazonaws.com/" };
+        await rejectsWithCode(api.signRequest(request, {}, { service: "sts", region: "us-east-1" }), "InvalidOptions", "no credentials");
+        await rejectsWithCode(api.signRequest(request, creds, {}), "InvalidOptions", "no service");
+        await rejectsWithCode(api.signRequest({ url: "ftp://x/" }, creds, { service: "sts", region: "us-east-1" }), "InvalidRequest", "bad URL");
+        await rejectsWithCode(api.signRequest({ ...request, headers: { "x-a": "1\r\nx-b: 2" } }, creds, { service: "sts", region: "us-east-1" }),
+            ["InvalidRequest", "InvalidOptions"], "header injection");
+        await rejectsWithCode(api.signRequest(request, creds, { service: "sts", region: "us-east-1", presign: true, expiresIn: 604801 }),
+            "InvalidOptions", "expiresIn");
+    });
     return tests;
 }
 
