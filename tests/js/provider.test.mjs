@@ -4,33 +4,21 @@
 // GetCallerIdentity signed by AwsClient, and @aws-sdk/client-sts with fromRolesAnywhere.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { STSClient, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { AwsClient, createCredentialProvider, fromRolesAnywhere } from "../../pkg/node.js";
+import { account, arns, makePki, region, startStandIn } from "./stand-in.mjs";
 
-const root = resolve(import.meta.dirname, "../..");
-const cli = process.env.ROLESANYWHERE_CLI ?? join(root, "target/release/rolesanywhere");
-const region = "us-west-2";
-const account = "123456789012";
-const arns = {
-    trustAnchorArn: `arn:aws:rolesanywhere:${region}:${account}:trust-anchor/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111`,
-    profileArn: `arn:aws:rolesanywhere:${region}:${account}:profile/a1b2c3d4-5678-90ab-cdef-EXAMPLE22222`,
-    roleArn: `arn:aws:iam::${account}:role/prj-demo-app`,
-};
-
+let pki;
 let dir;
 let material;
 before(() => {
-    dir = mkdtempSync(join(tmpdir(), "rolesanywhere-provider-"));
-    execFileSync("bash", [join(root, "tests/pki/generate.sh"), dir], { stdio: ["ignore", "ignore", "inherit"] });
-    const text = (f) => readFileSync(join(dir, f), "utf8");
-    material = { certificate: text("p256.pem"), privateKey: text("p256.pkcs8.pem"), intermediates: text("chain.pem") };
+    pki = makePki();
+    dir = pki.dir;
+    material = pki.material("p256");
 });
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(() => pki.remove());
 
 /** A CreateSession endpoint as a `fetch`: answers from `script` (the last entry repeats). */
 function scriptedFetch(script, clock) {
@@ -151,41 +139,8 @@ test("a rotated certificate from a source is used on the next refresh", async ()
 
 // ---- through the stand-in ----------------------------------------------------------------------
 
-async function startStandIn() {
-    const config = {
-        trustAnchors: [{ arn: arns.trustAnchorArn, certificateBundleFile: "bundle.pem" }],
-        roles: [{
-            arn: arns.roleArn,
-            trustPolicy: {
-                Version: "2012-10-17",
-                Statement: [{
-                    Effect: "Allow",
-                    Principal: { Service: "rolesanywhere.amazonaws.com" },
-                    Action: ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
-                    Condition: {
-                        StringEquals: { "aws:SourceArn": arns.trustAnchorArn },
-                        StringLike: { "aws:PrincipalTag/x509SAN/URI": "spiffe://ORG.aws-us-west.example.io/ns/prj-demo/*" },
-                    },
-                }],
-            },
-        }],
-        profiles: [{ arn: arns.profileArn, roleArns: [arns.roleArn], durationSeconds: 3600 }],
-    };
-    writeFileSync(join(dir, "stand-in.json"), JSON.stringify(config));
-    const child = spawn(cli, ["stand-in", "--config", join(dir, "stand-in.json"), "--listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "pipe"] });
-    const log = [];
-    createInterface({ input: child.stderr }).on("line", (line) => log.push(line));
-    const [first] = await new Promise((resolve, reject) => {
-        child.once("error", reject);
-        child.once("exit", (code) => reject(new Error(`stand-in exited (${code}): ${log.join("\n")}`)));
-        createInterface({ input: child.stdout }).once("line", (line) => resolve([line]));
-    });
-    const endpoint = first.replace(/^listening on /, "");
-    return { endpoint, log, stop: () => child.kill() };
-}
-
 test("100 concurrent callers share one CreateSession (seen by the stand-in)", async () => {
-    const standIn = await startStandIn();
+    const standIn = await startStandIn(dir);
     try {
         const provider = createCredentialProvider({ ...material, ...arns, endpoint: standIn.endpoint });
         const results = await Promise.all(Array.from({ length: 100 }, () => provider()));
@@ -212,7 +167,7 @@ test("100 concurrent callers share one CreateSession (seen by the stand-in)", as
 });
 
 test("@aws-sdk/client-sts GetCallerIdentity with fromRolesAnywhere", async () => {
-    const standIn = await startStandIn();
+    const standIn = await startStandIn(dir);
     try {
         const client = new STSClient({
             region,
