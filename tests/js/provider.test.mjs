@@ -181,3 +181,29 @@ test("@aws-sdk/client-sts GetCallerIdentity with fromRolesAnywhere", async () =>
         standIn.stop();
     }
 });
+
+test("a CA rotation: the provider picks up a certificate from the secondary CA of the same trust anchor", async () => {
+    const standIn = await startStandIn(dir);
+    try {
+        // Before the rotation: the leaf from the primary root (through the intermediate); after
+        // it, a leaf issued by the secondary root, which the anchor's bundle holds too.
+        let current = material;
+        const rotated = { certificate: readFileSync(join(dir, "rotated.pem"), "utf8"), privateKey: readFileSync(join(dir, "rotated.pkcs8.pem"), "utf8") };
+        // A margin as long as the session makes every call a refresh, on the real clock (the
+        // stand-in checks the signing date).
+        const provider = createCredentialProvider({ ...arns, endpoint: standIn.endpoint, source: async () => current, refreshMarginSeconds: 3600 });
+        const first = await provider();
+        current = rotated;
+        const second = await provider();
+        assert.notEqual(second.accessKeyId, first.accessKeyId);
+        const sts = new AwsClient({ credentials: provider, service: "sts", region });
+        const answer = await sts.fetch(`${standIn.endpoint}/`, {
+            method: "POST",
+            headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" },
+            body: "Action=GetCallerIdentity&Version=2011-06-15",
+        });
+        assert.equal(answer.status, 200, await answer.clone().text());
+    } finally {
+        standIn.stop();
+    }
+});

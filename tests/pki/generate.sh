@@ -262,6 +262,12 @@ leaf serial20 p256.pkcs8.pem leaf "$START" "$END" "$(serial20)" sha256 \
 leaf serial-highbit p256.pkcs8.pem leaf "$START" "$END" "$(serial_highbit)" sha256 \
     "$P256_KEYS" p256 true
 
+# CA rotation: a workload certificate with the same SPIFFE ID issued by the secondary root
+# directly (bundle.pem holds both roots). Not in the manifest: no intermediate leads to it.
+gen_ec P-256 rotated.pkcs8.pem
+issue rotated.pem rotated.pkcs8.pem "/CN=rotated/O=Test" leaf root2.pem root2.key \
+    "$START" "$END" "$(serial16)"
+
 # Bad leaves: each differs from p256.pem in one property.
 leaf expired p256.pkcs8.pem leaf 20200101000000Z 20210101000000Z "$(serial16)" sha256 \
     "$P256_KEYS" p256 false
