@@ -24,16 +24,18 @@
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::ffi::OsString;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use common::{Pki, ANCHOR, PROFILE, ROLE};
 use serde_json::{json, Value};
+use support::Server;
 
 const ACCOUNT: &str = "123456789012";
 /// The region of ANCHOR and PROFILE, where the AWS CLI sends its STS request.
@@ -83,78 +85,6 @@ fn write_config(pki: &Pki) {
         "profiles": [{"arn": PROFILE, "roleArns": [ROLE], "durationSeconds": 3600}]
     });
     std::fs::write(pki.path("aws-cli-stand-in.json"), serde_json::to_string_pretty(&config).unwrap()).unwrap();
-}
-
-/// A child process that prints `listening on http://ADDR` first; killed when dropped. Its
-/// stderr (one line per request for both servers) is collected for the assertions.
-struct Server {
-    child: Child,
-    base: String,
-    log: Arc<Mutex<String>>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn start(command: &mut Command, what: &str) -> Server {
-        let mut child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("start {what}: {e}"));
-        let log = Arc::new(Mutex::new(String::new()));
-        let sink = log.clone();
-        let stderr = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let mut s = sink.lock().unwrap();
-                s.push_str(&line);
-                s.push('\n');
-            }
-        });
-        // Owned by `server` from here on, so that a failure below still kills the child.
-        let mut server = Server { child, base: String::new(), log };
-        let mut line = String::new();
-        BufReader::new(server.child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        server.base = match line.trim().strip_prefix("listening on ") {
-            Some(base) if base.starts_with("http://127.0.0.1:") => base.to_string(),
-            _ => {
-                // Let the error line arrive.
-                std::thread::sleep(Duration::from_millis(200));
-                panic!("{what}: unexpected first line {line:?}; stderr:\n{}", server.log())
-            }
-        };
-        server
-    }
-
-    fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
-    }
-
-    /// How many times `line` is in the log.
-    fn count(&self, line: &str) -> usize {
-        self.log().lines().filter(|l| *l == line).count()
-    }
-
-    /// Waits (up to 5 s) for `line` in the log `times` times: the last line is written after the
-    /// answer.
-    fn assert_logged_times(&self, line: &str, times: usize) {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while self.count(line) < times {
-            assert!(Instant::now() < deadline, "want {times} × {line:?} in the log:\n{}", self.log());
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn assert_logged(&self, line: &str) {
-        self.assert_logged_times(line, 1);
-    }
 }
 
 /// `rolesanywhere stand-in` with the configuration above, on the system clock.

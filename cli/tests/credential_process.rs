@@ -7,12 +7,12 @@
 #[path = "../../tests/common/mod.rs"]
 mod common;
 
-mod mock;
+mod support;
 
 use std::net::TcpListener;
 use std::process::Command;
 
-use mock::{Answer, MockServer};
+use support::{Answer, MockServer};
 
 use common::{workspace_root, ANCHOR, DATE, PROFILE, ROLE};
 use serde_json::Value;

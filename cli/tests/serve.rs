@@ -4,28 +4,14 @@
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
-mod mock;
+mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use common::{ANCHOR, PROFILE, ROLE};
-use mock::{Answer, MockServer};
 use serde_json::Value;
-
-/// A running `serve`, killed when dropped.
-struct Serve {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use support::{Answer, MockServer, Server};
 
 /// A CreateSession endpoint that answers every request with fresh one-hour credentials.
 fn create_session_endpoint() -> MockServer {
@@ -40,7 +26,7 @@ fn create_session_endpoint() -> MockServer {
     })
 }
 
-fn start(endpoint: &str, token_file: Option<&std::path::Path>) -> Serve {
+fn start(endpoint: &str, token_file: Option<&std::path::Path>) -> Server {
     let pki = common::shared();
     let mut command = Command::new(env!("CARGO_BIN_EXE_rolesanywhere"));
     command
@@ -50,17 +36,11 @@ fn start(endpoint: &str, token_file: Option<&std::path::Path>) -> Serve {
         .arg("--private-key")
         .arg(pki.path("p256.pkcs8.pem"))
         .args(["--trust-anchor-arn", ANCHOR, "--profile-arn", PROFILE, "--role-arn", ROLE])
-        .args(["--endpoint", endpoint, "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+        .args(["--endpoint", endpoint, "--listen", "127.0.0.1:0"]);
     if let Some(path) = token_file {
         command.arg("--authorization-token-file").arg(path);
     }
-    let mut child = command.spawn().expect("start serve");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let base = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("first line: {line:?}")).to_string();
-    Serve { child, base }
+    Server::start(&mut command, "serve")
 }
 
 /// (status, body) of a request; never fails on HTTP error statuses.

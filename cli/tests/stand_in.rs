@@ -7,13 +7,14 @@
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
+mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use common::{Pki, ANCHOR, DATE, PROFILE, ROLE};
@@ -21,6 +22,7 @@ use rolesanywhere::canonical_request::{self, CanonicalRequest, PathOptions};
 use rolesanywhere::certificate::{self, Certificate};
 use rolesanywhere::{parse_response, CreateSession, PrivateKey, Signer, Time};
 use serde_json::{json, Value};
+use support::Server;
 
 const ACCOUNT: &str = "123456789012";
 /// A profile that accepts role session names and caps sessions at 900 s.
@@ -133,55 +135,27 @@ fn write_config(pki: &Pki, name: &str) -> PathBuf {
 
 /// A running stand-in; killed when dropped.
 struct StandIn {
-    child: Child,
+    server: Server,
     port: u16,
-    log: Arc<Mutex<String>>,
-}
-
-impl Drop for StandIn {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl StandIn {
     fn start(config: &Path, now: &str) -> StandIn {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rolesanywhere"))
-            .args(["stand-in", "--listen", "127.0.0.1:0", "--now", now, "--config"])
-            .arg(config)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start the stand-in");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let port = line
-            .trim()
-            .strip_prefix("listening on http://127.0.0.1:")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-        let log = Arc::new(Mutex::new(String::new()));
-        let sink = log.clone();
-        let stderr = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let mut s = sink.lock().unwrap();
-                s.push_str(&line);
-                s.push('\n');
-            }
-        });
-        StandIn { child, port, log }
+        let mut command = Command::new(env!("CARGO_BIN_EXE_rolesanywhere"));
+        command.args(["stand-in", "--listen", "127.0.0.1:0", "--now", now, "--config"]).arg(config);
+        let server = Server::start(&mut command, "the stand-in");
+        let port = server.base.rsplit(':').next().and_then(|p| p.parse().ok()).expect("a port in the address");
+        StandIn { server, port }
     }
 
     fn base(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        self.server.base.clone()
     }
 
     fn log(&self) -> String {
         // Let the last log line arrive.
         std::thread::sleep(Duration::from_millis(100));
-        self.log.lock().unwrap().clone()
+        self.server.log()
     }
 }
 

@@ -1,10 +1,86 @@
-//! A small HTTP/1.1 server on loopback for the CLI tests: records each request and answers
-//! with whatever the test's responder returns. One request per connection.
+//! Helpers of the CLI tests: [`Server`], a child process that serves HTTP (`stand-in`, `serve`),
+//! and [`MockServer`], a small HTTP/1.1 server on loopback that records each request and answers
+//! with whatever the test's responder returns (one request per connection).
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A child process that prints `listening on http://ADDR` first; killed when dropped. Its
+/// stderr (one line per request for both servers) is collected for the assertions.
+pub struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    log: Arc<Mutex<String>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    pub fn start(command: &mut Command, what: &str) -> Server {
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {what}: {e}"));
+        let log = Arc::new(Mutex::new(String::new()));
+        let sink = log.clone();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut s = sink.lock().unwrap();
+                s.push_str(&line);
+                s.push('\n');
+            }
+        });
+        // Owned by `server` from here on, so that a failure below still kills the child.
+        let mut server = Server { child, base: String::new(), log };
+        let mut line = String::new();
+        BufReader::new(server.child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        server.base = match line.trim().strip_prefix("listening on ") {
+            Some(base) if base.starts_with("http://127.0.0.1:") => base.to_string(),
+            _ => {
+                // Let the error line arrive.
+                std::thread::sleep(Duration::from_millis(200));
+                panic!("{what}: unexpected first line {line:?}; stderr:\n{}", server.log())
+            }
+        };
+        server
+    }
+
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// How many times `line` is in the log.
+    pub fn count(&self, line: &str) -> usize {
+        self.log().lines().filter(|l| *l == line).count()
+    }
+
+    /// Waits (up to 5 s) for `line` in the log `times` times: the last line is written after the
+    /// answer.
+    pub fn assert_logged_times(&self, line: &str, times: usize) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.count(line) < times {
+            assert!(Instant::now() < deadline, "want {times} × {line:?} in the log:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn assert_logged(&self, line: &str) {
+        self.assert_logged_times(line, 1);
+    }
+}
 
 /// A request the server received: request line, headers (lower-case names), body.
 #[derive(Clone, Debug)]
