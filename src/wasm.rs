@@ -157,6 +157,42 @@ impl Certificates {
     pub fn not_after(&self) -> f64 {
         self.leaf.not_after().unix_seconds() as f64 * 1000.0
     }
+
+    // Read-only facts about the leaf for `www/` (the page that shows the signing flow); the CLI's
+    // `--explain` prints the same ones.
+
+    /// The leaf's serial number in decimal: the `Credential` of the `Authorization` header.
+    #[wasm_bindgen(getter, js_name = serialNumber)]
+    pub fn serial_number(&self) -> String {
+        self.leaf.serial_number()
+    }
+
+    /// The leaf's subject common name, `undefined` when it has none.
+    #[wasm_bindgen(getter, js_name = subjectCommonName)]
+    pub fn subject_common_name(&self) -> Option<String> {
+        self.leaf.subject_common_name().map(Into::into)
+    }
+
+    /// The leaf's URI SANs (a SPIFFE ID, for the trust policy's `aws:PrincipalTag/x509SAN/URI`).
+    #[wasm_bindgen(getter, js_name = uriSans)]
+    pub fn uri_sans(&self) -> Vec<String> {
+        self.leaf.uri_sans().to_vec()
+    }
+
+    /// `P-256`, `P-384` or `RSA`: the leaf's key type.
+    #[wasm_bindgen(getter, js_name = keyType)]
+    pub fn key_type(&self) -> String {
+        key_type_name(&self.leaf)
+    }
+}
+
+/// `P-256`, `P-384` or `RSA`: the names WebCrypto uses for the certificate's key type.
+fn key_type_name(certificate: &Certificate) -> String {
+    match certificate.key_type() {
+        Ok(KeyType::EcdsaP256) => "P-256".into(),
+        Ok(KeyType::EcdsaP384) => "P-384".into(),
+        _ => "RSA".into(),
+    }
 }
 
 fn prepare<'a>(o: &'a Options, certs: &'a Certificates) -> Result<UnsignedRequest<'a>, JsValue> {
@@ -257,6 +293,12 @@ pub fn prepare_request(options: JsValue, certificates: &Certificates) -> Result<
 
 #[wasm_bindgen]
 impl PendingRequest {
+    /// The SigV4 canonical request the string to sign hashes (read-only, for `www/`).
+    #[wasm_bindgen(getter, js_name = canonicalRequest)]
+    pub fn canonical_request(&self) -> String {
+        self.inner.canonical_request().into()
+    }
+
     /// The string to sign; its UTF-8 bytes are what the key signs (SHA-256 + ECDSA or PKCS#1 v1.5).
     #[wasm_bindgen(getter, js_name = stringToSign)]
     pub fn string_to_sign(&self) -> String {
@@ -273,11 +315,7 @@ impl PendingRequest {
     /// `P-256`, `P-384` or `RSA`: the certificate's key, which the host key must match.
     #[wasm_bindgen(getter, js_name = keyType)]
     pub fn key_type(&self) -> String {
-        match self.inner.certificate().key_type() {
-            Ok(KeyType::EcdsaP256) => "P-256".into(),
-            Ok(KeyType::EcdsaP384) => "P-384".into(),
-            _ => "RSA".into(),
-        }
+        key_type_name(self.inner.certificate())
     }
 
     /// The certificate's serial number in decimal (a cache key for the shim's key check).
