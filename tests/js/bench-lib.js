@@ -48,12 +48,13 @@ export async function unsupported(fn) {
  * warm-up calls. Blocks keep a mode's caches warm (interleaving call by call made the bare sign
  * pay for the other modes' cache misses, flattering the ratios); rounds spread every mode over
  * the run, so a change in machine load hits them alike. NaN for a mode the build cannot run
- * (UnsupportedSigner). `now()` in ms.
+ * (UnsupportedSigner). `now()` in ms; `order`: the modes to time (bench-sigv4-lib.js passes its
+ * own).
  */
-export async function timeModes(fns, n, { rounds = 3, now = () => performance.now() } = {}) {
+export async function timeModes(fns, n, { rounds = 3, now = () => performance.now(), order = MODES } = {}) {
     const modes = [];
     const out = {};
-    for (const m of MODES) {
+    for (const m of order) {
         if (await unsupported(fns[m])) out[m] = NaN;
         else modes.push(m);
     }
