@@ -5,6 +5,10 @@ import * as wasm from "./glue/rolesanywhere.js";
 import { fail, loaded } from "./core.js";
 
 const encoder = new TextEncoder();
+const EMPTY = new Uint8Array(0);
+/** Bytes of the reusable buffer that carries a request's strings into wasm. */
+const SCRATCH_SIZE = 16384;
+let scratch = null;
 let signer = null; // wasm SigV4Signer, made on first use
 
 /** Headers as `[name, value, name, value, …]`, from a `Headers`, an array of pairs or a record. */
@@ -61,31 +65,54 @@ export async function signRequest(request, credentials, options) {
     const method = (request.method ?? "GET").toUpperCase();
     const url = String(request.url);
     const headers = flatHeaders(request.headers);
-    const body = unsignedPayload ? null : bodyBytes(request.body);
+    const body = unsignedPayload ? null : request.body;
+    const textBody = typeof body === "string";
+    const bytes = textBody ? null : bodyBytes(body);
+    const { accessKeyId, secretAccessKey, sessionToken = "" } = credentials;
+    // One call into wasm, one buffer each way: the strings NUL-joined (a string body last,
+    // where it may hold NULs) and UTF-8 encoded with encodeInto into a scratch buffer (that
+    // wasm-bindgen copies with one memcpy, where it copies a string one character at a time in
+    // JS), and one string back (`count\0name\0value…[\0url]`). A NUL anywhere else would
+    // shift the fields; no header, URL or credential may hold one.
+    const strings = [method, url, accessKeyId, secretAccessKey, sessionToken ?? "", service, region, ...headers];
+    if (strings.some((s) => s.includes("\0"))) throw fail("InvalidRequest", "the request (method, URL, headers) or the credentials contain a NUL character");
+    const fields = strings.join("\0");
+    const text = textBody ? fields + "\0" + body : fields;
+    // At most 3 UTF-8 bytes per UTF-16 unit; longer texts (large bodies) are encoded on their own.
+    let buffer, written;
+    if (text.length * 3 <= SCRATCH_SIZE) {
+        buffer = scratch ??= new Uint8Array(SCRATCH_SIZE);
+        written = encoder.encodeInto(text, buffer).written;
+    } else {
+        buffer = encoder.encode(text);
+        written = buffer.length;
+    }
     signer ??= new wasm.SigV4Signer();
-    const result = signer.sign(
-        method,
-        url,
-        headers,
-        body ?? new Uint8Array(0),
-        unsignedPayload,
-        credentials.accessKeyId,
-        credentials.secretAccessKey,
-        credentials.sessionToken ?? "",
-        signSessionToken,
-        service,
-        region,
-        (date ?? new Date()).getTime(),
-        presign ? expiresIn : 0,
-    );
+    let result;
+    try {
+        result = signer.sign(
+            buffer.subarray(0, written),
+            headers.length >> 1,
+            textBody,
+            bytes ?? EMPTY,
+            unsignedPayload,
+            signSessionToken,
+            date === undefined ? Date.now() : date.getTime(),
+            presign ? expiresIn : 0,
+        );
+    } finally {
+        buffer.fill(0, 0, written); // it held the secret
+    }
+    const parts = result.split("\0");
+    const end = 1 + 2 * Number(parts[0]);
     const out = {};
     if (presign) {
-        // The URL and the signed headers to send with it (x-amz-* ones moved into the query).
-        for (let i = 1; i < result.length; i += 2) out[result[i]] = result[i + 1];
-        return { method, url: result[0], headers: out, body: request.body ?? null };
+        // The URL (last) and the signed headers to send with it (x-amz-* ones moved into the query).
+        for (let i = 1; i < end; i += 2) out[parts[i]] = parts[i + 1];
+        return { method, url: parts.slice(end).join("\0"), headers: out, body: request.body ?? null };
     }
     for (let i = 0; i < headers.length; i += 2) out[headers[i]] = headers[i + 1];
-    for (let i = 0; i < result.length; i += 2) out[result[i]] = result[i + 1];
+    for (let i = 1; i < end; i += 2) out[parts[i]] = parts[i + 1];
     return { method, url, headers: out, body: request.body ?? null };
 }
 

@@ -5,10 +5,16 @@ use alloc::string::String;
 /// Appends the lower-case hex form of `bytes` to `out`.
 pub(crate) fn encode_into(bytes: &[u8], out: &mut String) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    out.reserve(bytes.len() * 2);
-    for &b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 0x0f)] as char);
+    // In chunks through a byte buffer: pushing one `char` at a time costs a UTF-8 length check
+    // and a capacity check per digit (a third of SigV4's hex time in wasm).
+    let mut buf = [0u8; 64];
+    for chunk in bytes.chunks(32) {
+        for (i, &b) in chunk.iter().enumerate() {
+            buf[2 * i] = DIGITS[usize::from(b >> 4)];
+            buf[2 * i + 1] = DIGITS[usize::from(b & 0x0f)];
+        }
+        let Ok(digits) = core::str::from_utf8(&buf[..2 * chunk.len()]) else { unreachable!("hex digits are ASCII") };
+        out.push_str(digits);
     }
 }
 
@@ -25,5 +31,8 @@ mod tests {
     fn encodes_lower_case() {
         assert_eq!(super::encode(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
         assert_eq!(super::encode(&[]), "");
+        let long: alloc::vec::Vec<u8> = (0..=255).collect();
+        let expected: alloc::string::String = long.iter().map(|b| alloc::format!("{b:02x}")).collect();
+        assert_eq!(super::encode(&long), expected);
     }
 }

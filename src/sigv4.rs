@@ -241,13 +241,16 @@ impl<'a> Settings<'a> {
         }
     }
 
-    fn scope(&self) -> Result<String, SigV4Error> {
+    /// The credential scope, `YYYYMMDD/region/service/aws4_request`, its date taken from the
+    /// request's `amz_date` (`YYYYMMDDTHHMMSSZ`, formatted once per request).
+    fn scope(&self, amz_date: &str) -> Result<String, SigV4Error> {
         let valid =
             |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if !valid(self.region) || !valid(self.service) {
             return Err(SigV4Error::InvalidScope);
         }
-        let mut scope = self.time.date_stamp();
+        let mut scope = String::with_capacity(8 + self.region.len() + self.service.len() + 15);
+        scope.push_str(&amz_date[..8]);
         for part in [self.region, self.service, "aws4_request"] {
             scope.push('/');
             scope.push_str(part);
@@ -297,11 +300,11 @@ fn sign_with(
     request: &Request<'_>,
     key: &Key<'_>,
     settings: &Settings<'_>,
-    signing_key: &mut dyn FnMut(&Key<'_>, &Settings<'_>) -> SigningKey,
+    signing_key: &mut dyn FnMut(&Key<'_>, &Settings<'_>, &str) -> SigningKey,
 ) -> Result<SignedHeaders, SigV4Error> {
     let target = Target::parse(request.url)?;
-    let scope = settings.scope()?;
     let amz_date = settings.time.amz_date();
+    let scope = settings.scope(&amz_date)?;
     let payload_hash = request.payload.hash();
     let mut headers = signable_headers(request, &target)?;
 
@@ -320,7 +323,7 @@ fn sign_with(
     let canonical_request =
         CanonicalRequest::new(request.method, target.path, target.query, &headers, &payload_hash, settings.path);
     let string_to_sign = canonical_request::string_to_sign(ALGORITHM, &amz_date, &scope, &canonical_request);
-    let signature = signing_key(key, settings).sign(&string_to_sign);
+    let signature = signing_key(key, settings, &scope).sign(&string_to_sign);
 
     // *Elements of an AWS API request signature*: "AWS4-HMAC-SHA256 Credential=AKID/scope,
     // SignedHeaders=a;b, Signature=hex", with ", " between the parts.
@@ -362,17 +365,17 @@ fn presign_with(
     key: &Key<'_>,
     settings: &Settings<'_>,
     expires_in: u32,
-    signing_key: &mut dyn FnMut(&Key<'_>, &Settings<'_>) -> SigningKey,
+    signing_key: &mut dyn FnMut(&Key<'_>, &Settings<'_>, &str) -> SigningKey,
 ) -> Result<Presigned, SigV4Error> {
     let target = Target::parse(request.url)?;
-    let scope = settings.scope()?;
+    let amz_date = settings.time.amz_date();
+    let scope = settings.scope(&amz_date)?;
     if expires_in == 0 || expires_in > MAX_EXPIRES_SECONDS {
         return Err(SigV4Error::InvalidExpires);
     }
     if target.query.split('&').any(|pair| pair.split('=').next() == Some("X-Amz-Signature")) {
         return Err(SigV4Error::AlreadyPresigned);
     }
-    let amz_date = settings.time.amz_date();
     let payload_hash = request.payload.hash();
     // As the AWS SDKs do, `x-amz-*` headers move into the query, so that the URL carries them.
     let (hoisted, headers): (Vec<_>, Vec<_>) = signable_headers(request, &target)?
@@ -410,7 +413,7 @@ fn presign_with(
     let canonical_request =
         CanonicalRequest::new(request.method, target.path, &query, &headers, &payload_hash, settings.path);
     let string_to_sign = canonical_request::string_to_sign(ALGORITHM, &amz_date, &scope, &canonical_request);
-    let signature = signing_key(key, settings).sign(&string_to_sign);
+    let signature = signing_key(key, settings, &scope).sign(&string_to_sign);
 
     if let (Some(token), false) = (key.session_token, settings.sign_session_token) {
         append_param(&mut query, "X-Amz-Security-Token", token);
@@ -430,8 +433,9 @@ fn presign_with(
     Ok(Presigned { url, headers, signature, canonical_request, string_to_sign })
 }
 
-fn derive(key: &Key<'_>, settings: &Settings<'_>) -> SigningKey {
-    SigningKey::derive(key.secret_access_key, &settings.time.date_stamp(), settings.region, settings.service)
+/// The signing key for `scope` (`YYYYMMDD/region/service/aws4_request`, from `Settings::scope`).
+fn derive(key: &Key<'_>, settings: &Settings<'_>, scope: &str) -> SigningKey {
+    SigningKey::derive(key.secret_access_key, &scope[..8], settings.region, settings.service)
 }
 
 /// Signing keys derived earlier, so that signing many requests with the same credentials costs
@@ -466,7 +470,7 @@ impl KeyCache {
         key: &Key<'_>,
         settings: &Settings<'_>,
     ) -> Result<SignedHeaders, SigV4Error> {
-        sign_with(request, key, settings, &mut |k, s| self.get(k, s))
+        sign_with(request, key, settings, &mut |k, s, scope| self.get(k, s, scope))
     }
 
     /// [`presign`], with the signing key from the cache.
@@ -477,25 +481,21 @@ impl KeyCache {
         settings: &Settings<'_>,
         expires_in: u32,
     ) -> Result<Presigned, SigV4Error> {
-        presign_with(request, key, settings, expires_in, &mut |k, s| self.get(k, s))
+        presign_with(request, key, settings, expires_in, &mut |k, s, scope| self.get(k, s, scope))
     }
 
-    fn get(&mut self, key: &Key<'_>, settings: &Settings<'_>) -> SigningKey {
+    /// The key for `scope` (the credential scope, which names the day, region and service).
+    fn get(&mut self, key: &Key<'_>, settings: &Settings<'_>, scope: &str) -> SigningKey {
         use sha2::Digest;
         let secret_hash: [u8; 32] = Sha256::digest(key.secret_access_key.as_bytes()).into();
-        let mut scope = settings.time.date_stamp();
-        for part in [settings.region, settings.service] {
-            scope.push('/');
-            scope.push_str(part);
-        }
         if let Some(entry) = self.entries.iter().find(|e| e.secret_hash == secret_hash && e.scope == scope) {
             return entry.key.clone();
         }
-        let derived = derive(key, settings);
+        let derived = derive(key, settings, scope);
         if self.entries.len() == KEY_CACHE_SIZE {
             self.entries.remove(0);
         }
-        self.entries.push(CacheEntry { secret_hash, scope, key: derived.clone() });
+        self.entries.push(CacheEntry { secret_hash, scope: scope.into(), key: derived.clone() });
         derived
     }
 }
