@@ -303,7 +303,7 @@ fn sign_with(
     signing_key: &mut dyn FnMut(&Key<'_>, &Settings<'_>, &str) -> SigningKey,
 ) -> Result<SignedHeaders, SigV4Error> {
     let target = Target::parse(request.url)?;
-    let amz_date = settings.time.amz_date();
+    let amz_date = amz_date(settings.time);
     let scope = settings.scope(&amz_date)?;
     let payload_hash = request.payload.hash();
     let mut headers = signable_headers(request, &target)?;
@@ -368,7 +368,7 @@ fn presign_with(
     signing_key: &mut dyn FnMut(&Key<'_>, &Settings<'_>, &str) -> SigningKey,
 ) -> Result<Presigned, SigV4Error> {
     let target = Target::parse(request.url)?;
-    let amz_date = settings.time.amz_date();
+    let amz_date = amz_date(settings.time);
     let scope = settings.scope(&amz_date)?;
     if expires_in == 0 || expires_in > MAX_EXPIRES_SECONDS {
         return Err(SigV4Error::InvalidExpires);
@@ -431,6 +431,32 @@ fn presign_with(
         .map(|(n, v)| ((*n).to_string(), (*v).to_string()))
         .collect();
     Ok(Presigned { url, headers, signature, canonical_request, string_to_sign })
+}
+
+/// `Time::amz_date` (`YYYYMMDDTHHMMSSZ`) without `format!`, whose machinery costs more than the
+/// rest of this per-request formatting in wasm.
+fn amz_date(time: Time) -> String {
+    let (y, mo, d, h, mi, sec) = time.to_utc();
+    let mut out = [0u8; 16];
+    let mut at = 0;
+    for (value, width) in
+        [(y, 4), (mo.into(), 2), (d.into(), 2), (0, 0), (h.into(), 2), (mi.into(), 2), (sec.into(), 2)]
+    {
+        if width == 0 {
+            out[at] = b'T';
+            at += 1;
+            continue;
+        }
+        let mut v: u16 = value;
+        for i in (0..width).rev() {
+            out[at + i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        at += width;
+    }
+    out[15] = b'Z';
+    let Ok(text) = core::str::from_utf8(&out) else { unreachable!("digits are ASCII") };
+    String::from(text)
 }
 
 /// The signing key for `scope` (`YYYYMMDD/region/service/aws4_request`, from `Settings::scope`).
@@ -695,6 +721,14 @@ mod tests {
         }
         assert_eq!(cache.entries.len(), 6);
         assert!(!alloc::format!("{cache:?}").contains("secret"));
+    }
+
+    #[test]
+    fn amz_date_matches_time() {
+        for t in [0, 951_782_400, 1_717_243_230, 4_102_444_799, 253_402_300_799] {
+            let time = Time::from_unix_seconds(t).unwrap();
+            assert_eq!(super::amz_date(time), time.amz_date());
+        }
     }
 
     #[test]
