@@ -399,10 +399,15 @@ fn canonical_headers_into(headers: &[(&str, &str)], out: &mut String) -> String 
 }
 
 /// Appends `value` trimmed, with each inner run of white space as one space. Most values (the
-/// long base64 certificate headers among them) have no white space at all and are copied as
-/// they are.
+/// long base64 certificate headers, tokens, `application/x-www-form-urlencoded; charset=utf-8`)
+/// are already in that form and are copied as they are.
 fn push_trimmed(value: &str, out: &mut String) {
-    if !value.bytes().any(|b| is_header_space(char::from(b))) {
+    let bytes = value.as_bytes();
+    let canonical = bytes.first() != Some(&b' ')
+        && bytes.last() != Some(&b' ')
+        && !bytes.windows(2).any(|w| w == b"  ")
+        && !bytes.iter().any(|&b| matches!(b, b'\t' | b'\r' | b'\n'));
+    if canonical {
         out.push_str(value);
         return;
     }
@@ -426,6 +431,24 @@ mod tests {
         let mut out = String::new();
         uri_encode_into(input, encode_slash, &mut out);
         out
+    }
+
+    #[test]
+    fn header_values_are_trimmed_and_collapsed() {
+        // Every string over a small alphabet up to length 5, against the plain definition.
+        let alphabet = ['a', ' ', '\t', ';', '\n'];
+        let mut values = alloc::vec![String::new()];
+        for _ in 0..5 {
+            let longer: Vec<String> =
+                values.iter().flat_map(|v| alphabet.iter().map(move |c| alloc::format!("{v}{c}"))).collect();
+            values.extend(longer);
+        }
+        for value in &values {
+            let expected: Vec<&str> = value.split(is_header_space).filter(|w| !w.is_empty()).collect();
+            let mut out = String::new();
+            push_trimmed(value, &mut out);
+            assert_eq!(out, expected.join(" "), "{value:?}");
+        }
     }
 
     fn query(q: &str) -> String {
