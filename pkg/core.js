@@ -306,6 +306,7 @@ function remember(cache, id, make) {
         if (cache.size >= MAX_PARSED) {
             const [oldId, old] = cache.entries().next().value;
             cache.delete(oldId);
+            if (lastCertificates?.certs === old) lastCertificates = null;
             old.free();
         }
         cache.set(id, v);
@@ -314,16 +315,25 @@ function remember(cache, id, make) {
 }
 
 const certCache = new Map(); // certificate + intermediates text -> wasm Certificates
+// The last string inputs found in certCache and their entry: the next request with the same
+// certificate (and intermediates string) skips building and hashing the cache key, ~1.5 KB of
+// text per request (~2 µs in Node). Cleared when the entry is evicted.
+let lastCertificates = null; // {certificate, intermediates, certs}
 const wasmKeys = new Map(); // PEM text -> wasm WasmKey
 
 /** Calls `use(certificates)` with the parsed `options.certificate` and `options.intermediates`. */
 function withCertificates(opts, use) {
     const { certificate, intermediates } = opts;
     const chain = intermediates === undefined || intermediates === null ? "" : intermediates;
+    const last = lastCertificates;
+    if (last !== null && last.certificate === certificate && last.intermediates === chain) return use(last.certs);
     const texts = Array.isArray(chain) ? chain : [chain];
     if (typeof certificate === "string" && texts.every((t) => typeof t === "string")) {
         const id = `${certificate}\0${texts.join("\0")}`;
-        return use(remember(certCache, id, () => wasm.parseCertificates(certificate, intermediates ?? undefined)));
+        const certs = remember(certCache, id, () => wasm.parseCertificates(certificate, intermediates ?? undefined));
+        // Arrays can change under the same object: only string inputs are remembered this way.
+        if (typeof chain === "string") lastCertificates = { certificate, intermediates: chain, certs };
+        return use(certs);
     }
     const certs = wasm.parseCertificates(certificate, intermediates ?? undefined);
     try {
