@@ -334,7 +334,7 @@ impl<'a> CreateSession<'a> {
         body.pop();
         body.push('}');
 
-        let amz_date = now.amz_date();
+        let amz_date = crate::sigv4::amz_date(now);
         let leaf = String::from(self.certificate.der_base64());
         // X-Amz-X509-Chain: "comma-separated, base64-encoded DER" intermediates ([A]).
         let chain = (!self.intermediates.is_empty())
@@ -360,7 +360,7 @@ impl<'a> CreateSession<'a> {
             PathOptions::DEFAULT,
         );
         // Credential scope "yyyymmdd/region/rolesanywhere/aws4_request" ([S] Task 2).
-        let scope = alloc::format!("{}/{region}/{SERVICE}/aws4_request", now.date_stamp());
+        let scope = alloc::format!("{}/{region}/{SERVICE}/aws4_request", &amz_date[..8]);
         let string_to_sign = canonical_request::string_to_sign(algorithm.name(), &amz_date, &scope, &canonical);
 
         Ok(UnsignedRequest {
@@ -381,6 +381,12 @@ fn push_json_field(out: &mut String, name: &str, value: &str) {
     out.push('"');
     out.push_str(name);
     out.push_str("\":\"");
+    // Most values (ARNs, session names) need no escaping: copied at once.
+    if !value.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.push_str(value);
+        out.push_str("\",");
+        return;
+    }
     for c in value.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -784,4 +790,17 @@ fn one_line(text: &str, max: usize) -> String {
         out.push('…');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::string::String;
+
+    #[test]
+    fn json_fields_are_escaped_or_copied() {
+        let mut out = String::new();
+        super::push_json_field(&mut out, "a", "arn:aws:iam::1:role/x");
+        super::push_json_field(&mut out, "b", "q\"b\\c\u{1}é");
+        assert_eq!(out, "\"a\":\"arn:aws:iam::1:role/x\",\"b\":\"q\\\"b\\\\c\\u0001é\",");
+    }
 }

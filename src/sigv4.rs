@@ -435,7 +435,7 @@ fn presign_with(
 
 /// `Time::amz_date` (`YYYYMMDDTHHMMSSZ`) without `format!`, whose machinery costs more than the
 /// rest of this per-request formatting in wasm.
-fn amz_date(time: Time) -> String {
+pub(crate) fn amz_date(time: Time) -> String {
     let (y, mo, d, h, mi, sec) = time.to_utc();
     let mut out = [0u8; 16];
     let mut at = 0;

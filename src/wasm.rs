@@ -39,26 +39,64 @@ fn invalid(message: &str) -> JsValue {
     js_error(INVALID_OPTIONS, message)
 }
 
-// Option objects are read with `Reflect` rather than serde-wasm-bindgen (which issue 4 named):
-// the options are a dozen flat fields, and in the host build (twiggy) serde-wasm-bindgen's
-// deserializer inlined into the old parse_options (7.5 KB), its visitors (1.1 KB) and the `f64`
-// formatting of serde's error messages (3.8 KB) came to ~12 KB of code, against 1.3 KB for
-// read_options below.
+// The options of a request cross the boundary in one buffer (as SigV4's do, see
+// `SigV4Signer::sign`): the shim checks their types in JS (with the same `InvalidOptions`
+// messages the wasm layer used to give when it read them one `Reflect::get` at a time, each a
+// crossing and each string copied character by character) and encodes the strings with
+// `TextEncoder.encodeInto`; the numbers and the flag are plain arguments.
 
-/// `options[name]`, `None` when absent (`undefined` or `null`).
-fn field(options: &JsValue, name: &str) -> Result<Option<JsValue>, JsValue> {
-    let value = Reflect::get(options, &JsValue::from_str(name)).map_err(|_| invalid("options could not be read"))?;
-    Ok((!value.is_undefined() && !value.is_null()).then_some(value))
+/// How many strings an options buffer holds (see [`read_options`]).
+const OPTION_STRINGS: usize = 6;
+/// The length that marks an absent optional string.
+const ABSENT: u32 = u32::MAX;
+
+/// The options of `createSessionRequest`, less the certificates (see [`Certificates`]) and the
+/// private key.
+struct Options<'a> {
+    trust_anchor_arn: &'a str,
+    profile_arn: &'a str,
+    role_arn: &'a str,
+    region: Option<&'a str>,
+    endpoint: Option<&'a str>,
+    fips: bool,
+    duration_seconds: Option<u64>,
+    role_session_name: Option<&'a str>,
+    now: Time,
 }
 
-/// An optional string option; `what` is the message when it has another type.
-fn opt_string(options: &JsValue, name: &str, what: &str) -> Result<Option<String>, JsValue> {
-    field(options, name)?.map(|v| v.as_string().ok_or_else(|| invalid(what))).transpose()
-}
-
-/// A required string option.
-fn string(options: &JsValue, name: &str, what: &str) -> Result<String, JsValue> {
-    opt_string(options, name, what)?.ok_or_else(|| invalid(what))
+/// Reads the options as `pkg/core.js` (`encodeOptions`) passes them, already type-checked
+/// there: `input` is six little-endian `u32` byte lengths ([`ABSENT`] for an absent optional
+/// string), then the UTF-8 of `trustAnchorArn`, `profileArn`, `roleArn`, `region`, `endpoint`
+/// and `roleSessionName` back to back (length-prefixed rather than NUL-separated, so that any
+/// string reaches the core as it was given); `duration_seconds` is a whole number or negative
+/// for none, `date_ms` milliseconds since 1970.
+fn read_options(input: &[u8], fips: bool, duration_seconds: f64, date_ms: f64) -> Result<Options<'_>, JsValue> {
+    let malformed = || invalid("options: malformed input");
+    let (lengths, mut rest) = input.split_at_checked(4 * OPTION_STRINGS).ok_or_else(malformed)?;
+    let mut text: [Option<&str>; OPTION_STRINGS] = [None; OPTION_STRINGS];
+    for (slot, len) in text.iter_mut().zip(lengths.chunks_exact(4)) {
+        let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]);
+        if len != ABSENT {
+            let (part, after) = rest.split_at_checked(len as usize).ok_or_else(malformed)?;
+            *slot = Some(core::str::from_utf8(part).map_err(|_| malformed())?);
+            rest = after;
+        }
+    }
+    let [Some(trust_anchor_arn), Some(profile_arn), Some(role_arn), region, endpoint, role_session_name] = text else {
+        return Err(malformed());
+    };
+    Ok(Options {
+        trust_anchor_arn,
+        profile_arn,
+        role_arn,
+        region,
+        endpoint,
+        fips,
+        // Integers up to 2^53 are exact in an f64 (checked in JS); the core checks the range.
+        duration_seconds: (duration_seconds >= 0.0).then_some(duration_seconds as u64),
+        role_session_name,
+        now: time_from_ms(date_ms)?,
+    })
 }
 
 /// A certificate or key input: a PEM string, or DER (or PEM) bytes.
@@ -68,55 +106,6 @@ fn input_bytes(value: &JsValue) -> Option<Vec<u8>> {
     } else {
         value.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec)
     }
-}
-
-/// The options of `createSessionRequest`, less the certificates (see [`Certificates`]) and the
-/// private key. Unknown fields (`signer`, `fetch`, …) are the shim's and ignored here.
-struct Options {
-    trust_anchor_arn: String,
-    profile_arn: String,
-    role_arn: String,
-    region: Option<String>,
-    endpoint: Option<String>,
-    fips: bool,
-    duration_seconds: Option<u64>,
-    role_session_name: Option<String>,
-    now: Time,
-}
-
-fn read_options(options: &JsValue) -> Result<Options, JsValue> {
-    if !options.is_object() {
-        return Err(invalid("options must be an object"));
-    }
-    let o = options;
-    let fips = match field(o, "fips")? {
-        None => false,
-        Some(v) => v.as_bool().ok_or_else(|| invalid("options.fips must be a boolean"))?,
-    };
-    let duration_seconds = match field(o, "durationSeconds")? {
-        None => None,
-        Some(v) => match v.as_f64() {
-            // Integers up to 2^53 are exact in an f64; the core checks the range.
-            Some(n) if n >= 0.0 && n <= 9_007_199_254_740_992.0 && n == (n as u64) as f64 => Some(n as u64),
-            _ => return Err(invalid("options.durationSeconds must be a whole number of seconds")),
-        },
-    };
-    let date = field(o, "date")?.and_then(|v| v.as_f64());
-    let date = match date {
-        Some(ms) if ms.is_finite() && ms >= 0.0 => ms,
-        _ => return Err(invalid("options.date must be a valid Date or milliseconds since 1970")),
-    };
-    Ok(Options {
-        trust_anchor_arn: string(o, "trustAnchorArn", "options.trustAnchorArn must be a string")?,
-        profile_arn: string(o, "profileArn", "options.profileArn must be a string")?,
-        role_arn: string(o, "roleArn", "options.roleArn must be a string")?,
-        region: opt_string(o, "region", "options.region must be a string")?,
-        endpoint: opt_string(o, "endpoint", "options.endpoint must be a string")?,
-        fips,
-        duration_seconds,
-        role_session_name: opt_string(o, "roleSessionName", "options.roleSessionName must be a string")?,
-        now: Time::from_unix_seconds((date / 1000.0) as u64).map_err(core_error)?,
-    })
 }
 
 /// The leaf certificate and its intermediates, parsed once: the shim keeps one per certificate
@@ -195,30 +184,41 @@ fn key_type_name(certificate: &Certificate) -> String {
     }
 }
 
-fn prepare<'a>(o: &'a Options, certs: &'a Certificates) -> Result<UnsignedRequest<'a>, JsValue> {
-    CreateSession::new(&certs.leaf, &o.trust_anchor_arn, &o.profile_arn, &o.role_arn)
+fn prepare<'a>(o: &Options<'a>, certs: &'a Certificates) -> Result<UnsignedRequest<'a>, JsValue> {
+    CreateSession::new(&certs.leaf, o.trust_anchor_arn, o.profile_arn, o.role_arn)
         .intermediates(&certs.chain)
         .fips(o.fips)
-        .region(o.region.as_deref())
-        .endpoint(o.endpoint.as_deref())
+        .region(o.region)
+        .endpoint(o.endpoint)
         .duration_seconds(o.duration_seconds)
-        .role_session_name(o.role_session_name.as_deref())
+        .role_session_name(o.role_session_name)
         .prepare(o.now)
         .map_err(core_error)
 }
 
-/// `{method, url, headers: {name: value}, body}`, headers in signing order (as the CLI prints).
-fn request_object(signed: &SignedRequest) -> JsValue {
-    let headers = Object::new();
-    for (name, value) in &signed.headers {
-        let _ = Reflect::set(&headers, &name.into(), &value.into());
+/// The signed request as one string for `pkg/core.js` to split: `method\0url\0body`, then
+/// `\0name\0value` per header in signing order (as the CLI prints them). None of these can
+/// hold a NUL: the URL and the header values are built and checked by the core, and the JSON
+/// body escapes control characters.
+fn request_wire(signed: &SignedRequest) -> String {
+    let size = signed.method.len()
+        + signed.url.len()
+        + signed.body.len()
+        + 2
+        + signed.headers.iter().map(|(n, v)| n.len() + v.len() + 2).sum::<usize>();
+    let mut out = String::with_capacity(size);
+    out.push_str(signed.method);
+    for part in [&signed.url, &signed.body] {
+        out.push('\0');
+        out.push_str(part);
     }
-    let out = Object::new();
-    let _ = Reflect::set(&out, &"method".into(), &signed.method.into());
-    let _ = Reflect::set(&out, &"url".into(), &signed.url.as_str().into());
-    let _ = Reflect::set(&out, &"headers".into(), &headers);
-    let _ = Reflect::set(&out, &"body".into(), &signed.body.as_str().into());
-    out.into()
+    for (name, value) in &signed.headers {
+        for part in [name, value] {
+            out.push('\0');
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 /// A private key parsed for the in-wasm signer, kept so that it is parsed (and its public key
@@ -259,15 +259,23 @@ pub fn parse_key(private_key: JsValue) -> Result<WasmKey, JsValue> {
 }
 
 /// Builds and signs the request with the in-wasm signer (deterministic: RFC 6979 ECDSA, PKCS#1
-/// v1.5 RSA), so that the output is byte-identical to the CLI's `sign-request`.
+/// v1.5 RSA), so that the output is byte-identical to the CLI's `sign-request`. The options as
+/// [`read_options`] takes them; the result as [`request_wire`] writes it.
 #[wasm_bindgen(js_name = signRequest)]
-pub fn sign_request(options: JsValue, certificates: &Certificates, key: &WasmKey) -> Result<JsValue, JsValue> {
-    let options = read_options(&options)?;
+pub fn sign_request(
+    options: &[u8],
+    fips: bool,
+    duration_seconds: f64,
+    date_ms: f64,
+    certificates: &Certificates,
+    key: &WasmKey,
+) -> Result<String, JsValue> {
+    let options = read_options(options, fips, duration_seconds, date_ms)?;
     let unsigned = prepare(&options, certificates)?;
     #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa"))]
     {
         let signed = unsigned.sign(&key.inner).map_err(core_error)?;
-        Ok(request_object(&signed))
+        Ok(request_wire(&signed))
     }
     #[cfg(not(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa")))]
     {
@@ -283,45 +291,58 @@ pub struct PendingRequest {
     inner: UnsignedRequest<'static>,
 }
 
-/// Builds the request up to its string to sign, for a key the host holds (WebCrypto).
+/// Builds the request up to its string to sign, for a key the host holds (WebCrypto). The
+/// options as [`read_options`] takes them.
 #[wasm_bindgen(js_name = prepareRequest)]
-pub fn prepare_request(options: JsValue, certificates: &Certificates) -> Result<PendingRequest, JsValue> {
-    let options = read_options(&options)?;
+pub fn prepare_request(
+    options: &[u8],
+    fips: bool,
+    duration_seconds: f64,
+    date_ms: f64,
+    certificates: &Certificates,
+) -> Result<PendingRequest, JsValue> {
+    let options = read_options(options, fips, duration_seconds, date_ms)?;
     let inner = prepare(&options, certificates)?.into_owned();
     Ok(PendingRequest { inner })
 }
 
 #[wasm_bindgen]
 impl PendingRequest {
+    /// What the shim needs to sign, in one string: `keyType\0serialNumber\0stringToSign`, the
+    /// certificate's key type (`P-256`, `P-384` or `RSA`, which the host key must match), its
+    /// serial number in decimal (a cache key for the shim's key check) and the string to sign
+    /// (whose UTF-8 bytes the key signs).
+    #[wasm_bindgen(getter)]
+    pub fn facts(&self) -> String {
+        let key_type = key_type_name(self.inner.certificate());
+        let serial = self.inner.certificate().serial_number();
+        let string_to_sign = self.inner.string_to_sign();
+        let mut out = String::with_capacity(key_type.len() + serial.len() + string_to_sign.len() + 2);
+        for (i, part) in [key_type.as_str(), serial.as_str(), string_to_sign].into_iter().enumerate() {
+            if i > 0 {
+                out.push('\0');
+            }
+            out.push_str(part);
+        }
+        out
+    }
+
     /// The SigV4 canonical request the string to sign hashes (read-only, for `www/`).
     #[wasm_bindgen(getter, js_name = canonicalRequest)]
     pub fn canonical_request(&self) -> String {
         self.inner.canonical_request().into()
     }
 
-    /// The string to sign; its UTF-8 bytes are what the key signs (SHA-256 + ECDSA or PKCS#1 v1.5).
+    /// The string to sign (read-only, for `www/`).
     #[wasm_bindgen(getter, js_name = stringToSign)]
     pub fn string_to_sign(&self) -> String {
         self.inner.string_to_sign().into()
     }
 
-    /// The UTF-8 bytes of the string to sign, copied out once (what the host key signs; saves
-    /// decoding the string into JS and encoding it back).
+    /// The UTF-8 bytes of the string to sign (for `www/`).
     #[wasm_bindgen(getter, js_name = stringToSignBytes)]
     pub fn string_to_sign_bytes(&self) -> Vec<u8> {
         self.inner.string_to_sign().as_bytes().to_vec()
-    }
-
-    /// `P-256`, `P-384` or `RSA`: the certificate's key, which the host key must match.
-    #[wasm_bindgen(getter, js_name = keyType)]
-    pub fn key_type(&self) -> String {
-        key_type_name(self.inner.certificate())
-    }
-
-    /// The certificate's serial number in decimal (a cache key for the shim's key check).
-    #[wasm_bindgen(getter, js_name = serialNumber)]
-    pub fn serial_number(&self) -> String {
-        self.inner.certificate().serial_number()
     }
 
     /// The certificate's public key as a JWK (`{kty, crv, x, y}` or `{kty, n, e}`), for the
@@ -352,9 +373,10 @@ impl PendingRequest {
 
     /// Finishes the request with the host's signature: DER `Ecdsa-Sig-Value` for ECDSA (the
     /// shim converts WebCrypto's `r‖s`), the PKCS#1 v1.5 block for RSA. Consumes the request.
-    pub fn finish(self, signature: &[u8]) -> Result<JsValue, JsValue> {
+    /// Returns the request as [`request_wire`] writes it.
+    pub fn finish(self, signature: &[u8]) -> Result<String, JsValue> {
         let signed = self.inner.finish(signature).map_err(core_error)?;
-        Ok(request_object(&signed))
+        Ok(request_wire(&signed))
     }
 }
 

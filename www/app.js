@@ -4,15 +4,17 @@
 // What comes from where:
 // - the package's public API (pkg/web.js): `createSessionRequest` signs with the CryptoKey
 //   (step 3), `AwsClient` signs the STS call (step 5);
-// - the package's wasm glue (pkg/glue/rolesanywhere.js, the same module instance web.js loads),
-//   for what the public API does inside one call: `parseCertificates` (step 1's facts),
-//   `prepareRequest` (step 2's canonical request and string to sign, step 3's public key) and
-//   `parseResponse` (reading the answer to the very request step 3 shows);
+// - the package's wasm glue (pkg/glue/rolesanywhere.js, the same module instance web.js loads)
+//   and pkg/core.js, for what the public API does inside one call: `parseCertificates` (step 1's
+//   facts), `prepareRequest` (step 2's canonical request and string to sign, step 3's public
+//   key; core.js encodes the options for wasm) and `parseResponse` (reading the answer to the
+//   very request step 3 shows);
 // - WebCrypto: the PKCS#8 key is imported non-extractable; the signature is checked against the
 //   certificate's public key over step 2's string to sign.
 // The secret access key and the session token are kept in a variable, never written to the page.
 import { AwsClient, createSessionRequest, wasmSigners } from "/pkg/web.js";
 import * as glue from "/pkg/glue/rolesanywhere.js";
+import { prepareRequest } from "/pkg/core.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -178,7 +180,7 @@ async function step2(i) {
     const certs = glue.parseCertificates(i.certificate, i.intermediates);
     let pending;
     try {
-        pending = glue.prepareRequest(opts, certs);
+        pending = prepareRequest(opts, certs);
     } finally {
         certs.free();
     }
