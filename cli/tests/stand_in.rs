@@ -599,25 +599,13 @@ fn sts_get_caller_identity() {
     let key = rolesanywhere::sigv4::Key::from(creds);
 
     let call = |key: &rolesanywhere::sigv4::Key<'_>, date: &str, body: &str, tamper: bool| {
-        let url = format!("{}/", s.base());
-        let host = format!("127.0.0.1:{}", s.port);
-        let headers = [("host", host.as_str()), ("content-type", "application/x-www-form-urlencoded; charset=utf-8")];
-        let request = rolesanywhere::sigv4::Request {
-            method: "POST",
-            url: &url,
-            headers: &headers,
-            payload: rolesanywhere::sigv4::Payload::Bytes(body.as_bytes()),
-        };
-        let settings = rolesanywhere::sigv4::Settings::new("sts", "us-west-2", Time::parse_rfc3339(date).unwrap());
-        let signed = rolesanywhere::sigv4::sign(&request, key, &settings).unwrap();
-        let mut all: Vec<(String, String)> = headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
-        all.extend(signed.headers);
+        let mut headers = sts_headers(s.port, key, "us-west-2", date, body);
         if tamper {
-            let auth = all.iter_mut().find(|(n, _)| n == "authorization").unwrap();
+            let auth = headers.iter_mut().find(|(n, _)| n == "authorization").unwrap();
             auth.1 = auth.1.replace("Signature=", "Signature=00");
             auth.1.truncate(auth.1.len() - 2);
         }
-        send(s.port, "POST", "/", &all, body.as_bytes())
+        send(s.port, "POST", "/", &headers, body.as_bytes())
     };
     let body = "Action=GetCallerIdentity&Version=2011-06-15";
     let r = call(&key, DATE, body, false);
@@ -801,22 +789,34 @@ fn bad_configurations_are_refused_at_load() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("loopback"));
 }
 
-/// Sends an STS query request signed with `key` by `rolesanywhere::sigv4` at `date`.
-fn sts_call(port: u16, key: &rolesanywhere::sigv4::Key<'_>, date: &str, body: &str) -> Response {
+/// The headers of an STS form request to the stand-in, signed with `key` by
+/// `rolesanywhere::sigv4` for `region` at `date`.
+fn sts_headers(
+    port: u16,
+    key: &rolesanywhere::sigv4::Key<'_>,
+    region: &str,
+    date: &str,
+    body: &str,
+) -> Vec<(String, String)> {
     let url = format!("http://127.0.0.1:{port}/");
     let host = format!("127.0.0.1:{port}");
-    let headers = [("host", host.as_str()), ("content-type", "application/x-www-form-urlencoded")];
+    let headers = [("host", host.as_str()), ("content-type", "application/x-www-form-urlencoded; charset=utf-8")];
     let request = rolesanywhere::sigv4::Request {
         method: "POST",
         url: &url,
         headers: &headers,
         payload: rolesanywhere::sigv4::Payload::Bytes(body.as_bytes()),
     };
-    let settings = rolesanywhere::sigv4::Settings::new("sts", "us-east-1", Time::parse_rfc3339(date).unwrap());
+    let settings = rolesanywhere::sigv4::Settings::new("sts", region, Time::parse_rfc3339(date).unwrap());
     let signed = rolesanywhere::sigv4::sign(&request, key, &settings).unwrap();
     let mut all: Vec<(String, String)> = headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
     all.extend(signed.headers);
-    send(port, "POST", "/", &all, body.as_bytes())
+    all
+}
+
+/// Sends an STS form request signed with `key` by `rolesanywhere::sigv4` at `date`.
+fn sts_call(port: u16, key: &rolesanywhere::sigv4::Key<'_>, date: &str, body: &str) -> Response {
+    send(port, "POST", "/", &sts_headers(port, key, "us-east-1", date, body), body.as_bytes())
 }
 
 /// The text of the first `<tag>` element.
