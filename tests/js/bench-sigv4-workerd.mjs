@@ -11,7 +11,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
-import { Miniflare } from "miniflare";
+import { workerInRepo } from "./miniflare.mjs";
 import { fixturePath } from "./paths.js";
 import { median } from "./bench-lib.js";
 import { SIGV4_MODES, sigv4Report } from "./bench-sigv4-lib.js";
@@ -34,17 +34,9 @@ await esbuild.build({
     logLevel: "warning",
 });
 const fixture = JSON.parse(readFileSync(fixturePath(), "utf8"));
-const mf = new Miniflare({
-    modules: true,
-    scriptPath: fileURLToPath(new URL("./bench-sigv4-workerd-worker.js", import.meta.url)),
-    modulesRoot: root,
-    modulesRules: [
-        { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
-        { type: "CompiledWasm", include: ["**/*.wasm"] },
-    ],
-    compatibilityDate: "2025-09-01",
-    compatibilityFlags: ["nodejs_compat"],
+const mf = workerInRepo("bench-sigv4-workerd-worker.js", {
     bindings: { FIXTURE: fixture },
+    compatibilityFlags: ["nodejs_compat"],
 });
 
 async function batch(query) {

@@ -6,25 +6,13 @@
 // Worker's clock has 1 ms steps), at least RUNS calls in all; reported: median over the batches
 // of the per-call time inside, and the same from outside.
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { Miniflare } from "miniflare";
+import { workerInRepo } from "./miniflare.mjs";
 import { fixturePath } from "./paths.js";
 import { CASES, MODES, median, report } from "./bench-lib.js";
 
 const RUNS = Number(process.argv[2] ?? 300);
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const fixture = JSON.parse(readFileSync(fixturePath(), "utf8"));
-const mf = new Miniflare({
-    modules: true,
-    scriptPath: fileURLToPath(new URL("./bench-workerd-worker.js", import.meta.url)),
-    modulesRoot: root,
-    modulesRules: [
-        { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
-        { type: "CompiledWasm", include: ["**/*.wasm"] },
-    ],
-    compatibilityDate: "2025-09-01",
-    bindings: { FIXTURE: fixture },
-});
+const mf = workerInRepo("bench-workerd-worker.js", { bindings: { FIXTURE: fixture } });
 
 async function batch(name, mode, n) {
     const t = performance.now();

@@ -2,23 +2,11 @@
 // workerd-worker.js with the package's "workerd" entry and reports each result as a node test.
 import { test, after } from "node:test";
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { Miniflare } from "miniflare";
+import { workerInRepo } from "./miniflare.mjs";
 import { fixturePath } from "./paths.js";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const fixture = JSON.parse(readFileSync(fixturePath(), "utf8"));
-const mf = new Miniflare({
-    modules: true,
-    scriptPath: fileURLToPath(new URL("./workerd-worker.js", import.meta.url)),
-    modulesRoot: root,
-    modulesRules: [
-        { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
-        { type: "CompiledWasm", include: ["**/*.wasm"] },
-    ],
-    compatibilityDate: "2025-09-01",
-    bindings: { FIXTURE: fixture },
-});
+const mf = workerInRepo("workerd-worker.js", { bindings: { FIXTURE: fixture } });
 after(() => mf.dispose());
 const response = await mf.dispatchFetch("http://localhost/");
 const text = await response.text();
