@@ -4,6 +4,7 @@
 //! Flag names follow AWS's own `aws_signing_helper` where it has the same flag.
 
 mod credential_process;
+mod http;
 mod provider;
 mod serve;
 mod stand_in;

@@ -19,7 +19,6 @@
 //! It binds loopback unless told otherwise, and never logs a secret.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -33,6 +32,7 @@ use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
 use rolesanywhere::refresh::{Backoff, RefreshPolicy};
 use rolesanywhere::Credentials;
+use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::provider::{Hooks, Provider, ProviderError};
@@ -119,28 +119,13 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
 
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async move {
-        let listener =
-            tokio::net::TcpListener::bind(listen).await.map_err(|e| Failure(format!("--listen {listen}: {e}")))?;
-        let address = listener.local_addr()?;
-        {
-            let mut stdout = std::io::stdout().lock();
-            writeln!(stdout, "listening on http://{address}")?;
-            stdout.flush()?;
-        }
-        loop {
-            let (stream, _) = tokio::select! {
-                accepted = listener.accept() => accepted?,
-                _ = tokio::signal::ctrl_c() => return Ok(()),
-            };
+        let server = crate::http::serve(listen, move |request| {
             let state = state.clone();
-            tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |request| {
-                    let state = state.clone();
-                    async move { Ok::<_, std::convert::Infallible>(handle(&state, &request).await) }
-                });
-                let io = hyper_util::rt::TokioIo::new(stream);
-                let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
-            });
+            async move { handle(&state, &request).await }
+        });
+        tokio::select! {
+            result = server => result.map_err(Failure),
+            _ = tokio::signal::ctrl_c() => Ok(()),
         }
     })
 }
@@ -166,7 +151,7 @@ async fn handle(state: &State, request: &Request<Incoming>) -> Response<Full<Byt
         (&Method::GET, "/credentials") => match (&state.container_token, header("authorization")) {
             (None, _) => text(StatusCode::NOT_FOUND, "the container endpoint needs --authorization-token-file"),
             (Some(_), None) => text(StatusCode::UNAUTHORIZED, ""),
-            (Some(expected), Some(given)) if constant_time_eq(expected.as_bytes(), given.as_bytes()) => {
+            (Some(expected), Some(given)) if bool::from(expected.as_bytes().ct_eq(given.as_bytes())) => {
                 credentials_response(state, Shape::Container).await
             }
             (Some(_), Some(_)) => text(StatusCode::FORBIDDEN, ""),
@@ -257,9 +242,4 @@ fn json(status: StatusCode, body: Bytes) -> Response<Full<Bytes>> {
     *response.status_mut() = status;
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
-}
-
-/// Compares secrets without an early exit on the first differing byte.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

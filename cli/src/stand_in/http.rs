@@ -1,58 +1,28 @@
-//! The HTTP side: hyper 1 (HTTP/1.1) on a tokio listener, routing, CORS for browser pages on
+//! The HTTP side (on the shared listener of [`crate::http`]): routing, CORS for browser pages on
 //! other loopback ports, bounded request sizes, and one log line per request on stderr
 //! (method, path, status, outcome; never a header value, token, secret or signature).
 
-use std::convert::Infallible;
-use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::TcpListener;
 
 use super::{sessions, sts, Reply, Request, State};
 
 /// Largest request body read (a CreateSession body is well under 1 KiB; STS query bodies too).
 pub const MAX_BODY: usize = 64 * 1024;
-/// Largest request head (headers, where the certificates travel: 6 certificates in base64 fit).
-const MAX_HEAD: usize = 64 * 1024;
 /// Headers a browser page may send (CORS preflight).
 const ALLOW_HEADERS: &str = "authorization, content-type, x-amz-date, x-amz-x509, x-amz-x509-chain, \
      x-amz-security-token, x-amz-content-sha256, x-amz-user-agent, amz-sdk-invocation-id, amz-sdk-request";
 
 /// Binds `addr`, prints `listening on http://ADDR` on stdout, and serves until killed.
 pub async fn serve(addr: SocketAddr, state: Arc<State>) -> Result<(), String> {
-    let listener = TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    let local = listener.local_addr().map_err(|e| format!("cannot read the listening address: {e}"))?;
-    {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "listening on http://{local}").and_then(|()| out.flush()).map_err(|e| e.to_string())?;
-    }
-    loop {
-        let (stream, _) = match listener.accept().await {
-            Ok(conn) => conn,
-            Err(e) => {
-                eprintln!("accept failed: {e}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
+    crate::http::serve(addr, move |req| {
         let state = state.clone();
-        tokio::spawn(async move {
-            let service = service_fn(move |req| {
-                let state = state.clone();
-                async move { Ok::<_, Infallible>(respond(&state, req).await) }
-            });
-            let mut builder = http1::Builder::new();
-            builder.timer(TokioTimer::new()).max_buf_size(MAX_HEAD).header_read_timeout(Duration::from_secs(30));
-            let _ = builder.serve_connection(TokioIo::new(stream), service).await;
-        });
-    }
+        async move { respond(&state, req).await }
+    })
+    .await
 }
 
 async fn respond(state: &State, req: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {

@@ -11,6 +11,7 @@
 
 use rolesanywhere::canonical_request;
 use rolesanywhere::sigv4::SigningKey;
+use subtle::ConstantTimeEq;
 
 use super::sessions::{self, distance, parse_amz_date, parse_authorization, MAX_SKEW_SECONDS};
 use super::store;
@@ -176,7 +177,7 @@ fn answer(state: &State, request: &Request) -> Result<Reply, StsError> {
     .map_err(|_| mismatch())?;
     let key = SigningKey::derive(&issued.secret_access_key, auth.date, auth.region, auth.service);
     let expected = key.sign(&string_to_sign);
-    if !constant_time_eq(expected.as_bytes(), auth.signature.as_bytes()) {
+    if !bool::from(expected.as_bytes().ct_eq(auth.signature.as_bytes())) {
         return Err(mismatch());
     }
 
@@ -330,11 +331,6 @@ fn lookup<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
-/// Compares two byte strings in time independent of where they differ.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,8 +338,9 @@ mod tests {
     #[test]
     fn escapes_and_compares() {
         assert_eq!(xml_escape("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&apos;");
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"ab"));
+        let eq = |a: &[u8], b: &[u8]| bool::from(a.ct_eq(b));
+        assert!(eq(b"abc", b"abc"));
+        assert!(!eq(b"abc", b"abd"));
+        assert!(!eq(b"abc", b"ab"));
     }
 }
