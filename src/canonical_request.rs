@@ -126,6 +126,14 @@ impl CanonicalRequest {
     }
 }
 
+/// The `SignedHeaders` list that a canonical request of `headers` carries (e.g.
+/// `"content-type;host;x-amz-date"`), for presigned URLs, whose query names the signed headers
+/// before the canonical request exists.
+#[must_use]
+pub fn signed_headers(headers: &[(&str, &str)]) -> String {
+    canonical_headers_into(headers, &mut String::new())
+}
+
 /// Lower-case hex SHA-256 of a payload, the `HashedPayload` line of the canonical request
 /// (SigV4 *Create a canonical request*).
 #[must_use]

@@ -33,7 +33,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::{Pki, ANCHOR, PROFILE, ROLE};
+use common::{guide_trust_policy, Pki, ANCHOR, PROFILE, ROLE};
 use serde_json::{json, Value};
 use support::Server;
 
@@ -62,18 +62,7 @@ fn pki() -> &'static Pki {
 fn write_config(pki: &Pki) {
     let config = json!({
         "trustAnchors": [{"arn": ANCHOR, "certificateBundleFile": "bundle.pem"}],
-        "roles": [{"arn": ROLE, "trustPolicy": {
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Effect": "Allow",
-                "Principal": {"Service": "rolesanywhere.amazonaws.com"},
-                "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
-                "Condition": {
-                    "StringEquals": {"aws:SourceArn": ANCHOR},
-                    "StringLike": {"aws:PrincipalTag/x509SAN/URI": "spiffe://ORG.aws-us-west.example.io/ns/prj-demo/*"}
-                }
-            }]
-        }}, {"arn": ROLE_CHAINED, "trustPolicy": {
+        "roles": [{"arn": ROLE, "trustPolicy": guide_trust_policy(&[ANCHOR])}, {"arn": ROLE_CHAINED, "trustPolicy": {
             "Version": "2012-10-17",
             "Statement": [{
                 "Effect": "Allow",

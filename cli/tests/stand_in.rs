@@ -17,7 +17,7 @@ use std::rc::Rc;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use common::{Pki, ANCHOR, DATE, PROFILE, ROLE};
+use common::{guide_trust_policy, Pki, ANCHOR, DATE, PROFILE, ROLE};
 use rolesanywhere::canonical_request::{self, CanonicalRequest, PathOptions};
 use rolesanywhere::certificate::{self, Certificate};
 use rolesanywhere::{parse_response, CreateSession, PrivateKey, Signer, Time};
@@ -54,23 +54,6 @@ fn pki() -> &'static Pki {
         write_config(pki, "stand-in.json");
     });
     pki
-}
-
-/// The guide's trust policy (seeds/000): the service principal, the three actions,
-/// `aws:SourceArn` StringEquals the anchor and the SPIFFE ID StringLike the project.
-fn guide_trust_policy(anchors: &[&str]) -> Value {
-    json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": {"Service": "rolesanywhere.amazonaws.com"},
-            "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
-            "Condition": {
-                "StringEquals": {"aws:SourceArn": anchors},
-                "StringLike": {"aws:PrincipalTag/x509SAN/URI": "spiffe://ORG.aws-us-west.example.io/ns/prj-demo/*"}
-            }
-        }]
-    })
 }
 
 /// Writes the configuration into the PKI directory (bundle files are relative to it).

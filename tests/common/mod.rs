@@ -279,3 +279,20 @@ pub const DATE: &str = "2024-06-01T12:00:30Z";
 pub const AMZ_DATE: &str = "20240601T120030Z";
 /// Credential scope of the test request.
 pub const SCOPE: &str = "20240601/us-west-2/rolesanywhere/aws4_request";
+
+/// The guide's trust policy (seeds/000): the service principal, the three actions,
+/// `aws:SourceArn` StringEquals the anchor and the SPIFFE ID StringLike the project.
+pub fn guide_trust_policy(anchors: &[&str]) -> serde_json::Value {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "rolesanywhere.amazonaws.com"},
+            "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+            "Condition": {
+                "StringEquals": {"aws:SourceArn": anchors},
+                "StringLike": {"aws:PrincipalTag/x509SAN/URI": "spiffe://ORG.aws-us-west.example.io/ns/prj-demo/*"}
+            }
+        }]
+    })
+}
