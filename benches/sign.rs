@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use rolesanywhere::certificate::{parse_intermediates, Certificate};
+use rolesanywhere::{parse_intermediates, Certificate};
 use rolesanywhere::{CreateSession, PrivateKey, Time};
 
 const ANCHOR: &str = "arn:aws:rolesanywhere:us-west-2:123456789012:trust-anchor/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111";

@@ -83,7 +83,7 @@ impl<'a> Arn<'a> {
                 if service != "rolesanywhere" {
                     return Err("is not a Roles Anywhere ARN (service must be rolesanywhere)");
                 }
-                if !is_region(region) {
+                if Region::parse(region).is_none() {
                     return Err("has an invalid region");
                 }
                 let prefix = if field == ArnField::TrustAnchor { "trust-anchor/" } else { "profile/" };
@@ -124,42 +124,77 @@ fn is_partition(p: &str) -> bool {
         })
 }
 
-/// Whether `region` looks like an AWS region name: lower-case letters, digits and hyphens,
-/// starting with a letter and ending with a digit (`us-east-1`, `us-gov-west-1`, `eusc-de-east-1`).
-pub fn is_region(region: &str) -> bool {
-    let b = region.as_bytes();
-    (4..=32).contains(&b.len())
-        && b[0].is_ascii_lowercase()
-        && b[b.len() - 1].is_ascii_digit()
-        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
-        && !region.contains("--")
-        && region.contains('-')
+/// An AWS region and the partition it belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Region<'a> {
+    /// The region name, e.g. `us-west-2`.
+    pub name: &'a str,
+    /// Its partition: `aws`, `aws-cn`, `aws-us-gov`, …
+    pub partition: &'static str,
+    /// The partition's DNS suffix: `amazonaws.com`, `amazonaws.com.cn`, …
+    pub dns_suffix: &'static str,
 }
 
-/// The partition a region belongs to, and that partition's DNS suffix, from the region's prefix
-/// (AWS SDKs' `partitions.json`).
-pub fn partition_of(region: &str) -> (&'static str, &'static str) {
-    const TABLE: &[(&str, &str, &str)] = &[
-        ("cn-", "aws-cn", "amazonaws.com.cn"),
-        ("us-gov-", "aws-us-gov", "amazonaws.com"),
-        ("us-isob-", "aws-iso-b", "sc2s.sgov.gov"),
-        ("us-isof-", "aws-iso-f", "csp.hci.ic.gov"),
-        ("us-iso-", "aws-iso", "c2s.ic.gov"),
-        ("eu-isoe-", "aws-iso-e", "cloud.adc-e.uk"),
-        ("eusc-", "aws-eusc", "amazonaws.eu"),
-    ];
-    TABLE
-        .iter()
-        .find(|(prefix, ..)| region.starts_with(prefix))
-        .map_or(("aws", "amazonaws.com"), |(_, partition, suffix)| (*partition, *suffix))
+impl<'a> Region<'a> {
+    /// `name` as a region, when it looks like one: lower-case letters, digits and hyphens,
+    /// starting with a letter and ending with a digit (`us-east-1`, `us-gov-west-1`,
+    /// `eusc-de-east-1`). Its partition comes from its prefix (AWS SDKs' `partitions.json`).
+    pub fn parse(name: &'a str) -> Option<Self> {
+        let b = name.as_bytes();
+        let looks_like_region = (4..=32).contains(&b.len())
+            && b[0].is_ascii_lowercase()
+            && b[b.len() - 1].is_ascii_digit()
+            && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+            && !name.contains("--")
+            && name.contains('-');
+        if !looks_like_region {
+            return None;
+        }
+        const TABLE: &[(&str, &str, &str)] = &[
+            ("cn-", "aws-cn", "amazonaws.com.cn"),
+            ("us-gov-", "aws-us-gov", "amazonaws.com"),
+            ("us-isob-", "aws-iso-b", "sc2s.sgov.gov"),
+            ("us-isof-", "aws-iso-f", "csp.hci.ic.gov"),
+            ("us-iso-", "aws-iso", "c2s.ic.gov"),
+            ("eu-isoe-", "aws-iso-e", "cloud.adc-e.uk"),
+            ("eusc-", "aws-eusc", "amazonaws.eu"),
+        ];
+        let (partition, dns_suffix) = TABLE
+            .iter()
+            .find(|(prefix, ..)| name.starts_with(prefix))
+            .map_or(("aws", "amazonaws.com"), |(_, partition, suffix)| (*partition, *suffix));
+        Some(Region { name, partition, dns_suffix })
+    }
+
+    /// The default endpoint of `service` in this region: `https://{service}.{region}.{suffix}`
+    /// (\[C\]), or `{service}-fips.` when `fips` is set (as AWS's credential helper builds it).
+    pub fn default_endpoint(&self, service: &str, fips: bool) -> String {
+        let fips = if fips { "-fips" } else { "" };
+        alloc::format!("https://{service}{fips}.{}.{}", self.name, self.dns_suffix)
+    }
 }
 
-/// The default endpoint for a region: `https://rolesanywhere.{region}.{suffix}` (\[C\]), or
-/// `rolesanywhere-fips.` when `fips` is set (as AWS's credential helper builds it).
-pub fn default_endpoint(region: &str, fips: bool) -> String {
-    let (_, suffix) = partition_of(region);
-    let service = if fips { "rolesanywhere-fips" } else { "rolesanywhere" };
-    alloc::format!("https://{service}.{region}.{suffix}")
+impl Arn<'_> {
+    /// Checks that this ARN (the request's `field`) can be used in `region`: in its partition,
+    /// and for Roles Anywhere resources in the region itself (IAM ARNs have no region).
+    pub fn check_in(&self, field: ArnField, region: &Region<'_>) -> Result<(), crate::request::RequestError> {
+        use crate::request::RequestError;
+        if self.partition != region.partition {
+            return Err(RequestError::PartitionMismatch {
+                field,
+                arn_partition: self.partition.into(),
+                partition: region.partition.into(),
+            });
+        }
+        if field != ArnField::Role && self.region != region.name {
+            return Err(RequestError::RegionMismatch {
+                field,
+                arn_region: self.region.into(),
+                region: region.name.into(),
+            });
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -207,13 +242,14 @@ mod tests {
 
     #[test]
     fn partitions_and_endpoints() {
-        assert_eq!(default_endpoint("us-west-2", false), "https://rolesanywhere.us-west-2.amazonaws.com");
-        assert_eq!(default_endpoint("us-east-1", true), "https://rolesanywhere-fips.us-east-1.amazonaws.com");
-        assert_eq!(default_endpoint("cn-north-1", false), "https://rolesanywhere.cn-north-1.amazonaws.com.cn");
-        assert_eq!(partition_of("us-gov-west-1").0, "aws-us-gov");
-        assert_eq!(partition_of("us-isob-east-1").0, "aws-iso-b");
-        assert!(is_region("eusc-de-east-1"));
-        assert!(!is_region("us-east-"));
-        assert!(!is_region("useast1"));
+        let endpoint = |region, fips| Region::parse(region).unwrap().default_endpoint("rolesanywhere", fips);
+        assert_eq!(endpoint("us-west-2", false), "https://rolesanywhere.us-west-2.amazonaws.com");
+        assert_eq!(endpoint("us-east-1", true), "https://rolesanywhere-fips.us-east-1.amazonaws.com");
+        assert_eq!(endpoint("cn-north-1", false), "https://rolesanywhere.cn-north-1.amazonaws.com.cn");
+        assert_eq!(Region::parse("us-gov-west-1").unwrap().partition, "aws-us-gov");
+        assert_eq!(Region::parse("us-isob-east-1").unwrap().partition, "aws-iso-b");
+        assert!(Region::parse("eusc-de-east-1").is_some());
+        assert!(Region::parse("us-east-").is_none());
+        assert!(Region::parse("useast1").is_none());
     }
 }

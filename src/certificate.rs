@@ -13,8 +13,11 @@ use core::fmt;
 use der::asn1::{BitStringRef, GeneralizedTime, ObjectIdentifier, UtcTime};
 use der::{AnyRef, Decode, Reader, SliceReader, Tag, TagNumber, Tagged};
 
-use crate::key::{bit_length, KeyType};
-pub use crate::pem::MAX_INPUT_LEN;
+use crate::algorithm::{
+    bit_length, curve_name, oid_name, KeyType, OID_EC_PUBLIC_KEY, OID_P256, OID_P384, OID_RSA_ENCRYPTION,
+};
+use crate::error::ErrorCode;
+use crate::pem::MAX_INPUT_LEN;
 use crate::pem::{self, PemError};
 use crate::time::Time;
 
@@ -122,6 +125,13 @@ impl fmt::Display for CertificateError {
     }
 }
 
+impl CertificateError {
+    /// The stable code: always [`ErrorCode::InvalidCertificate`].
+    pub fn code(&self) -> ErrorCode {
+        ErrorCode::InvalidCertificate
+    }
+}
+
 #[cfg(feature = "std")]
 impl std::error::Error for CertificateError {}
 
@@ -209,7 +219,7 @@ impl fmt::Debug for Certificate {
 impl Certificate {
     /// Parses one certificate from PEM (exactly one `CERTIFICATE` block) or DER.
     pub fn parse(input: &[u8]) -> Result<Self, CertificateError> {
-        let mut all = parse_all(input)?;
+        let mut all = parse_certificates(input)?;
         match all.len() {
             1 => Ok(all.remove(0)),
             0 => Err(CertificateError::Empty),
@@ -354,7 +364,7 @@ impl Certificate {
 
 /// Parses every certificate in `input`: PEM with any number of `CERTIFICATE` blocks, or one
 /// DER certificate. Used for intermediates files, which hold a chain.
-pub fn parse_all(input: &[u8]) -> Result<Vec<Certificate>, CertificateError> {
+pub fn parse_certificates(input: &[u8]) -> Result<Vec<Certificate>, CertificateError> {
     if input.len() > MAX_INPUT_LEN {
         return Err(CertificateError::TooLarge { len: input.len() });
     }
@@ -378,7 +388,7 @@ pub fn parse_all(input: &[u8]) -> Result<Vec<Certificate>, CertificateError> {
 
 /// Parses intermediates for `X-Amz-X509-Chain`, refusing more than [`MAX_INTERMEDIATES`].
 pub fn parse_intermediates(input: &[u8]) -> Result<Vec<Certificate>, CertificateError> {
-    let chain = parse_all(input)?;
+    let chain = parse_certificates(input)?;
     if chain.len() > MAX_INTERMEDIATES {
         return Err(CertificateError::TooManyIntermediates { count: chain.len() });
     }
@@ -393,10 +403,6 @@ const OID_BASIC_CONSTRAINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.
 const OID_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
 const OID_SUBJECT_ALT_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.17");
 const OID_COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
-const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
-const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
-const OID_P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
-const OID_RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 
 fn parse_der(der: &[u8]) -> Result<Certificate, CertificateError> {
     let mut reader = SliceReader::new(der).map_err(malformed("certificate"))?;
@@ -567,7 +573,7 @@ fn read_public_key(spki: AnyRef<'_>) -> Result<PublicKey, CertificateError> {
         let key_type = match curve {
             OID_P256 => KeyType::EcdsaP256,
             OID_P384 => KeyType::EcdsaP384,
-            other => return Ok(PublicKey::Unsupported { algorithm: alloc::format!("EC curve {other}") }),
+            other => return Ok(PublicKey::Unsupported { algorithm: curve_name(&other) }),
         };
         return Ok(PublicKey::Ec { key_type, point: key_bytes.to_vec() });
     }
@@ -583,23 +589,7 @@ fn read_public_key(spki: AnyRef<'_>) -> Result<PublicKey, CertificateError> {
             .map_err(malformed(field))?;
         return Ok(PublicKey::Rsa { modulus, exponent });
     }
-    Ok(PublicKey::Unsupported { algorithm: algorithm_name(&algorithm) })
-}
-
-fn algorithm_name(oid: &ObjectIdentifier) -> String {
-    let name = match oid.to_string().as_str() {
-        "1.3.101.112" => "Ed25519",
-        "1.3.101.113" => "Ed448",
-        "1.2.840.10040.4.1" => "DSA",
-        "1.2.840.113549.1.1.10" => "RSASSA-PSS",
-        "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
-        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
-        "1.2.840.113549.1.1.14" => "sha224WithRSAEncryption",
-        "1.2.840.10045.4.1" => "ecdsa-with-SHA1",
-        "1.2.840.10045.4.3.1" => "ecdsa-with-SHA224",
-        other => return other.to_string(),
-    };
-    name.to_string()
+    Ok(PublicKey::Unsupported { algorithm: oid_name(&algorithm) })
 }
 
 /// The leaf must be "signed with SHA-256 or stronger" (\[T\]); MD5, SHA-1 and SHA-224 are not.
@@ -622,7 +612,7 @@ fn check_signature_algorithm(oid: &ObjectIdentifier) -> Result<(), CertificateEr
     if STRONG.contains(oid) {
         Ok(())
     } else {
-        Err(CertificateError::WeakSignatureAlgorithm { algorithm: algorithm_name(oid) })
+        Err(CertificateError::WeakSignatureAlgorithm { algorithm: oid_name(oid) })
     }
 }
 
@@ -742,13 +732,6 @@ mod tests {
         assert_eq!(big_to_decimal(&[0xff; 16]), "340282366920938463463374607431768211455");
         // 2^64
         assert_eq!(big_to_decimal(&[1, 0, 0, 0, 0, 0, 0, 0, 0]), "18446744073709551616");
-    }
-
-    #[test]
-    fn bit_lengths() {
-        assert_eq!(bit_length(&[]), 0);
-        assert_eq!(bit_length(&[0, 0x80, 0]), 16);
-        assert_eq!(bit_length(&[1]), 1);
     }
 
     #[test]

@@ -1,14 +1,108 @@
-//! The crate's top-level error: one variant per layer, each with its own typed enum.
+//! The crate's top-level error and the stable error codes that every runtime reports.
 //!
-//! No variant ever holds key material or credentials; AWS's messages are kept on one line.
+//! [`ErrorCode`] is the one list of codes: the JS package's `ErrorCode` type, the CLI's error
+//! lines and the retry rule ([`ErrorCode::is_retryable`]) all come from it. Each layer's error
+//! type maps to a code once (`CertificateError::code`, `KeyError::code`, …); [`Error::code`]
+//! only delegates. No error ever holds key material or credentials.
 
 use core::fmt;
 
-pub use crate::certificate::CertificateError;
-pub use crate::key::KeyError;
-pub use crate::pem::PemError;
-pub use crate::session::{RequestError, ResponseError, ServiceError, ServiceErrorKind};
-pub use crate::time::InvalidTime;
+use crate::certificate::CertificateError;
+use crate::key::KeyError;
+use crate::request::RequestError;
+use crate::response::ResponseError;
+use crate::sigv4::SigV4Error;
+use crate::time::InvalidTime;
+
+/// Declares [`ErrorCode`]: each code with its doc, and whether a retry may succeed.
+macro_rules! error_codes {
+    ($($(#[doc = $doc:literal])+ $code:ident $(retryable $retry:tt)?,)+) => {
+        /// A stable, machine-readable error code: what programs `switch` on, in every runtime
+        /// (the `code` property of the JS package's errors, the CLI's `Code`).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $($(#[doc = $doc])+ $code,)+
+        }
+
+        impl ErrorCode {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$code,)+];
+
+            /// The code as text, e.g. `"AccessDenied"`.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$code => stringify!($code),)+
+                }
+            }
+
+            /// Whether a later attempt may succeed (throttling, server and network errors; AWS
+            /// *Error retries and exponential backoff*), as opposed to an input, a certificate
+            /// or a decision that fails the same way again.
+            pub const fn is_retryable(self) -> bool {
+                match self {
+                    $(ErrorCode::$code => error_codes!(@retry $($retry)?),)+
+                }
+            }
+        }
+    };
+    (@retry) => { false };
+    (@retry $yes:tt) => { true };
+}
+
+error_codes! {
+    /// An option has the wrong type or is missing (JS option objects).
+    InvalidOptions,
+    /// A file, variable or standard input could not be read, or is too large (CLI).
+    InvalidInput,
+    /// A certificate could not be parsed or fails a Roles Anywhere rule.
+    InvalidCertificate,
+    /// A private key could not be parsed or could not sign.
+    InvalidKey,
+    /// The private key is encrypted.
+    EncryptedKey,
+    /// The private key does not belong to the certificate.
+    KeyMismatch,
+    /// This build has no signer for the key type (a cargo feature or wasm build left it out).
+    UnsupportedSigner,
+    /// The request could not be built from the inputs (ARNs, region, endpoint, duration, …).
+    InvalidRequest,
+    /// A time could not be parsed or is out of range.
+    InvalidTime,
+    /// AWS refused: `AccessDeniedException` (signature, certificate, trust policy).
+    AccessDenied,
+    /// AWS refused the request as malformed: `ValidationException`.
+    Validation,
+    /// AWS knows no such trust anchor, profile or role: `ResourceNotFoundException`.
+    NotFound,
+    /// AWS throttled the request (HTTP 429, `ThrottlingException`).
+    Throttled retryable yes,
+    /// AWS failed (HTTP 5xx).
+    Server retryable yes,
+    /// AWS answered with an error of another kind.
+    Other,
+    /// The answer is not what the API returns.
+    InvalidResponse,
+    /// The endpoint could not be reached, or the connection failed.
+    Network retryable yes,
+    /// The caller cancelled (an `AbortSignal`).
+    Aborted,
+    /// A failure inside this program that is none of the above.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The code named `text`, if there is one.
+    pub fn from_name(text: &str) -> Option<ErrorCode> {
+        ErrorCode::ALL.iter().copied().find(|c| c.as_str() == text)
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// Any error of this crate.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,27 +116,22 @@ pub enum Error {
     Request(RequestError),
     /// The `CreateSession` answer is an error or unreadable.
     Response(ResponseError),
+    /// A SigV4 request could not be signed.
+    SigV4(SigV4Error),
     /// A time could not be parsed.
     Time(InvalidTime),
 }
 
 impl Error {
-    /// A stable short code for programs and the JS bindings: `InvalidCertificate`, `InvalidKey`,
-    /// `EncryptedKey`, `KeyMismatch`, `UnsupportedSigner` (a key type this build has no signer
-    /// for), `InvalidRequest`, `AccessDenied`, `Validation`, `NotFound`,
-    /// `Throttled`, `Server`, `InvalidResponse`, `InvalidTime`.
-    pub fn code(&self) -> &'static str {
+    /// The stable code of this error.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Error::Certificate(_) | Error::Request(RequestError::Certificate(_)) => "InvalidCertificate",
-            Error::Key(KeyError::Encrypted) | Error::Request(RequestError::Key(KeyError::Encrypted)) => "EncryptedKey",
-            Error::Key(KeyError::Mismatch) | Error::Request(RequestError::Key(KeyError::Mismatch)) => "KeyMismatch",
-            Error::Key(KeyError::NotCompiledIn { .. })
-            | Error::Request(RequestError::Key(KeyError::NotCompiledIn { .. })) => "UnsupportedSigner",
-            Error::Key(_) | Error::Request(RequestError::Key(_)) => "InvalidKey",
-            Error::Request(_) => "InvalidRequest",
-            Error::Response(ResponseError::Service(e)) => e.kind.code(),
-            Error::Response(_) => "InvalidResponse",
-            Error::Time(_) => "InvalidTime",
+            Error::Certificate(e) => e.code(),
+            Error::Key(e) => e.code(),
+            Error::Request(e) => e.code(),
+            Error::Response(e) => e.code(),
+            Error::SigV4(e) => e.code(),
+            Error::Time(_) => ErrorCode::InvalidTime,
         }
     }
 }
@@ -54,6 +143,7 @@ impl fmt::Display for Error {
             Error::Key(e) => e.fmt(f),
             Error::Request(e) => e.fmt(f),
             Error::Response(e) => e.fmt(f),
+            Error::SigV4(e) => e.fmt(f),
             Error::Time(e) => e.fmt(f),
         }
     }
@@ -71,4 +161,35 @@ macro_rules! from {
         }
     )*};
 }
-from!(Certificate(CertificateError), Key(KeyError), Request(RequestError), Response(ResponseError), Time(InvalidTime));
+from!(
+    Certificate(CertificateError),
+    Key(KeyError),
+    Request(RequestError),
+    Response(ResponseError),
+    SigV4(SigV4Error),
+    Time(InvalidTime)
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_only_transient_ones_retry() {
+        for code in ErrorCode::ALL {
+            assert_eq!(ErrorCode::from_name(code.as_str()), Some(*code));
+        }
+        let retryable: alloc::vec::Vec<&str> =
+            ErrorCode::ALL.iter().filter(|c| c.is_retryable()).map(|c| c.as_str()).collect();
+        assert_eq!(retryable, ["Throttled", "Server", "Network"]);
+        assert_eq!(ErrorCode::from_name("Nope"), None);
+    }
+
+    #[test]
+    fn nested_errors_keep_their_code() {
+        let e = Error::Request(RequestError::Key(KeyError::Encrypted));
+        assert_eq!(e.code(), ErrorCode::EncryptedKey);
+        assert_eq!(Error::Key(KeyError::Mismatch).code(), ErrorCode::KeyMismatch);
+        assert_eq!(Error::SigV4(SigV4Error::InvalidUrl).code(), ErrorCode::InvalidRequest);
+    }
+}

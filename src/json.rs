@@ -1,6 +1,7 @@
-//! A small, strict JSON reader (RFC 8259) for AWS's answers: the whole text is validated, then
-//! handed over as a tree. It replaces serde_json in the core, whose generic code was the largest
-//! part of the wasm build after the certificate parser.
+//! JSON (RFC 8259) as the core needs it: a strict reader for AWS's answers (the whole text is
+//! validated, then handed over as a tree) and a writer for the flat request bodies it sends. Both
+//! are small: serde_json's generic code was the largest part of the wasm build after the
+//! certificate parser.
 //!
 //! Hostile input: nesting is limited to [`MAX_DEPTH`], every index is checked (no panics), strings
 //! must be valid UTF-8 without raw control characters, duplicate object keys are refused (as
@@ -257,6 +258,67 @@ impl Parser<'_> {
     }
 }
 
+/// Writes one flat JSON object, member by member, in the order given: `{"a":1,"b":"x"}`.
+pub(crate) struct ObjectWriter {
+    out: String,
+}
+
+impl ObjectWriter {
+    /// An empty object.
+    pub(crate) fn new() -> Self {
+        ObjectWriter { out: String::from("{") }
+    }
+
+    fn name(&mut self, name: &str) {
+        if self.out.len() > 1 {
+            self.out.push(',');
+        }
+        push_string(&mut self.out, name);
+        self.out.push(':');
+    }
+
+    /// Adds `"name":"value"`, escaped.
+    pub(crate) fn string(&mut self, name: &str, value: &str) {
+        self.name(name);
+        push_string(&mut self.out, value);
+    }
+
+    /// Adds `"name":number`.
+    pub(crate) fn number(&mut self, name: &str, value: u64) {
+        self.name(name);
+        self.out.push_str(&crate::digits::decimal(value));
+    }
+
+    /// The object's text.
+    pub(crate) fn finish(mut self) -> String {
+        self.out.push('}');
+        self.out
+    }
+}
+
+/// Appends `value` as a JSON string: quotes, backslashes and control characters escaped.
+fn push_string(out: &mut String, value: &str) {
+    out.push('"');
+    // Most values (names, ARNs, session names) need no escaping: copied at once.
+    if !value.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.push_str(value);
+    } else {
+        for c in value.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if (c as u32) < 0x20 => {
+                    out.push_str("\\u00");
+                    out.push(char::from(crate::digits::DIGITS[(c as usize) >> 4]));
+                    out.push(char::from(crate::digits::DIGITS[(c as usize) & 15]));
+                }
+                c => out.push(c),
+            }
+        }
+    }
+    out.push('"');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,6 +383,19 @@ mod tests {
         };
         assert!(parse(object(MAX_MEMBERS).as_bytes()).is_ok());
         assert_eq!(parse(object(MAX_MEMBERS + 1).as_bytes()), Err(Invalid));
+    }
+
+    #[test]
+    fn writer_escapes_and_round_trips() {
+        let mut w = ObjectWriter::new();
+        w.number("durationSeconds", 900);
+        w.string("a", "arn:aws:iam::1:role/x");
+        w.string("b", "q\"b\\c\u{1}é");
+        let text = w.finish();
+        assert_eq!(text, "{\"durationSeconds\":900,\"a\":\"arn:aws:iam::1:role/x\",\"b\":\"q\\\"b\\\\c\\u0001é\"}");
+        let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(parsed["b"], "q\"b\\c\u{1}é");
+        assert_eq!(ObjectWriter::new().finish(), "{}");
     }
 
     #[test]

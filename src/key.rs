@@ -13,66 +13,12 @@ use der::{Decode, Tagged};
 #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384"))]
 use sha2::{Digest, Sha256};
 
+use crate::algorithm::{
+    bit_length, curve_name, oid_name, Algorithm, KeyType, OID_EC_PUBLIC_KEY, OID_P256, OID_P384, OID_RSA_ENCRYPTION,
+};
 use crate::certificate::Certificate;
+use crate::error::ErrorCode;
 use crate::pem::{self, PemError, MAX_INPUT_LEN};
-
-/// A public key type this library signs with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum KeyType {
-    /// ECDSA on NIST P-256 (secp256r1).
-    EcdsaP256,
-    /// ECDSA on NIST P-384 (secp384r1).
-    EcdsaP384,
-    /// RSA with a modulus of `bits` bits (2048 to 4096).
-    Rsa {
-        /// Modulus size in bits.
-        bits: u32,
-    },
-}
-
-impl KeyType {
-    /// The `CreateSession` signing algorithm for this key type.
-    pub fn algorithm(self) -> Algorithm {
-        match self {
-            KeyType::EcdsaP256 | KeyType::EcdsaP384 => Algorithm::EcdsaSha256,
-            KeyType::Rsa { .. } => Algorithm::RsaSha256,
-        }
-    }
-}
-
-impl fmt::Display for KeyType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            KeyType::EcdsaP256 => f.write_str("ECDSA P-256"),
-            KeyType::EcdsaP384 => f.write_str("ECDSA P-384"),
-            KeyType::Rsa { bits } => write!(f, "RSA-{bits}"),
-        }
-    }
-}
-
-/// The `CreateSession` signing algorithms (\[S\], "Signing process", Task 3 and Task 4).
-///
-/// Both hash the string to sign with SHA-256, whatever the curve or key size: AWS's credential
-/// helper signs P-384 keys with `ecdsa.SignASN1` over a SHA-256 digest too.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Algorithm {
-    /// `AWS4-X509-ECDSA-SHA256`: ECDSA over SHA-256, signature DER-encoded (`Ecdsa-Sig-Value`).
-    EcdsaSha256,
-    /// `AWS4-X509-RSA-SHA256`: RSASSA-PKCS1-v1_5 over SHA-256.
-    RsaSha256,
-}
-
-impl Algorithm {
-    /// The name that opens the `Authorization` header and the string to sign.
-    pub fn name(self) -> &'static str {
-        match self {
-            Algorithm::EcdsaSha256 => "AWS4-X509-ECDSA-SHA256",
-            Algorithm::RsaSha256 => "AWS4-X509-RSA-SHA256",
-        }
-    }
-}
 
 /// Why a private key was refused or could not sign. Never carries key bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -137,6 +83,20 @@ impl fmt::Display for KeyError {
     }
 }
 
+impl KeyError {
+    /// The stable code: [`ErrorCode::EncryptedKey`], [`ErrorCode::KeyMismatch`],
+    /// [`ErrorCode::UnsupportedSigner`] (a key type this build has no signer for), or
+    /// [`ErrorCode::InvalidKey`].
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            KeyError::Encrypted => ErrorCode::EncryptedKey,
+            KeyError::Mismatch => ErrorCode::KeyMismatch,
+            KeyError::NotCompiledIn { .. } => ErrorCode::UnsupportedSigner,
+            _ => ErrorCode::InvalidKey,
+        }
+    }
+}
+
 #[cfg(feature = "std")]
 impl std::error::Error for KeyError {}
 
@@ -185,11 +145,6 @@ impl fmt::Debug for PrivateKey {
         f.debug_struct("PrivateKey").field("key_type", &self.key_type()).finish_non_exhaustive()
     }
 }
-
-const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
-const OID_RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
-const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
-const OID_P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
 
 /// The three DER encodings of a private key that this library reads.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -253,7 +208,7 @@ impl PrivateKey {
                 } else if oid == OID_RSA_ENCRYPTION {
                     Self::from_pkcs1(inner)
                 } else {
-                    Err(KeyError::Unsupported { algorithm: algorithm_name(&oid) })
+                    Err(KeyError::Unsupported { algorithm: oid_name(&oid) })
                 }
             }
             Format::Sec1 => Self::from_sec1(der, None),
@@ -426,32 +381,5 @@ fn detect_format(der: &[u8]) -> Result<Format, KeyError> {
         (Tag::Integer, Tag::OctetString) => Ok(Format::Sec1),
         (Tag::Integer, Tag::Integer) => Ok(Format::Pkcs1),
         _ => Err(KeyError::Malformed { what: "private key DER" }),
-    }
-}
-
-fn algorithm_name(oid: &ObjectIdentifier) -> String {
-    match alloc::string::ToString::to_string(oid).as_str() {
-        "1.3.101.112" => "Ed25519".into(),
-        "1.3.101.113" => "Ed448".into(),
-        "1.3.101.110" => "X25519".into(),
-        "1.2.840.10040.4.1" => "DSA".into(),
-        "1.2.840.113549.1.1.10" => "RSASSA-PSS".into(),
-        other => other.into(),
-    }
-}
-
-fn curve_name(oid: &ObjectIdentifier) -> String {
-    match alloc::string::ToString::to_string(oid).as_str() {
-        "1.3.132.0.10" => "EC secp256k1".into(),
-        "1.3.132.0.35" => "EC P-521".into(),
-        other => alloc::format!("EC curve {other}"),
-    }
-}
-
-/// Number of significant bits of a big-endian unsigned integer.
-pub(crate) fn bit_length(bytes: &[u8]) -> u32 {
-    match bytes.iter().position(|&b| b != 0) {
-        Some(i) => (bytes.len() - i - 1) as u32 * 8 + (8 - bytes[i].leading_zeros()),
-        None => 0,
     }
 }

@@ -1,6 +1,6 @@
-//! When to refresh credentials and how long to wait before retrying: the timing rules of a
-//! credential provider, kept pure (time and randomness are passed in) so that the Rust and JS
-//! providers share them and tests drive them with a fake clock.
+//! When to refresh credentials and how long to wait before retrying: the timing rules of
+//! [`crate::Provider`], kept pure (time and randomness are passed in) so that tests drive them
+//! with a fake clock.
 //!
 //! - Credentials are refreshed when half their lifetime has passed, the rotation rule of the
 //!   setup this crate serves (the Roles Anywhere profile's "credentials rotate at half the
@@ -11,7 +11,6 @@
 //!   and only after errors that a retry can fix: throttling, server errors and network errors,
 //!   never after a refused certificate, signature or request.
 
-use crate::error::Error;
 use crate::time::Time;
 
 /// The refresh rule of a provider.
@@ -36,21 +35,21 @@ impl RefreshPolicy {
     /// certificate expires. Never later than `expiration`, never earlier than `issued`.
     #[must_use]
     pub fn refresh_at(&self, issued: Time, expiration: Time, certificate_not_after: Time) -> Time {
-        let issued_s = issued.unix_seconds();
-        let expires_s = expiration.unix_seconds().max(issued_s);
-        let half_life = issued_s + (expires_s - issued_s) / 2;
-        let before_expiry = expires_s.saturating_sub(self.margin_seconds);
-        let before_certificate = certificate_not_after.unix_seconds().saturating_sub(self.margin_seconds);
-        let at = half_life.min(before_expiry).min(before_certificate).max(issued_s);
+        let ms = |t: Time| t.unix_seconds().saturating_mul(1000);
+        let at = self.refresh_at_ms(ms(issued), ms(expiration), ms(certificate_not_after));
         // Every candidate lies within [issued, expiration], which Time accepts.
-        Time::from_unix_seconds(at).unwrap_or(issued)
+        Time::from_unix_seconds(at / 1000).unwrap_or(issued)
     }
 
-    /// Whether credentials are still usable at `now`: not expired, with a second to spare for
-    /// the request on its way.
+    /// [`Self::refresh_at`] in milliseconds since the Unix epoch.
     #[must_use]
-    pub fn usable(now: Time, expiration: Time) -> bool {
-        now.unix_seconds().saturating_add(1) < expiration.unix_seconds()
+    pub fn refresh_at_ms(&self, issued: u64, expiration: u64, certificate_not_after: u64) -> u64 {
+        let expires = expiration.max(issued);
+        let margin = self.margin_seconds.saturating_mul(1000);
+        let half_life = issued + (expires - issued) / 2;
+        let before_expiry = expires.saturating_sub(margin);
+        let before_certificate = certificate_not_after.saturating_sub(margin);
+        half_life.min(before_expiry).min(before_certificate).max(issued)
     }
 }
 
@@ -84,21 +83,6 @@ impl Backoff {
     }
 }
 
-/// Whether a failed `CreateSession` is worth retrying: throttling and server errors (AWS
-/// *Error retries and exponential backoff*), but not a refused certificate, signature,
-/// request or resource, which fail the same way again.
-#[must_use]
-pub fn is_retryable(error: &Error) -> bool {
-    is_retryable_code(error.code())
-}
-
-/// [`is_retryable`] for an error code as [`Error::code`] gives it, plus `Network` for failures
-/// to reach the endpoint at all (which only the host sees).
-#[must_use]
-pub fn is_retryable_code(code: &str) -> bool {
-    matches!(code, "Throttled" | "Server" | "Network")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,13 +110,6 @@ mod tests {
     }
 
     #[test]
-    fn usable_until_a_second_before_expiry() {
-        assert!(RefreshPolicy::usable(t(100), t(102)));
-        assert!(!RefreshPolicy::usable(t(101), t(102)));
-        assert!(!RefreshPolicy::usable(t(200), t(102)));
-    }
-
-    #[test]
     fn backoff_is_bounded_full_jitter() {
         let b = Backoff::default();
         for retry in 0..40 {
@@ -143,15 +120,5 @@ mod tests {
         }
         assert_eq!(b.delay_ms(1, u32::MAX), 200);
         assert_eq!(b.delay_ms(200, u32::MAX), 20_000);
-    }
-
-    #[test]
-    fn retries_only_what_a_retry_can_fix() {
-        for code in ["Throttled", "Server", "Network"] {
-            assert!(is_retryable_code(code));
-        }
-        for code in ["AccessDenied", "Validation", "NotFound", "InvalidCertificate", "InvalidKey", "InvalidResponse"] {
-            assert!(!is_retryable_code(code));
-        }
     }
 }

@@ -11,7 +11,7 @@
 mod common;
 
 use common::suite::{amz_date, cases, parse_request, path_options, read_context, read_expected, ALGORITHM};
-use rolesanywhere::canonical_request::{
+use rolesanywhere::sigv4::{
     payload_hash, signed_headers, string_to_sign, uri_encode_into, CanonicalRequest, PathOptions,
 };
 use std::fs;

@@ -6,9 +6,7 @@
 mod common;
 
 use common::{shared, XorShift};
-use rolesanywhere::certificate::{
-    parse_all, parse_intermediates, Certificate, CertificateError, PublicKey, MAX_INPUT_LEN,
-};
+use rolesanywhere::{parse_certificates, parse_intermediates, Certificate, CertificateError, PublicKey, MAX_INPUT_LEN};
 use rolesanywhere::{KeyType, Time};
 
 const SPIFFE_ID: &str = "spiffe://ORG.aws-us-west.example.io/ns/prj-demo/app";
@@ -220,7 +218,7 @@ fn chains_and_bundles() {
         parse_intermediates(&pki.read("six-intermediates.pem")),
         Err(CertificateError::TooManyIntermediates { count: 6 })
     );
-    let six = parse_all(&pki.read("six-intermediates.pem")).unwrap();
+    let six = parse_certificates(&pki.read("six-intermediates.pem")).unwrap();
     let names: Vec<_> = six.iter().map(|c| c.subject_common_name().unwrap()).collect();
     assert_eq!(
         names,
@@ -246,7 +244,7 @@ fn chains_and_bundles() {
     assert_eq!(chain[0].is_ca(), Some(true));
     assert_eq!(chain[0], cert("int.pem"));
 
-    let bundle = parse_all(&pki.read("bundle.pem")).unwrap();
+    let bundle = parse_certificates(&pki.read("bundle.pem")).unwrap();
     assert_eq!(bundle.len(), 2);
     assert_eq!(bundle[0].subject_common_name(), Some("Test Root CA"));
     assert_eq!(bundle[1].subject_common_name(), Some("Test Secondary Root CA"));
@@ -271,7 +269,11 @@ fn wrong_pem_labels() {
             Err(CertificateError::WrongPemLabel { found: label.into() }),
             "{file}"
         );
-        assert_eq!(parse_all(&pki.read(file)), Err(CertificateError::WrongPemLabel { found: label.into() }), "{file}");
+        assert_eq!(
+            parse_certificates(&pki.read(file)),
+            Err(CertificateError::WrongPemLabel { found: label.into() }),
+            "{file}"
+        );
     }
     // A chain with a key in the middle is refused as a whole.
     let mut mixed = pki.read("chain.pem");
@@ -287,7 +289,7 @@ fn wrong_pem_labels() {
 fn empty_and_oversize_input() {
     assert_eq!(Certificate::parse(b""), Err(CertificateError::Empty));
     assert_eq!(Certificate::parse(b" \n\t\r\n"), Err(CertificateError::Empty));
-    assert_eq!(parse_all(b""), Err(CertificateError::Empty));
+    assert_eq!(parse_certificates(b""), Err(CertificateError::Empty));
     assert_eq!(parse_intermediates(b"\n"), Err(CertificateError::Empty));
     assert!(matches!(Certificate::from_der(b""), Err(CertificateError::Malformed { .. })));
 

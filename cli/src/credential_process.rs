@@ -56,7 +56,7 @@ pub fn create_session(signed: &SignedRequest) -> Result<Credentials, ProviderErr
 
 /// POSTs the request and reads the answer.
 fn send(signed: &SignedRequest) -> Result<Answer, ProviderError> {
-    let network = |message: String| ProviderError { code: "Network", message };
+    let network = |message: String| ProviderError { code: rolesanywhere::ErrorCode::Network, message };
     let agent: ureq::Agent =
         ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(TIMEOUT)).build().into();
     let mut request = agent.post(&signed.url);
@@ -67,7 +67,7 @@ fn send(signed: &SignedRequest) -> Result<Answer, ProviderError> {
         request.send(signed.body.as_bytes()).map_err(|e| network(format!("cannot reach {}: {e}", signed.url)))?;
     let status = response.status().as_u16();
     let error_type = response.headers().get("x-amzn-errortype").and_then(|v| v.to_str().ok()).map(str::to_string);
-    let limit = rolesanywhere::session::MAX_RESPONSE_LEN as u64;
+    let limit = rolesanywhere::MAX_RESPONSE_LEN as u64;
     let mut body = Zeroizing::new(Vec::new());
     response
         .body_mut()

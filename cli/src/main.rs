@@ -17,7 +17,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{Args, Parser, Subcommand};
 use provider::ProviderError;
-use rolesanywhere::certificate::{self, Certificate};
+use rolesanywhere::Certificate;
 use rolesanywhere::{CreateSession, PrivateKey, SignedRequest, Time};
 use zeroize::Zeroizing;
 
@@ -158,9 +158,10 @@ fn build(args: &SignArgs) -> Result<SignedRequest, Failure> {
 
 /// The system clock.
 fn system_time() -> Result<Time, ProviderError> {
-    let seconds = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_err(|_| ProviderError { code: "InvalidTime", message: "system clock is before 1970".into() })?;
+    let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map_err(|_| ProviderError {
+        code: rolesanywhere::ErrorCode::InvalidTime,
+        message: "system clock is before 1970".into(),
+    })?;
     Ok(Time::from_unix_seconds(seconds.as_secs()).map_err(rolesanywhere::Error::from)?)
 }
 
@@ -176,7 +177,7 @@ fn sign_at(args: &SignArgs, now: Time, explain: bool) -> Result<(SignedRequest, 
     let key = PrivateKey::parse(&read_input("--private-key", &args.private_key)?)
         .map_err(|e| coded("--private-key", &args.private_key, e.into()))?;
     let chain = match &args.intermediates {
-        Some(path) => certificate::parse_intermediates(&read_input("--intermediates", path)?)
+        Some(path) => rolesanywhere::parse_intermediates(&read_input("--intermediates", path)?)
             .map_err(|e| coded("--intermediates", path, e.into()))?,
         None => Vec::new(),
     };
@@ -211,9 +212,9 @@ fn sign_at(args: &SignArgs, now: Time, explain: bool) -> Result<(SignedRequest, 
 /// Reads a certificate or key file, refusing inputs larger than the library takes; the buffer
 /// is zeroized when dropped since it may hold a key.
 fn read_input(flag: &str, path: &Path) -> Result<Zeroizing<Vec<u8>>, ProviderError> {
-    let limit = rolesanywhere::certificate::MAX_INPUT_LEN as u64;
+    let limit = rolesanywhere::MAX_INPUT_LEN as u64;
     let fail = |e: std::io::Error| ProviderError {
-        code: "InvalidInput",
+        code: rolesanywhere::ErrorCode::InvalidInput,
         message: format!("cannot read {flag} {path:?}: {e}"),
     };
     let file = File::open(path).map_err(fail)?;
@@ -221,7 +222,7 @@ fn read_input(flag: &str, path: &Path) -> Result<Zeroizing<Vec<u8>>, ProviderErr
     file.take(limit + 1).read_to_end(&mut bytes).map_err(fail)?;
     if bytes.len() as u64 > limit {
         return Err(ProviderError {
-            code: "InvalidInput",
+            code: rolesanywhere::ErrorCode::InvalidInput,
             message: format!("{flag} {path:?} is larger than {limit} bytes"),
         });
     }

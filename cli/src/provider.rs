@@ -15,16 +15,15 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rolesanywhere::refresh::{is_retryable_code, Backoff, RefreshPolicy};
+use rolesanywhere::{Backoff, ErrorCode, RefreshPolicy};
 use rolesanywhere::{Credentials, SignedRequest, Time};
 use tokio::sync::Mutex;
 
-/// Why credentials could not be had: a stable code (as `rolesanywhere::Error::code`, plus
-/// `Network`) and a one-line message without secrets.
+/// Why credentials could not be had: a stable code and a one-line message without secrets.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProviderError {
     /// `AccessDenied`, `Throttled`, `Server`, `Network`, `InvalidCertificate`, …
-    pub code: &'static str,
+    pub code: ErrorCode,
     /// What went wrong.
     pub message: String,
 }
@@ -100,7 +99,7 @@ impl Provider {
         let inner = &*self.inner;
         let mut state = inner.state.lock().await;
         let now = (inner.hooks.now)();
-        let still_valid = |c: &Cached| RefreshPolicy::usable(now, c.credentials.expiration());
+        let still_valid = |c: &Cached| usable(now, c.credentials.expiration());
         if let Some(cached) = state.cached.as_ref().filter(|c| still_valid(c)) {
             let backing_off = state.retry_after.is_some_and(|t| now < t);
             if now < cached.refresh_at || backing_off {
@@ -115,9 +114,7 @@ impl Provider {
             }
             Err(error) => {
                 let now = (inner.hooks.now)();
-                let Some(cached) =
-                    state.cached.as_ref().filter(|c| RefreshPolicy::usable(now, c.credentials.expiration()))
-                else {
+                let Some(cached) = state.cached.as_ref().filter(|c| usable(now, c.credentials.expiration())) else {
                     return Err(error);
                 };
                 // Stale while refreshing: the old credentials still work; try again later.
@@ -142,7 +139,7 @@ impl Provider {
                     let refresh_at = inner.policy.refresh_at(issued, credentials.expiration(), certificate_not_after);
                     return Ok(Cached { credentials, refresh_at });
                 }
-                Err(e) if is_retryable_code(e.code) && retry < inner.backoff.max_retries => {
+                Err(e) if e.code.is_retryable() && retry < inner.backoff.max_retries => {
                     let wait = inner.backoff.delay_ms(retry, random_u32());
                     tokio::time::sleep(Duration::from_millis(wait)).await;
                     retry += 1;
@@ -151,6 +148,11 @@ impl Provider {
             }
         }
     }
+}
+
+/// Whether credentials are still usable at `now`, with a second to spare.
+fn usable(now: Time, expiration: Time) -> bool {
+    now.unix_seconds().saturating_add(1) < expiration.unix_seconds()
 }
 
 /// 32 random bits for jitter (not for secrets): the standard library's per-process random
@@ -197,7 +199,9 @@ mod tests {
                     tokio::task::yield_now().await;
                     match step {
                         Ok(lifetime) => Ok(session(i, now + lifetime)),
-                        Err(code) => Err(ProviderError { code, message: code.into() }),
+                        Err(code) => {
+                            Err(ProviderError { code: ErrorCode::from_name(code).unwrap(), message: code.into() })
+                        }
                     }
                 })
             }),
@@ -266,7 +270,7 @@ mod tests {
         let (p, w) = provider(vec![Ok(3600), Err("Server")], backoff);
         p.credentials().await.unwrap();
         w.clock.store(START + 3600, Ordering::SeqCst);
-        assert_eq!(p.credentials().await.unwrap_err().code, "Server");
+        assert_eq!(p.credentials().await.unwrap_err().code.as_str(), "Server");
     }
 
     #[tokio::test(start_paused = true)]
@@ -279,11 +283,11 @@ mod tests {
         assert!(started.elapsed() <= Duration::from_millis(300), "{:?}", started.elapsed());
 
         let (p, w) = provider(vec![Err("AccessDenied"), Ok(3600)], Backoff::default());
-        assert_eq!(p.credentials().await.unwrap_err().code, "AccessDenied");
+        assert_eq!(p.credentials().await.unwrap_err().code.as_str(), "AccessDenied");
         assert_eq!(w.calls.load(Ordering::SeqCst), 1);
 
         let (p, w) = provider(vec![Err("Server")], Backoff::default());
-        assert_eq!(p.credentials().await.unwrap_err().code, "Server");
+        assert_eq!(p.credentials().await.unwrap_err().code.as_str(), "Server");
         assert_eq!(w.calls.load(Ordering::SeqCst), 4, "one attempt and three retries");
     }
 }

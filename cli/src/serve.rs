@@ -30,8 +30,8 @@ use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
-use rolesanywhere::refresh::{Backoff, RefreshPolicy};
 use rolesanywhere::Credentials;
+use rolesanywhere::{Backoff, RefreshPolicy};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
@@ -105,7 +105,9 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             Box::pin(async move {
                 tokio::task::spawn_blocking(move || crate::credential_process::create_session(&request))
                     .await
-                    .unwrap_or_else(|e| Err(ProviderError { code: "Internal", message: e.to_string() }))
+                    .unwrap_or_else(|e| {
+                        Err(ProviderError { code: rolesanywhere::ErrorCode::Internal, message: e.to_string() })
+                    })
             })
         }),
     };
@@ -204,7 +206,7 @@ async fn credentials_response(state: &State, shape: Shape) -> Response<Full<Byte
         Ok(c) => c,
         Err(e) => {
             eprintln!("credentials: {} ({})", e.message, e.code);
-            let body = serde_json::json!({ "Code": e.code, "Message": e.message }).to_string();
+            let body = serde_json::json!({ "Code": e.code.as_str(), "Message": e.message }).to_string();
             return json(StatusCode::INTERNAL_SERVER_ERROR, body.into());
         }
     };

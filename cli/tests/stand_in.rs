@@ -18,8 +18,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use common::{guide_trust_policy, Pki, ANCHOR, DATE, PROFILE, ROLE};
-use rolesanywhere::canonical_request::{self, CanonicalRequest, PathOptions};
-use rolesanywhere::certificate::{self, Certificate};
+use rolesanywhere::sigv4::{self as canonical_request, CanonicalRequest, PathOptions};
+use rolesanywhere::Certificate;
 use rolesanywhere::{parse_response, CreateSession, PrivateKey, Signer, Time};
 use serde_json::{json, Value};
 use support::Server;
@@ -244,7 +244,7 @@ impl<'a> Raw<'a> {
             ("x-amz-x509".into(), common::base64(leaf.der())),
         ];
         if let Some(chain) = self.chain {
-            let certs = certificate::parse_all(&pki.read(chain)).unwrap();
+            let certs = rolesanywhere::parse_certificates(&pki.read(chain)).unwrap();
             let list: Vec<String> = certs.iter().map(|c| common::base64(c.der())).collect();
             headers.push(("x-amz-x509-chain".into(), list.join(",")));
         }
@@ -292,7 +292,7 @@ fn client_request(
     let s = shared();
     let pki = pki();
     let cert = Certificate::parse(&pki.read(leaf)).unwrap();
-    let chain = certificate::parse_intermediates(&pki.read("chain.pem")).unwrap();
+    let chain = rolesanywhere::parse_intermediates(&pki.read("chain.pem")).unwrap();
     let key = PrivateKey::parse(&pki.read(key)).unwrap();
     let base = s.base();
     let request =
@@ -641,7 +641,7 @@ fn sts_expired_token() {
     let late = StandIn::start(&config, "2033-12-31T23:55:00Z");
     let pki = pki();
     let cert = Certificate::parse(&pki.read("p256.pem")).unwrap();
-    let chain = certificate::parse_intermediates(&pki.read("chain.pem")).unwrap();
+    let chain = rolesanywhere::parse_intermediates(&pki.read("chain.pem")).unwrap();
     let key = PrivateKey::parse(&pki.read("p256.pkcs8.pem")).unwrap();
     let base = late.base();
     let request = CreateSession::new(&cert, ANCHOR, PROFILE, ROLE)

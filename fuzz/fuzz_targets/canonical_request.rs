@@ -1,7 +1,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rolesanywhere::canonical_request::{payload_hash, uri_encode_into, CanonicalRequest, PathOptions};
+use rolesanywhere::sigv4::{payload_hash, uri_encode_into, CanonicalRequest, PathOptions};
 
 // Input: method, path, query, then header lines `name:value`, all separated by '\n'.
 fuzz_target!(|data: &[u8]| {

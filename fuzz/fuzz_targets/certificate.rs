@@ -1,7 +1,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rolesanywhere::certificate::{self, Certificate};
+use rolesanywhere::Certificate;
 use rolesanywhere::Time;
 
 fn exercise(cert: &Certificate) {
@@ -23,11 +23,11 @@ fn exercise(cert: &Certificate) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    match certificate::parse_all(data) {
+    match rolesanywhere::parse_certificates(data) {
         Ok(certs) => certs.iter().for_each(exercise),
         Err(e) => drop(e.to_string()),
     }
-    let _ = certificate::parse_intermediates(data);
+    let _ = rolesanywhere::parse_intermediates(data);
     if let Ok(cert) = Certificate::parse(data) {
         exercise(&cert);
     }

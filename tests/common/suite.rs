@@ -1,7 +1,7 @@
 //! The AWS SigV4 test suite (`tests/vectors/aws-sigv4-suite/v4`): its case folders, and the
 //! request and signer settings each one describes.
 
-use rolesanywhere::canonical_request::PathOptions;
+use rolesanywhere::sigv4::PathOptions;
 use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -15,8 +15,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use rolesanywhere::arn::{Arn, ArnField};
-use rolesanywhere::certificate;
+use rolesanywhere::{Arn, ArnField};
 use rustls_pki_types::{CertificateDer, TrustAnchor};
 use serde::Deserialize;
 use serde_json::Value;
@@ -187,7 +186,7 @@ fn load_anchor(a: RawAnchor, base: &Path) -> Result<Anchor, String> {
         }
         _ => return Err("give exactly one of certificateBundle (PEM text) and certificateBundleFile".into()),
     };
-    let certs = certificate::parse_all(&pem).map_err(|e| format!("certificate bundle: {e}"))?;
+    let certs = rolesanywhere::parse_certificates(&pem).map_err(|e| format!("certificate bundle: {e}"))?;
     let mut trust_anchors = Vec::new();
     let mut validity = Vec::new();
     for (j, cert) in certs.iter().enumerate() {

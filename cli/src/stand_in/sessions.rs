@@ -11,10 +11,10 @@
 //! signature, then profile, role, duration, session name and the role's trust policy.
 
 use base64ct::{Base64, Encoding};
-use rolesanywhere::arn::{self, Arn, ArnField};
-use rolesanywhere::canonical_request::{self, CanonicalRequest, PathOptions};
-use rolesanywhere::certificate::{Certificate, MAX_INTERMEDIATES};
+use rolesanywhere::sigv4::{self as canonical_request, CanonicalRequest, PathOptions};
 use rolesanywhere::{Algorithm, Time};
+use rolesanywhere::{Arn, ArnField, Region};
+use rolesanywhere::{Certificate, MAX_INTERMEDIATES};
 use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm, UnixTime};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -176,7 +176,7 @@ pub fn check_host(request: &Request, region: &str, service: &str) -> Result<(), 
         if host_region != region {
             return Err(format!("the request is signed for region {region} but sent to host {host}"));
         }
-        let (_, expected_suffix) = arn::partition_of(region);
+        let expected_suffix = Region::parse(region).map_or("amazonaws.com", |r| r.dns_suffix);
         if !suffix.eq_ignore_ascii_case(expected_suffix) {
             return Err(format!("host {host} is not in the partition of region {region} ({expected_suffix})"));
         }
@@ -264,7 +264,7 @@ fn create_session(state: &State, request: &Request) -> Result<Reply, ApiError> {
     if auth.service != SERVICE {
         return Err(access_denied(format!("Credential scope names service {:?}, expected {SERVICE}", auth.service)));
     }
-    if !arn::is_region(auth.region) {
+    if Region::parse(auth.region).is_none() {
         return Err(access_denied(format!("Credential scope names an invalid region {:?}", auth.region)));
     }
     let amz_date_text = request.header("x-amz-date").ok_or_else(|| access_denied("Missing X-Amz-Date header"))?;
@@ -360,7 +360,7 @@ fn create_session(state: &State, request: &Request) -> Result<Reply, ApiError> {
 
     // --- Region and partition: the trust anchor and profile live in the region the request is
     // signed for (and sent to); the role ARN is in the same partition.
-    let (partition, _) = arn::partition_of(auth.region);
+    let partition = Region::parse(auth.region).map_or("aws", |r| r.partition);
     for (name, value) in [("trustAnchorArn", &anchor_arn), ("profileArn", &profile_arn), ("roleArn", &role_arn)] {
         let kind = match name {
             "trustAnchorArn" => ArnField::TrustAnchor,

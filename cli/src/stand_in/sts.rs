@@ -9,7 +9,7 @@
 //! included in the request is expired"); **\[V4\]** "Create a signed AWS API request" (the
 //! signature is recomputed from the received request; the key from `rolesanywhere::sigv4`).
 
-use rolesanywhere::canonical_request;
+use rolesanywhere::sigv4 as canonical_request;
 use rolesanywhere::sigv4::SigningKey;
 use subtle::ConstantTimeEq;
 
@@ -223,7 +223,7 @@ fn assume_role(
     let invalid = |m: String| error(400, "ValidationError", m);
     let role_arn =
         param("RoleArn").ok_or_else(|| invalid("1 validation error detected: RoleArn is required".into()))?;
-    rolesanywhere::arn::Arn::parse(rolesanywhere::arn::ArnField::Role, role_arn)
+    rolesanywhere::Arn::parse(rolesanywhere::ArnField::Role, role_arn)
         .map_err(|r| invalid(format!("RoleArn {role_arn:?} is not a role ARN: the ARN {r}")))?;
     let session_name = param("RoleSessionName")
         .ok_or_else(|| invalid("1 validation error detected: RoleSessionName is required".into()))?;

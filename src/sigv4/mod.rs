@@ -3,7 +3,7 @@
 //!
 //! This follows the AWS documentation page *Create a signed AWS API request* (steps 1–6) and
 //! *Elements of an AWS API request signature*: the canonical request and string to sign come
-//! from [`crate::canonical_request`]; this module adds the signing key (step 5, *Derive a
+//! from [`CanonicalRequest`] and [`string_to_sign`]; this module adds the signing key (step 5, *Derive a
 //! signing key*), the signature (step 6) and where it goes: the `Authorization` header, or
 //! the `X-Amz-*` query parameters of a presigned URL (*Authentication methods*, query
 //! parameters). The AWS SigV4 test suite (`tests/vectors/aws-sigv4-suite`) checks every case.
@@ -16,10 +16,17 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use crate::canonical_request::{self, CanonicalRequest, PathOptions};
 use crate::credentials::Credentials;
-use crate::hex;
+use crate::digits as hex;
+use crate::endpoint::Url;
+use crate::error::ErrorCode;
 use crate::time::Time;
+
+pub(crate) mod canonical_request;
+
+pub use canonical_request::{
+    payload_hash, signed_headers, string_to_sign, uri_encode_into, CanonicalRequest, PathOptions,
+};
 
 /// The algorithm name of HMAC-SHA256 SigV4, first in the `Authorization` header and the string
 /// to sign.
@@ -88,6 +95,13 @@ impl fmt::Display for SigV4Error {
             SigV4Error::InvalidExpires => "expires_in must be between 1 and 604800 seconds",
             SigV4Error::AlreadyPresigned => "the URL already carries X-Amz-Signature",
         })
+    }
+}
+
+impl SigV4Error {
+    /// The stable code: always [`ErrorCode::InvalidRequest`].
+    pub fn code(&self) -> ErrorCode {
+        ErrorCode::InvalidRequest
     }
 }
 
@@ -583,37 +597,26 @@ fn is_tchar(b: u8) -> bool {
 struct Target<'a> {
     /// `scheme://authority`, or empty for a bare path.
     origin: &'a str,
-    /// The `Host` header value: the authority without a default port (443 for https, 80 for
-    /// http), as fetch and other HTTP clients send it.
+    /// The `Host` header value ([`Url::host`]); `None` for a bare path.
     host: Option<&'a str>,
     path: &'a str,
     query: &'a str,
 }
 
 impl<'a> Target<'a> {
+    /// An absolute URL ([`Url::parse`]) or a bare path with an optional query; a `#fragment` is
+    /// dropped (it is never sent).
     fn parse(url: &'a str) -> Result<Self, SigV4Error> {
-        let url = url.split('#').next().unwrap_or_default();
-        let (origin, host, rest) = if url.starts_with('/') {
-            ("", None, url)
-        } else {
-            let (scheme, after) = url.split_once("://").ok_or(SigV4Error::InvalidUrl)?;
-            let scheme_ok = scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http");
-            let end = after.find(['/', '?']).unwrap_or(after.len());
-            let authority = &after[..end];
-            let valid = |b: u8| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b);
-            if !scheme_ok || authority.is_empty() || !authority.bytes().all(valid) {
+        if url.starts_with('/') {
+            let url = url.split('#').next().unwrap_or_default();
+            let (path, query) = url.split_once('?').unwrap_or((url, ""));
+            if url.bytes().any(|b| b.is_ascii_control()) {
                 return Err(SigV4Error::InvalidUrl);
             }
-            let default_port = if scheme.eq_ignore_ascii_case("https") { ":443" } else { ":80" };
-            let host = authority.strip_suffix(default_port).unwrap_or(authority);
-            (&url[..scheme.len() + 3 + end], Some(host), &after[end..])
-        };
-        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-        let path = if path.is_empty() { "/" } else { path };
-        if path.bytes().any(|b| b.is_ascii_control()) || query.bytes().any(|b| b.is_ascii_control()) {
-            return Err(SigV4Error::InvalidUrl);
+            return Ok(Target { origin: "", host: None, path, query });
         }
-        Ok(Target { origin, host, path, query })
+        let url = Url::parse(url).map_err(|_| SigV4Error::InvalidUrl)?;
+        Ok(Target { origin: url.origin, host: Some(url.host), path: url.path, query: url.query })
     }
 }
 
@@ -640,18 +643,15 @@ mod tests {
     }
 
     #[test]
-    fn host_comes_from_the_url_without_default_port() {
-        for (url, host) in [
-            ("https://sts.amazonaws.com/", "sts.amazonaws.com"),
-            ("https://sts.amazonaws.com:443/?a=b", "sts.amazonaws.com"),
-            ("http://127.0.0.1:8080/x", "127.0.0.1:8080"),
-            ("http://localhost:80", "localhost"),
-        ] {
-            let target = Target::parse(url).unwrap();
-            assert_eq!(target.host, Some(host), "{url}");
-        }
+    fn targets_are_absolute_urls_or_bare_paths() {
+        let t = Target::parse("https://sts.amazonaws.com:443/p?q#frag").unwrap();
+        assert_eq!(
+            (t.origin, t.host, t.path, t.query),
+            ("https://sts.amazonaws.com:443", Some("sts.amazonaws.com"), "/p", "q")
+        );
+        let t = Target::parse("/a/b?x=1#f").unwrap();
+        assert_eq!((t.origin, t.host, t.path, t.query), ("", None, "/a/b", "x=1"));
         assert_eq!(Target::parse("https://h").unwrap().path, "/");
-        assert_eq!(Target::parse("https://h/p?q#frag").unwrap().query, "q");
     }
 
     #[test]

@@ -17,7 +17,7 @@ use alloc::vec::Vec;
 
 use sha2::{Digest, Sha256};
 
-use crate::hex;
+use crate::digits as hex;
 
 /// Options for canonicalising the path, because S3 canonicalises paths differently from
 /// every other service.

@@ -1,10 +1,13 @@
-//! Lower-case hexadecimal, the encoding SigV4 uses for hashes and signatures.
+//! Numbers as text without `core::fmt` (whose machinery costs more than the formatting itself in
+//! wasm): lower-case hexadecimal, the encoding SigV4 uses for hashes and signatures, and decimal.
 
 use alloc::string::String;
 
+/// The lower-case hex digits.
+pub(crate) const DIGITS: &[u8; 16] = b"0123456789abcdef";
+
 /// Appends the lower-case hex form of `bytes` to `out`.
 pub(crate) fn encode_into(bytes: &[u8], out: &mut String) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     // In chunks through a byte buffer: pushing one `char` at a time costs a UTF-8 length check
     // and a capacity check per digit (a third of SigV4's hex time in wasm).
     let mut buf = [0u8; 64];
@@ -25,6 +28,21 @@ pub(crate) fn encode(bytes: &[u8]) -> String {
     out
 }
 
+/// The decimal form of `n`.
+pub(crate) fn decimal(mut n: u64) -> String {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits[i..].iter().map(|&d| char::from(d)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -34,5 +52,12 @@ mod tests {
         let long: alloc::vec::Vec<u8> = (0..=255).collect();
         let expected: alloc::string::String = long.iter().map(|b| alloc::format!("{b:02x}")).collect();
         assert_eq!(super::encode(&long), expected);
+    }
+
+    #[test]
+    fn decimal_matches_format() {
+        for n in [0, 7, 10, 900, 43_200, u64::MAX] {
+            assert_eq!(super::decimal(n), alloc::format!("{n}"));
+        }
     }
 }

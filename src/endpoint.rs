@@ -1,0 +1,182 @@
+//! URLs: the one parser for the endpoints `CreateSession` is sent to and the URLs SigV4 signs.
+//!
+//! Kept to what AWS endpoints and HTTP clients use (RFC 3986 §3): an `http` or `https` scheme, a
+//! host name of dot-separated labels or a bracketed IPv6 address, an optional numeric port, then
+//! path, query and fragment. User info (`user@host`) is refused: no AWS endpoint takes it, and it
+//! is a classic way to hide where a request really goes.
+
+/// The parts of an absolute `http(s)` URL, borrowed from the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Url<'a> {
+    /// `https` or `http` (lower-case).
+    pub scheme: &'static str,
+    /// `scheme://authority` exactly as written.
+    pub origin: &'a str,
+    /// The authority without the scheme's default port (443 for https, 80 for http): the `Host`
+    /// header that fetch and other HTTP clients send.
+    pub host: &'a str,
+    /// The host name, or the IPv6 address without brackets.
+    pub hostname: &'a str,
+    /// The path; `/` when the URL has none.
+    pub path: &'a str,
+    /// The query without `?`; empty when there is none.
+    pub query: &'a str,
+    /// Whether the URL had a `?`.
+    pub has_query: bool,
+    /// Whether the URL had a `#fragment` (which is never sent).
+    pub has_fragment: bool,
+}
+
+/// Longest host name (RFC 1035 §2.3.4).
+const MAX_HOST_NAME: usize = 253;
+
+impl<'a> Url<'a> {
+    /// Parses an absolute URL; the error says what is wrong, for a message.
+    pub(crate) fn parse(url: &'a str) -> Result<Self, &'static str> {
+        let (scheme, after) = url.split_once("://").ok_or("expected http://HOST[:PORT] or https://HOST[:PORT]")?;
+        let scheme = if scheme.eq_ignore_ascii_case("https") {
+            "https"
+        } else if scheme.eq_ignore_ascii_case("http") {
+            "http"
+        } else {
+            return Err("the scheme must be http or https");
+        };
+        let (before_fragment, has_fragment) = match after.split_once('#') {
+            Some((before, _)) => (before, true),
+            None => (after, false),
+        };
+        let end = before_fragment.find(['/', '?']).unwrap_or(before_fragment.len());
+        let authority = &before_fragment[..end];
+        let (path, query, has_query) = match before_fragment[end..].split_once('?') {
+            Some((path, query)) => (path, query, true),
+            None => (&before_fragment[end..], "", false),
+        };
+        if authority.contains('@') {
+            return Err("user info is not allowed in the URL");
+        }
+        let (hostname, port) = split_host_port(authority)?;
+        if path.bytes().chain(query.bytes()).any(|b| b.is_ascii_control()) {
+            return Err("the path or query holds control characters");
+        }
+        let default_port = if scheme == "https" { "443" } else { "80" };
+        let host = match port {
+            Some(p) if p == default_port => &authority[..authority.len() - p.len() - 1],
+            _ => authority,
+        };
+        Ok(Url {
+            scheme,
+            origin: &url[..url.len() - after.len() + end],
+            host,
+            hostname,
+            path: if path.is_empty() { "/" } else { path },
+            query,
+            has_query,
+            has_fragment,
+        })
+    }
+}
+
+/// `host = "[" IPv6 "]" [":" port] / name [":" port]`; a name is dot-separated labels of
+/// letters, digits, `-` and `_`, each 1 to 63 characters, not starting or ending with `-`.
+fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), &'static str> {
+    let (name, port) = if let Some(bracketed) = authority.strip_prefix('[') {
+        let (ip, after) = bracketed.split_once(']').ok_or("unclosed [ in the host")?;
+        if ip.is_empty() || !ip.bytes().all(|b| b.is_ascii_hexdigit() || b":.".contains(&b)) {
+            return Err("invalid IPv6 address in the host");
+        }
+        match after {
+            "" => (ip, None),
+            _ => (ip, Some(after.strip_prefix(':').ok_or("unexpected text after ] in the host")?)),
+        }
+    } else {
+        let (name, port) = match authority.split_once(':') {
+            Some((name, port)) => (name, Some(port)),
+            None => (authority, None),
+        };
+        let label_ok = |l: &str| {
+            (1..=63).contains(&l.len())
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        };
+        if name.len() > MAX_HOST_NAME || !name.split('.').all(label_ok) {
+            return Err("missing or invalid host name");
+        }
+        (name, port)
+    };
+    if port.is_some_and(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) || p.parse::<u16>().is_err()) {
+        return Err("the port is not a number from 0 to 65535");
+    }
+    Ok((name, port))
+}
+
+/// The region an AWS host of `service` names: `SERVICE[-fips].REGION.amazonaws.com[.cn]`, or the
+/// dual-stack `SERVICE.REGION.api.aws`; `None` for any other host (loopback, custom names).
+pub(crate) fn aws_region<'h>(hostname: &'h str, service: &str) -> Option<&'h str> {
+    let mut labels = hostname.split('.');
+    let first = labels.next()?;
+    let fips = first.strip_prefix(service).is_some_and(|rest| rest == "-fips");
+    if first != service && !fips {
+        return None;
+    }
+    let region = labels.next()?;
+    match (labels.next(), labels.next()) {
+        (Some("amazonaws"), Some(_)) | (Some("api"), Some("aws")) => Some(region),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_comes_without_default_port() {
+        for (url, host) in [
+            ("https://sts.amazonaws.com/", "sts.amazonaws.com"),
+            ("https://sts.amazonaws.com:443/?a=b", "sts.amazonaws.com"),
+            ("http://127.0.0.1:8080/x", "127.0.0.1:8080"),
+            ("http://localhost:80", "localhost"),
+            ("HTTPS://h:8443", "h:8443"),
+            ("http://[::1]:80/", "[::1]"),
+        ] {
+            assert_eq!(Url::parse(url).unwrap().host, host, "{url}");
+        }
+        let u = Url::parse("https://h/p?q#frag").unwrap();
+        assert_eq!((u.origin, u.path, u.query, u.has_query, u.has_fragment), ("https://h", "/p", "q", true, true));
+        let u = Url::parse("https://h?x").unwrap();
+        assert_eq!((u.origin, u.path, u.query), ("https://h", "/", "x"));
+        assert_eq!(Url::parse("http://[::1]:8080/").unwrap().hostname, "::1");
+    }
+
+    #[test]
+    fn refuses_what_no_endpoint_is() {
+        for url in [
+            "ftp://h/",
+            "h/",
+            "https://user@h/",
+            "https://",
+            "https://-h/",
+            "https://h:99999/",
+            "https://h:/",
+            "https://[zz]/",
+            "https://[::1/",
+            "https://h/\u{7f}",
+            "https://a b/",
+        ] {
+            assert!(Url::parse(url).is_err(), "{url}");
+        }
+    }
+
+    #[test]
+    fn aws_hosts_name_their_region() {
+        let region = |h| aws_region(h, "rolesanywhere");
+        assert_eq!(region("rolesanywhere.us-west-2.amazonaws.com"), Some("us-west-2"));
+        assert_eq!(region("rolesanywhere-fips.us-east-1.amazonaws.com"), Some("us-east-1"));
+        assert_eq!(region("rolesanywhere.cn-north-1.amazonaws.com.cn"), Some("cn-north-1"));
+        assert_eq!(region("rolesanywhere.eu-west-1.api.aws"), Some("eu-west-1"));
+        assert_eq!(region("rolesanywhere.example.com"), None);
+        assert_eq!(region("rolesanywherex.us-west-2.amazonaws.com"), None);
+        assert_eq!(region("127.0.0.1"), None);
+    }
+}

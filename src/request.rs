@@ -1,0 +1,568 @@
+//! The `CreateSession` request: checking the inputs, building the request up to its string to
+//! sign, and finishing it with a signature.
+//!
+//! Sources, cited beside each rule: **\[A\]** Roles Anywhere user guide, "Authentication
+//! mechanism"; **\[S\]** "Signing process"; **\[C\]** "CreateSession API"; **\[Go\]** AWS's
+//! `rolesanywhere-credential-helper`.
+//!
+//! ```text
+//! CreateSession::new(&leaf, anchor, profile, role)   or ::from_options(&leaf, &options)
+//!   .prepare(now)        -> UnsignedRequest: canonical request, string to sign
+//!   .sign(&key)          -> SignedRequest {method, url, headers, body}
+//!   or .finish(signature) with a signature made elsewhere (WebCrypto, HSM)
+//! ```
+
+use alloc::borrow::Cow;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::algorithm::Algorithm;
+use crate::arn::{Arn, ArnField, Region};
+use crate::certificate::{Certificate, CertificateError, MAX_INTERMEDIATES};
+use crate::endpoint::{self, Url};
+use crate::error::ErrorCode;
+use crate::json::ObjectWriter;
+use crate::key::{KeyError, Signer};
+use crate::options::CreateSessionOptions;
+use crate::sigv4::{self, CanonicalRequest, PathOptions};
+use crate::time::Time;
+
+/// Shortest session AWS grants, in seconds (\[C\]: `durationSeconds` 900 to 43200).
+pub const MIN_DURATION_SECONDS: u32 = 900;
+/// Longest session AWS grants, in seconds (12 hours, \[C\]).
+pub const MAX_DURATION_SECONDS: u32 = 43_200;
+
+/// The service name in the credential scope (\[S\], Task 2) and the endpoint host.
+const SERVICE: &str = "rolesanywhere";
+
+/// Longest endpoint path accepted.
+const MAX_ENDPOINT_PATH: usize = 1024;
+
+/// Why a `CreateSession` request could not be built. Carries inputs, never key material.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// An ARN is malformed or names the wrong kind of resource.
+    InvalidArn {
+        /// Which ARN.
+        field: ArnField,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// An ARN's region differs from the region the request is signed for.
+    RegionMismatch {
+        /// Which ARN.
+        field: ArnField,
+        /// The region in the ARN.
+        arn_region: String,
+        /// The signing region (option, endpoint, or trust anchor ARN).
+        region: String,
+    },
+    /// An ARN's partition differs from the endpoint region's partition.
+    PartitionMismatch {
+        /// Which ARN.
+        field: ArnField,
+        /// The partition in the ARN.
+        arn_partition: String,
+        /// The partition of the signing region.
+        partition: String,
+    },
+    /// The region is not a valid AWS region name.
+    InvalidRegion {
+        /// The region given.
+        region: String,
+    },
+    /// `durationSeconds` is outside 900..=43200.
+    InvalidDuration {
+        /// The value given.
+        seconds: u64,
+    },
+    /// `roleSessionName` is not 2 to 64 characters of `[A-Za-z0-9_+=,.@-]`.
+    InvalidRoleSessionName,
+    /// The endpoint is not an `http(s)://host[:port][/path]` URL.
+    InvalidEndpoint {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The leaf certificate fails a check.
+    Certificate(CertificateError),
+    /// The signer cannot sign for this certificate, or failed.
+    Key(KeyError),
+    /// The signer's algorithm does not fit the certificate's key.
+    AlgorithmMismatch {
+        /// Algorithm the certificate's key calls for.
+        expected: Algorithm,
+        /// Algorithm of the signer.
+        found: Algorithm,
+    },
+    /// A signature handed to [`UnsignedRequest::finish`] is empty, too long, or (for ECDSA) not
+    /// a DER `Ecdsa-Sig-Value`.
+    InvalidSignature,
+}
+
+impl RequestError {
+    /// The stable code: the certificate's or key's own, else [`ErrorCode::InvalidRequest`].
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            RequestError::Certificate(e) => e.code(),
+            RequestError::Key(e) => e.code(),
+            _ => ErrorCode::InvalidRequest,
+        }
+    }
+}
+
+impl fmt::Display for RequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use RequestError::*;
+        match self {
+            InvalidArn { field, reason } => write!(f, "invalid {field}: the ARN {reason}"),
+            RegionMismatch { field, arn_region, region } => {
+                write!(f, "{field} is in region {arn_region}, but the request is for region {region}")
+            }
+            PartitionMismatch { field, arn_partition, partition } => write!(
+                f,
+                "{field} is in partition {arn_partition}, but the endpoint region is in partition {partition}"
+            ),
+            InvalidRegion { region } => write!(f, "invalid region {}", Quoted(region)),
+            InvalidDuration { seconds } => write!(
+                f,
+                "session duration {seconds} s is outside {MIN_DURATION_SECONDS}..={MAX_DURATION_SECONDS} seconds"
+            ),
+            InvalidRoleSessionName => {
+                f.write_str("role session name must be 2 to 64 characters of letters, digits and _+=,.@-")
+            }
+            InvalidEndpoint { reason } => write!(f, "invalid endpoint: {reason}"),
+            Certificate(e) => e.fmt(f),
+            Key(e) => e.fmt(f),
+            AlgorithmMismatch { expected, found } => {
+                write!(f, "the certificate needs {} signatures but the signer makes {}", expected.name(), found.name())
+            }
+            InvalidSignature => f.write_str("the signature given is not a valid encoded signature"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for RequestError {}
+
+/// Input echoed in a message: in quotes, anything but printable ASCII escaped as `\u{…}`. (Not
+/// `{:?}`: the wasm build compiles Debug formatting out, and `str::escape_debug` pulls in
+/// Unicode tables.)
+struct Quoted<'a>(&'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use fmt::Write;
+        f.write_char('"')?;
+        for c in self.0.chars() {
+            match c {
+                '"' | '\\' => {
+                    f.write_char('\\')?;
+                    f.write_char(c)?;
+                }
+                ' '..='~' => f.write_char(c)?,
+                c => write!(f, "\\u{{{:x}}}", u32::from(c))?,
+            }
+        }
+        f.write_char('"')
+    }
+}
+
+impl From<CertificateError> for RequestError {
+    fn from(e: CertificateError) -> Self {
+        RequestError::Certificate(e)
+    }
+}
+
+impl From<KeyError> for RequestError {
+    fn from(e: KeyError) -> Self {
+        RequestError::Key(e)
+    }
+}
+
+/// Whether `name` is a valid `roleSessionName` (\[C\]: 2 to 64 characters, pattern `[\w+=,.@-]*`).
+pub fn is_valid_role_session_name(name: &str) -> bool {
+    (2..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b))
+}
+
+/// Whether `seconds` is a `durationSeconds` AWS takes (\[C\]: 900 to 43200).
+pub fn is_valid_duration(seconds: u64) -> bool {
+    (u64::from(MIN_DURATION_SECONDS)..=u64::from(MAX_DURATION_SECONDS)).contains(&seconds)
+}
+
+/// A `CreateSession` request about to be built: the leaf certificate, its intermediates and the
+/// [`CreateSessionOptions`]. Nothing is checked until [`CreateSession::prepare`].
+#[derive(Clone, Debug)]
+pub struct CreateSession<'a> {
+    certificate: &'a Certificate,
+    intermediates: &'a [Certificate],
+    options: Cow<'a, CreateSessionOptions>,
+}
+
+impl<'a> CreateSession<'a> {
+    /// Starts a request signed with `certificate`'s key for the given trust anchor, profile and
+    /// role ARNs; the other options are set with the methods below.
+    pub fn new(certificate: &'a Certificate, trust_anchor_arn: &str, profile_arn: &str, role_arn: &str) -> Self {
+        let options = CreateSessionOptions::new(trust_anchor_arn, profile_arn, role_arn);
+        CreateSession { certificate, intermediates: &[], options: Cow::Owned(options) }
+    }
+
+    /// A request with every option taken from `options`.
+    pub fn from_options(certificate: &'a Certificate, options: &'a CreateSessionOptions) -> Self {
+        CreateSession { certificate, intermediates: &[], options: Cow::Borrowed(options) }
+    }
+
+    /// Intermediate CA certificates sent in `X-Amz-X509-Chain`, issuer of the leaf first
+    /// (at most [`MAX_INTERMEDIATES`]).
+    pub fn intermediates(mut self, intermediates: &'a [Certificate]) -> Self {
+        self.intermediates = intermediates;
+        self
+    }
+
+    /// The region to sign for; by default (or `None`) the trust anchor ARN's region.
+    pub fn region<'s>(mut self, region: impl Into<Option<&'s str>>) -> Self {
+        self.options.to_mut().region = region.into().map(Into::into);
+        self
+    }
+
+    /// Sends to this base URL (e.g. a local stand-in) instead of the region's endpoint; the
+    /// request goes to its path plus `/sessions`. `None` keeps the region's endpoint.
+    pub fn endpoint<'s>(mut self, endpoint: impl Into<Option<&'s str>>) -> Self {
+        self.options.to_mut().endpoint = endpoint.into().map(Into::into);
+        self
+    }
+
+    /// Uses the FIPS endpoint `rolesanywhere-fips.{region}…` when no endpoint is given.
+    pub fn fips(mut self, fips: bool) -> Self {
+        self.options.to_mut().fips = fips;
+        self
+    }
+
+    /// Asks for a session of this many seconds (900 to 43200; AWS caps it at the profile's);
+    /// `None` leaves it to the profile.
+    pub fn duration_seconds(mut self, seconds: impl Into<Option<u64>>) -> Self {
+        self.options.to_mut().duration_seconds = seconds.into();
+        self
+    }
+
+    /// Names the role session (`roleSessionName`; the profile must accept custom names);
+    /// `None` leaves the name to AWS.
+    pub fn role_session_name<'s>(mut self, name: impl Into<Option<&'s str>>) -> Self {
+        self.options.to_mut().role_session_name = name.into().map(Into::into);
+        self
+    }
+
+    /// Checks every input and builds the request up to the string to sign, for time `now`.
+    pub fn prepare(&self, now: Time) -> Result<UnsignedRequest<'a>, RequestError> {
+        let o = &*self.options;
+        let algorithm = check_certificates(self.certificate, self.intermediates, now)?;
+        let arns = Arns::parse(o)?;
+        let endpoint = o.endpoint.as_deref().map(parse_endpoint).transpose()?;
+        let region = signing_region(o.region.as_deref(), endpoint.as_ref(), &arns)?;
+        arns.check_region(&region)?;
+        if let Some(seconds) = o.duration_seconds.filter(|s| !is_valid_duration(*s)) {
+            return Err(RequestError::InvalidDuration { seconds });
+        }
+        if o.role_session_name.as_deref().is_some_and(|n| !is_valid_role_session_name(n)) {
+            return Err(RequestError::InvalidRoleSessionName);
+        }
+        let default_endpoint;
+        let endpoint = match endpoint {
+            Some(e) => e,
+            None => {
+                default_endpoint = region.default_endpoint(SERVICE, o.fips);
+                parse_endpoint(&default_endpoint)?
+            }
+        };
+        Ok(build(self.certificate, self.intermediates, o, algorithm, &endpoint, region.name, now))
+    }
+}
+
+/// The end-entity rules at the request time (\[A\], \[T\]) and the chain length; the leaf's key
+/// decides the algorithm (\[S\]).
+fn check_certificates(leaf: &Certificate, intermediates: &[Certificate], now: Time) -> Result<Algorithm, RequestError> {
+    leaf.check_end_entity(now)?;
+    let algorithm = leaf.key_type()?.algorithm();
+    // "X-Amz-X509-Chain … up to 5 intermediate certificates" ([A]).
+    if intermediates.len() > MAX_INTERMEDIATES {
+        return Err(CertificateError::TooManyIntermediates { count: intermediates.len() }.into());
+    }
+    Ok(algorithm)
+}
+
+/// The three ARNs of the request, parsed.
+struct Arns<'o> {
+    anchor: Arn<'o>,
+    profile: Arn<'o>,
+    role: Arn<'o>,
+}
+
+impl<'o> Arns<'o> {
+    fn parse(o: &'o CreateSessionOptions) -> Result<Self, RequestError> {
+        let parse = |field, text| Arn::parse(field, text).map_err(|reason| RequestError::InvalidArn { field, reason });
+        Ok(Arns {
+            anchor: parse(ArnField::TrustAnchor, &o.trust_anchor_arn)?,
+            profile: parse(ArnField::Profile, &o.profile_arn)?,
+            role: parse(ArnField::Role, &o.role_arn)?,
+        })
+    }
+
+    /// Every ARN in the signing region's partition; the Roles Anywhere ones in the region itself.
+    fn check_region(&self, region: &Region<'_>) -> Result<(), RequestError> {
+        for (field, arn) in
+            [(ArnField::TrustAnchor, &self.anchor), (ArnField::Profile, &self.profile), (ArnField::Role, &self.role)]
+        {
+            arn.check_in(field, region)?;
+        }
+        Ok(())
+    }
+}
+
+/// The region to sign for: the option, else the region an AWS endpoint host names, else the
+/// trust anchor's. An AWS host must name the region signed for.
+fn signing_region<'r>(
+    option: Option<&'r str>,
+    endpoint: Option<&Endpoint<'r>>,
+    arns: &Arns<'r>,
+) -> Result<Region<'r>, RequestError> {
+    let host_region = endpoint.and_then(|e| e.aws_region);
+    let name = option.or(host_region).unwrap_or(arns.anchor.region);
+    let region = Region::parse(name).ok_or_else(|| RequestError::InvalidRegion { region: name.into() })?;
+    if host_region.is_some_and(|h| h != name) {
+        return Err(RequestError::InvalidEndpoint { reason: "the endpoint host names another region" });
+    }
+    Ok(region)
+}
+
+/// An endpoint: an `http(s)://host[:port][/path]` URL, without query or fragment.
+struct Endpoint<'u> {
+    url: Url<'u>,
+    /// The region named by an AWS host such as `rolesanywhere.us-east-1.amazonaws.com`.
+    aws_region: Option<&'u str>,
+}
+
+fn parse_endpoint(text: &str) -> Result<Endpoint<'_>, RequestError> {
+    let bad = |reason| RequestError::InvalidEndpoint { reason };
+    let url = Url::parse(text).map_err(bad)?;
+    if url.has_query || url.has_fragment {
+        return Err(bad("query strings and fragments are not allowed"));
+    }
+    let path_ok = url.path.bytes().all(|b| b.is_ascii_alphanumeric() || b"/-._~%".contains(&b));
+    if !path_ok || url.path.len() > MAX_ENDPOINT_PATH {
+        return Err(bad("the path holds characters that are not allowed"));
+    }
+    Ok(Endpoint { aws_region: endpoint::aws_region(url.hostname, SERVICE), url })
+}
+
+/// Builds the request up to its string to sign: URL, JSON body, headers, canonical request and
+/// scope, from inputs already checked.
+fn build<'a>(
+    certificate: &'a Certificate,
+    intermediates: &[Certificate],
+    o: &CreateSessionOptions,
+    algorithm: Algorithm,
+    endpoint: &Endpoint<'_>,
+    region: &str,
+    now: Time,
+) -> UnsignedRequest<'a> {
+    let path = alloc::format!("{}/sessions", endpoint.url.path.trim_end_matches('/'));
+    // HTTP clients leave the scheme's default port out of `Host`; sign what they will send.
+    let host = endpoint.url.host.to_ascii_lowercase();
+    let url = alloc::format!("{}://{host}{path}", endpoint.url.scheme);
+
+    // Body: JSON with the three ARNs and the options ([C] request syntax), members in the order
+    // of the API reference. [Go] sends the ARNs as query parameters instead; [C] accepts either.
+    let mut body = ObjectWriter::new();
+    if let Some(seconds) = o.duration_seconds {
+        body.number("durationSeconds", seconds);
+    }
+    body.string("profileArn", &o.profile_arn);
+    body.string("roleArn", &o.role_arn);
+    if let Some(name) = &o.role_session_name {
+        body.string("roleSessionName", name);
+    }
+    body.string("trustAnchorArn", &o.trust_anchor_arn);
+    let body = body.finish();
+
+    let amz_date = sigv4::amz_date(now);
+    let leaf = String::from(certificate.der_base64());
+    // X-Amz-X509-Chain: "comma-separated, base64-encoded DER" intermediates ([A]).
+    let chain = (!intermediates.is_empty())
+        .then(|| intermediates.iter().map(Certificate::der_base64).collect::<Vec<_>>().join(","));
+
+    // Every header is signed ([S] Task 1: "content-type;host;x-amz-date;x-amz-x509[;x-amz-x509-chain]").
+    let mut headers: Vec<(&'static str, String)> = alloc::vec![
+        ("Content-Type", "application/json".into()),
+        ("Host", host),
+        ("X-Amz-Date", amz_date.clone()),
+        ("X-Amz-X509", leaf),
+    ];
+    if let Some(chain) = chain {
+        headers.push(("X-Amz-X509-Chain", chain));
+    }
+    let signed: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let canonical =
+        CanonicalRequest::new("POST", &path, "", &signed, &sigv4::payload_hash(body.as_bytes()), PathOptions::DEFAULT);
+    // Credential scope "yyyymmdd/region/rolesanywhere/aws4_request" ([S] Task 2).
+    let scope = alloc::format!("{}/{region}/{SERVICE}/aws4_request", &amz_date[..8]);
+    let string_to_sign = sigv4::string_to_sign(algorithm.name(), &amz_date, &scope, &canonical);
+
+    UnsignedRequest {
+        certificate: Cow::Borrowed(certificate),
+        algorithm,
+        url,
+        headers,
+        body,
+        canonical,
+        scope,
+        string_to_sign,
+    }
+}
+
+/// A request built up to its string to sign, waiting for a signature.
+#[derive(Debug)]
+pub struct UnsignedRequest<'a> {
+    certificate: Cow<'a, Certificate>,
+    algorithm: Algorithm,
+    url: String,
+    headers: Vec<(&'static str, String)>,
+    body: String,
+    canonical: CanonicalRequest,
+    scope: String,
+    string_to_sign: String,
+}
+
+impl UnsignedRequest<'_> {
+    /// Copies the leaf certificate in, so that the request can outlive it (e.g. while a signature
+    /// is made asynchronously by a host, as the JS bindings do).
+    pub fn into_owned(self) -> UnsignedRequest<'static> {
+        UnsignedRequest {
+            certificate: Cow::Owned(self.certificate.into_owned()),
+            algorithm: self.algorithm,
+            url: self.url,
+            headers: self.headers,
+            body: self.body,
+            canonical: self.canonical,
+            scope: self.scope,
+            string_to_sign: self.string_to_sign,
+        }
+    }
+
+    /// The leaf certificate the request is signed for.
+    pub fn certificate(&self) -> &Certificate {
+        &self.certificate
+    }
+
+    /// The algorithm the signature must use.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// The SigV4 canonical request (\[S\] Task 1).
+    pub fn canonical_request(&self) -> &str {
+        self.canonical.as_str()
+    }
+
+    /// The signed-headers list, e.g. `content-type;host;x-amz-date;x-amz-x509`.
+    pub fn signed_headers(&self) -> &str {
+        self.canonical.signed_headers()
+    }
+
+    /// The credential scope, `yyyymmdd/region/rolesanywhere/aws4_request` (\[S\] Task 2).
+    pub fn credential_scope(&self) -> &str {
+        &self.scope
+    }
+
+    /// The string to sign (\[S\] Task 2); its bytes are what the private key signs.
+    pub fn string_to_sign(&self) -> &str {
+        &self.string_to_sign
+    }
+
+    /// Signs the string to sign with `signer` and finishes the request.
+    pub fn sign(self, signer: &(impl Signer + ?Sized)) -> Result<SignedRequest, RequestError> {
+        if signer.algorithm() != self.algorithm {
+            return Err(RequestError::AlgorithmMismatch { expected: self.algorithm, found: signer.algorithm() });
+        }
+        signer.check_certificate(&self.certificate)?;
+        let signature = signer.sign(self.string_to_sign.as_bytes())?;
+        self.finish(&signature)
+    }
+
+    /// Finishes the request with a signature made elsewhere over [`Self::string_to_sign`]:
+    /// DER `Ecdsa-Sig-Value` for ECDSA, the PKCS#1 v1.5 block for RSA.
+    pub fn finish(self, signature: &[u8]) -> Result<SignedRequest, RequestError> {
+        if signature.is_empty() || signature.len() > 1024 {
+            return Err(RequestError::InvalidSignature);
+        }
+        if self.algorithm == Algorithm::EcdsaSha256 && !is_der_ecdsa_signature(signature) {
+            return Err(RequestError::InvalidSignature);
+        }
+        // "Authorization: {alg} Credential={serial}/{scope}, SignedHeaders=…, Signature=…" with the
+        // certificate serial in decimal ([S] Task 4, [A]) and the signature in lower-case hex.
+        let authorization = alloc::format!(
+            "{} Credential={}/{}, SignedHeaders={}, Signature={}",
+            self.algorithm.name(),
+            self.certificate.serial_number(),
+            self.scope,
+            self.canonical.signed_headers(),
+            crate::digits::encode(signature)
+        );
+        let mut headers: Vec<(String, String)> = self.headers.into_iter().map(|(n, v)| (n.to_string(), v)).collect();
+        headers.push(("Authorization".into(), authorization));
+        Ok(SignedRequest { method: "POST", url: self.url, headers, body: self.body })
+    }
+}
+
+/// Whether `sig` is `SEQUENCE { INTEGER r, INTEGER s }` in DER with r and s above zero.
+fn is_der_ecdsa_signature(sig: &[u8]) -> bool {
+    use der::{Decode, Reader, SliceReader};
+    let Ok(mut reader) = SliceReader::new(sig) else { return false };
+    let parsed = reader.sequence(|s| {
+        let r = der::asn1::UintRef::decode(s)?;
+        let s2 = der::asn1::UintRef::decode(s)?;
+        let nonzero = |i: der::asn1::UintRef<'_>| i.as_bytes().iter().any(|&b| b != 0);
+        Ok::<_, der::Error>(nonzero(r) && nonzero(s2))
+    });
+    matches!(parsed, Ok(true)) && reader.is_finished()
+}
+
+/// A signed `CreateSession` request, ready for any HTTP client: the object the CLI's
+/// `sign-request` prints.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedRequest {
+    /// Always `POST`.
+    pub method: &'static str,
+    /// `https://rolesanywhere.{region}.amazonaws.com/sessions` or the endpoint's equivalent.
+    pub url: String,
+    /// Headers in the order they were signed, then `Authorization`.
+    pub headers: Vec<(String, String)>,
+    /// The JSON body.
+    pub body: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_names_and_durations() {
+        assert!(is_valid_role_session_name("ab"));
+        assert!(is_valid_role_session_name("a+=,.@-_9"));
+        assert!(!is_valid_role_session_name("a"));
+        assert!(!is_valid_role_session_name("a b"));
+        assert!(!is_valid_role_session_name(&"x".repeat(65)));
+        assert!(is_valid_duration(900) && is_valid_duration(43_200));
+        assert!(!is_valid_duration(899) && !is_valid_duration(43_201));
+    }
+
+    #[test]
+    fn endpoints_take_no_query_and_name_their_region() {
+        assert!(parse_endpoint("https://h/?x").is_err());
+        assert!(parse_endpoint("https://h/#x").is_err());
+        assert!(parse_endpoint("https://h/a b").is_err());
+        let e = parse_endpoint("https://rolesanywhere.eu-west-1.amazonaws.com").unwrap();
+        assert_eq!(e.aws_region, Some("eu-west-1"));
+        assert_eq!(parse_endpoint("http://127.0.0.1:8080/base").unwrap().url.path, "/base");
+    }
+}
