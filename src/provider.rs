@@ -44,9 +44,10 @@ pub struct ProviderConfig {
 }
 
 impl Default for ProviderConfig {
-    /// The default policy and backoff, and a minute per refresh.
+    /// The default policy and backoff, and two minutes per refresh (four attempts of up to 30 s
+    /// each, with the backoff's waits).
     fn default() -> Self {
-        ProviderConfig { policy: RefreshPolicy::default(), backoff: Backoff::default(), refresh_timeout_ms: 60_000 }
+        ProviderConfig { policy: RefreshPolicy::default(), backoff: Backoff::default(), refresh_timeout_ms: 120_000 }
     }
 }
 
@@ -279,7 +280,7 @@ mod tests {
         let mut p = provider();
         p.started(T);
         assert_eq!(p.failed(T, ErrorCode::Throttled, Some(120_000), 0), Next::GiveUp);
-        assert_eq!(p.poll(T + 60_000), Action::Fail(ErrorCode::Throttled), "the Retry-After is honoured");
+        assert_eq!(p.poll(T + 119_999), Action::Fail(ErrorCode::Throttled), "the Retry-After is honoured");
     }
 
     #[test]
@@ -304,8 +305,8 @@ mod tests {
     fn a_hung_refresh_stops_blocking_after_its_deadline() {
         let mut p = provider();
         p.started(T);
-        assert_eq!(p.poll(T + 59_999), Action::Join);
-        assert_eq!(p.poll(T + 60_000), Action::Fail(ErrorCode::Network));
+        assert_eq!(p.poll(T + 119_999), Action::Join);
+        assert_eq!(p.poll(T + 120_000), Action::Fail(ErrorCode::Network));
         assert!(!p.refreshing());
     }
 
