@@ -237,11 +237,18 @@ pub struct Settings<'a> {
     /// Sign `X-Amz-Security-Token`. A few services want it added after signing instead
     /// (the suite's `post-sts-header-after`); then it is sent but not signed.
     pub sign_session_token: bool,
+    /// Presigned URLs sign `UNSIGNED-PAYLOAD` instead of the payload's hash, whatever
+    /// [`Request::payload`] holds: S3 checks presigned URLs that way (S3 API reference,
+    /// *Authenticating Requests: Using Query Parameters*: "you don't know the payload content
+    /// because the URL is used to upload an arbitrary payload. Instead, you use a constant string
+    /// UNSIGNED-PAYLOAD"), as the SDKs' S3 presigners do. Set for `"s3"` by [`Settings::new`].
+    pub presign_unsigned_payload: bool,
 }
 
 impl<'a> Settings<'a> {
-    /// The settings the AWS SDKs use for `service`: S3's path rules and `x-amz-content-sha256`
-    /// header for `"s3"`, the default rules otherwise; the session token is signed.
+    /// The settings the AWS SDKs use for `service`: for `"s3"` S3's path rules, the
+    /// `x-amz-content-sha256` header and `UNSIGNED-PAYLOAD` in presigned URLs, the default rules
+    /// otherwise; the session token is signed.
     #[must_use]
     pub fn new(service: &'a str, region: &'a str, time: Time) -> Self {
         let s3 = service == "s3";
@@ -252,6 +259,7 @@ impl<'a> Settings<'a> {
             path: if s3 { PathOptions::S3 } else { PathOptions::DEFAULT },
             content_sha256_header: s3,
             sign_session_token: true,
+            presign_unsigned_payload: s3,
         }
     }
 
@@ -363,8 +371,8 @@ fn sign_with(
 /// Presigns `request`: the signature and credential go into the query string, valid for
 /// `expires_in` seconds (*Authentication methods*, query parameters). `x-amz-*` headers move
 /// into the query too (as the AWS SDKs presign); the other headers given are signed and must be
-/// sent with the URL ([`Presigned::headers`]); the payload is usually [`Payload::Unsigned`] for S3
-/// and the (often empty) body otherwise.
+/// sent with the URL ([`Presigned::headers`]). The payload signed is `UNSIGNED-PAYLOAD` when
+/// [`Settings::presign_unsigned_payload`] is set (S3), else [`Request::payload`] (often empty).
 pub fn presign(
     request: &Request<'_>,
     key: &Key<'_>,
@@ -390,7 +398,8 @@ fn presign_with(
     if target.query.split('&').any(|pair| pair.split('=').next() == Some("X-Amz-Signature")) {
         return Err(SigV4Error::AlreadyPresigned);
     }
-    let payload_hash = request.payload.hash();
+    let payload = if settings.presign_unsigned_payload { Payload::Unsigned } else { request.payload };
+    let payload_hash = payload.hash();
     // As the AWS SDKs do, `x-amz-*` headers move into the query, so that the URL carries them.
     let (hoisted, headers): (Vec<_>, Vec<_>) = signable_headers(request, &target)?
         .into_iter()
