@@ -5,6 +5,9 @@
 //! path, query and fragment. User info (`user@host`) is refused: no AWS endpoint takes it, and it
 //! is a classic way to hide where a request really goes.
 
+use alloc::string::String;
+use alloc::vec::Vec;
+
 /// The parts of an absolute `http(s)` URL, borrowed from the text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Url<'a> {
@@ -126,6 +129,57 @@ pub(crate) fn aws_region<'h>(hostname: &'h str, service: &str) -> Option<&'h str
     }
 }
 
+/// The signing service and region of a request to `hostname`, read from AWS's host name forms
+/// (AWS General Reference, *Service endpoints*; the forms aws4fetch and the SDKs' endpoint rules
+/// use): `SERVICE[-fips].REGION.amazonaws.com[.cn]`, the dual-stack `SERVICE.REGION.api.aws`, S3's
+/// virtual-hosted and path-style hosts (`[BUCKET.]s3[.dualstack].REGION…`, `[BUCKET.]s3-REGION…`,
+/// the global `[BUCKET.]s3.amazonaws.com` and `s3-accelerate`, both in us-east-1), API Gateway
+/// (`ID.execute-api.REGION…`), Lambda function URLs (`ID.lambda-url.REGION.on.aws`), global
+/// services (`sts.amazonaws.com`, `iam.amazonaws.com`, …, signed for us-east-1), and Cloudflare
+/// R2 (`ACCOUNT.r2.cloudflarestorage.com`: `s3` in region `auto`). `None` when the host names
+/// neither (a custom domain, an emulator on loopback).
+pub(crate) fn infer_scope(hostname: &str) -> Option<(String, String)> {
+    let host = hostname.trim_end_matches('.').to_ascii_lowercase();
+    let labels: Vec<&str> = host.split('.').collect();
+    let region_ok = |r: &str| crate::arn::Region::parse(r).is_some();
+    let pair = |s: &str, r: &str| Some((String::from(s), String::from(r)));
+    let strip_fips = |s: &'_ str| -> String { s.strip_suffix("-fips").unwrap_or(s).into() };
+    match labels.as_slice() {
+        [.., "r2", "cloudflarestorage", "com"] if labels.len() == 4 => return pair("s3", "auto"),
+        [_, "lambda-url", region, "on", "aws"] if region_ok(region) => return pair("lambda", region),
+        [service, region, "api", "aws"] if region_ok(region) => return Some((strip_fips(service), (*region).into())),
+        _ => {}
+    }
+    let rest =
+        labels.strip_suffix(&["amazonaws", "com", "cn"]).or_else(|| labels.strip_suffix(&["amazonaws", "com"]))?;
+    // S3 first: its hosts carry a bucket name in front and put the region in odd places.
+    if let Some(at) = rest.iter().position(|l| *l == "s3" || l.starts_with("s3-") || *l == "s3-accelerate") {
+        let (first, after) = (rest[at], &rest[at + 1..]);
+        let after = after.strip_prefix(&["dualstack"]).unwrap_or(after);
+        let region = match (first, after) {
+            ("s3" | "s3-accelerate" | "s3-external-1", []) => "us-east-1",
+            ("s3-accelerate", ["dualstack"]) => "us-east-1",
+            ("s3" | "s3-fips", [region]) if region_ok(region) => region,
+            (dashed, []) if region_ok(dashed.trim_start_matches("s3-").trim_start_matches("fips-")) => {
+                dashed.trim_start_matches("s3-").trim_start_matches("fips-")
+            }
+            _ => return None,
+        };
+        return pair("s3", region);
+    }
+    match rest {
+        [_, "execute-api", region] if region_ok(region) => pair("execute-api", region),
+        [service, region] if region_ok(region) => Some((strip_fips(service), (*region).into())),
+        // Global endpoints sign for us-east-1 (AWS General Reference, *Global endpoints*).
+        [service] if GLOBAL_SERVICES.contains(service) => pair(service, "us-east-1"),
+        _ => None,
+    }
+}
+
+/// Services whose global endpoint `SERVICE.amazonaws.com` signs for us-east-1.
+const GLOBAL_SERVICES: &[&str] =
+    &["sts", "iam", "route53", "cloudfront", "organizations", "globalaccelerator", "shield"];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,6 +219,41 @@ mod tests {
             "https://a b/",
         ] {
             assert!(Url::parse(url).is_err(), "{url}");
+        }
+    }
+
+    #[test]
+    fn scopes_come_from_aws_host_names() {
+        let cases = [
+            ("sts.us-west-2.amazonaws.com", Some(("sts", "us-west-2"))),
+            ("sts.amazonaws.com", Some(("sts", "us-east-1"))),
+            ("sts-fips.us-east-1.amazonaws.com", Some(("sts", "us-east-1"))),
+            ("iam.amazonaws.com", Some(("iam", "us-east-1"))),
+            ("dynamodb.eu-west-1.amazonaws.com", Some(("dynamodb", "eu-west-1"))),
+            ("rolesanywhere.cn-north-1.amazonaws.com.cn", Some(("rolesanywhere", "cn-north-1"))),
+            ("rolesanywhere.us-east-1.api.aws", Some(("rolesanywhere", "us-east-1"))),
+            ("bucket.s3.amazonaws.com", Some(("s3", "us-east-1"))),
+            ("s3.amazonaws.com", Some(("s3", "us-east-1"))),
+            ("bucket.s3.us-west-2.amazonaws.com", Some(("s3", "us-west-2"))),
+            ("bucket.s3-us-west-2.amazonaws.com", Some(("s3", "us-west-2"))),
+            ("s3-us-west-2.amazonaws.com", Some(("s3", "us-west-2"))),
+            ("my.bucket.s3.dualstack.eu-west-1.amazonaws.com", Some(("s3", "eu-west-1"))),
+            ("bucket.s3-accelerate.amazonaws.com", Some(("s3", "us-east-1"))),
+            ("s3-fips.us-gov-west-1.amazonaws.com", Some(("s3", "us-gov-west-1"))),
+            ("abc123.execute-api.us-east-1.amazonaws.com", Some(("execute-api", "us-east-1"))),
+            ("xyz.lambda-url.eu-west-1.on.aws", Some(("lambda", "eu-west-1"))),
+            ("acct.r2.cloudflarestorage.com", Some(("s3", "auto"))),
+            ("STS.US-WEST-2.AMAZONAWS.COM", Some(("sts", "us-west-2"))),
+            ("example.com", None),
+            ("127.0.0.1", None),
+            ("localhost", None),
+            ("foo.amazonaws.com", None),
+            ("sts.nowhere.amazonaws.com", None),
+            ("bucket.s3.nowhere.amazonaws.com", None),
+        ];
+        for (host, expected) in cases {
+            let got = infer_scope(host);
+            assert_eq!(got.as_ref().map(|(s, r)| (s.as_str(), r.as_str())), expected, "{host}");
         }
     }
 

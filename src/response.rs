@@ -33,6 +33,21 @@ pub struct Session {
     pub subject_arn: Option<String>,
 }
 
+impl Session {
+    /// The AWS account the credentials belong to: the account field of the assumed-role ARN
+    /// (`arn:PARTITION:sts::ACCOUNT:assumed-role/…`), else of the role ARN. What aws-sdk-js-v3's
+    /// `AwsCredentialIdentity.accountId` and the `credential_process` output's `AccountId` carry.
+    pub fn account_id(&self) -> Option<&str> {
+        account_of(self.assumed_role_arn.as_deref()).or_else(|| account_of(self.role_arn.as_deref()))
+    }
+}
+
+/// The 12-digit account field of an ARN.
+fn account_of(arn: Option<&str>) -> Option<&str> {
+    let account = arn?.split(':').nth(4)?;
+    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then_some(account)
+}
+
 /// The kind of error AWS answered with, from `X-Amzn-ErrorType` / `__type` and the status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -78,6 +78,7 @@ fn a_successful_answer_in_full() {
         Some("AROAEXAMPLEROLEID1234:89785887507530362187278833751162691939")
     );
     assert_eq!(session.role_arn.as_deref(), Some(ROLE));
+    assert_eq!(session.account_id(), Some("123456789012"));
     assert_eq!(session.source_identity.as_deref(), Some("CN=p256"));
     assert_eq!(
         session.subject_arn.as_deref(),
@@ -149,4 +150,20 @@ fn status_alone_decides_the_kind_when_aws_names_none() {
         let ResponseError::Service(service) = err else { panic!("{status}") };
         assert_eq!(service.kind, kind, "{status}");
     }
+}
+
+/// The account comes from the assumed-role ARN, else the role ARN; nothing else passes for one.
+#[test]
+fn the_account_id_comes_from_the_arns() {
+    let answer = |user: &str, role: &str| {
+        let body = format!(
+            r#"{{"credentialSet":[{{"assumedRoleUser":{user},"roleArn":{role},"credentials":{{"accessKeyId":"A","secretAccessKey":"S","sessionToken":"T","expiration":"2024-06-01T13:00:30Z"}}}}]}}"#
+        );
+        parse_response(201, None, body.as_bytes()).unwrap()
+    };
+    let arn = r#"{"arn":"arn:aws-cn:sts::210987654321:assumed-role/r/s","assumedRoleId":"AROA:s"}"#;
+    assert_eq!(answer(arn, "null").account_id(), Some("210987654321"));
+    assert_eq!(answer("null", r#""arn:aws:iam::123456789012:role/r""#).account_id(), Some("123456789012"));
+    assert_eq!(answer("null", "null").account_id(), None);
+    assert_eq!(answer(r#"{"arn":"arn:aws:sts::12:assumed-role/r/s"}"#, "null").account_id(), None);
 }

@@ -206,8 +206,12 @@ fn s3_settings() {
 fn s3_presigned_urls_sign_an_unsigned_payload() {
     let time = Time::parse_rfc3339("2026-11-25T12:00:00Z").unwrap();
     let key = Key { access_key_id: "AKIDEXAMPLE", secret_access_key: "secret", session_token: None };
-    let request =
-        Request { method: "PUT", url: "https://bucket.s3.amazonaws.com/k", headers: &[], payload: Payload::Bytes(b"x") };
+    let request = Request {
+        method: "PUT",
+        url: "https://bucket.s3.amazonaws.com/k",
+        headers: &[],
+        payload: Payload::Bytes(b"x"),
+    };
     let s3 = Settings::new("s3", "us-east-1", time);
     let presigned = sigv4::presign(&request, &key, &s3, 60).unwrap();
     assert_eq!(presigned.canonical_request.as_str().lines().last(), Some("UNSIGNED-PAYLOAD"));
@@ -254,7 +258,8 @@ fn s3_presigned_urls_match_botocore() {
         let text = |k: &str| case[k].as_str().unwrap();
         let headers: Vec<(&str, &str)> =
             case["headers"].as_object().unwrap().iter().map(|(n, v)| (n.as_str(), v.as_str().unwrap())).collect();
-        let request = Request { method: text("method"), url: text("url"), headers: &headers, payload: Payload::Bytes(b"") };
+        let request =
+            Request { method: text("method"), url: text("url"), headers: &headers, payload: Payload::Bytes(b"") };
         let key = Key {
             access_key_id: text("accessKeyId"),
             secret_access_key: text("secretAccessKey"),
@@ -267,4 +272,24 @@ fn s3_presigned_urls_match_botocore() {
         assert_eq!(ours.url.split_once('?').unwrap().0, theirs.split_once('?').unwrap().0, "{}", text("url"));
         assert_eq!(params(&ours.url), params(theirs), "{}", text("url"));
     }
+}
+
+/// Service and region from the URL when the caller gives neither; a host that names neither is
+/// refused with a typed error.
+#[test]
+fn scopes_are_inferred_from_aws_hosts_only() {
+    let scope = |url| sigv4::infer_scope(url);
+    assert_eq!(scope("https://sts.eu-west-1.amazonaws.com/"), Ok(("sts".into(), "eu-west-1".into())));
+    assert_eq!(scope("https://bucket.s3.amazonaws.com/key?x=1"), Ok(("s3".into(), "us-east-1".into())));
+    assert_eq!(
+        scope("https://abc.execute-api.ap-south-1.amazonaws.com/prod"),
+        Ok(("execute-api".into(), "ap-south-1".into()))
+    );
+    assert_eq!(scope("https://api.example.com/"), Err(sigv4::SigV4Error::UnknownScope));
+    assert_eq!(scope("http://127.0.0.1:8080/"), Err(sigv4::SigV4Error::UnknownScope));
+    assert_eq!(scope("/relative"), Err(sigv4::SigV4Error::InvalidUrl));
+    assert_eq!(
+        rolesanywhere::Error::from(sigv4::SigV4Error::UnknownScope).code(),
+        rolesanywhere::ErrorCode::InvalidOptions
+    );
 }

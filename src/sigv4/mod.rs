@@ -82,6 +82,8 @@ pub enum SigV4Error {
     InvalidExpires,
     /// The URL already carries a SigV4 query signature (`X-Amz-Signature`).
     AlreadyPresigned,
+    /// No service and region were given, and the URL's host does not name them ([`infer_scope`]).
+    UnknownScope,
 }
 
 impl fmt::Display for SigV4Error {
@@ -94,15 +96,33 @@ impl fmt::Display for SigV4Error {
             SigV4Error::InvalidScope => "region and service must be non-empty and use only a-z, 0-9 and '-'",
             SigV4Error::InvalidExpires => "expires_in must be between 1 and 604800 seconds",
             SigV4Error::AlreadyPresigned => "the URL already carries X-Amz-Signature",
+            SigV4Error::UnknownScope => {
+                "the URL's host does not name an AWS service and region: give the service and region"
+            }
         })
     }
 }
 
 impl SigV4Error {
-    /// The stable code: always [`ErrorCode::InvalidRequest`].
+    /// The stable code: [`ErrorCode::InvalidOptions`] for a missing service and region,
+    /// [`ErrorCode::InvalidRequest`] for the rest.
     pub fn code(&self) -> ErrorCode {
-        ErrorCode::InvalidRequest
+        match self {
+            SigV4Error::UnknownScope => ErrorCode::InvalidOptions,
+            _ => ErrorCode::InvalidRequest,
+        }
     }
+}
+
+/// The signing service and region named by `url`'s host, for requests where the caller gives
+/// neither (as aws4fetch and the SDKs infer them): `sts.us-west-2.amazonaws.com` → (`sts`,
+/// `us-west-2`), `bucket.s3.amazonaws.com` → (`s3`, `us-east-1`), the dual-stack
+/// `SERVICE.REGION.api.aws`, API Gateway, Lambda function URLs, global endpoints, Cloudflare R2.
+/// A host that names neither (a custom domain, a local emulator) is [`SigV4Error::UnknownScope`];
+/// a URL that is not absolute is [`SigV4Error::InvalidUrl`].
+pub fn infer_scope(url: &str) -> Result<(String, String), SigV4Error> {
+    let url = Url::parse(url).map_err(|_| SigV4Error::InvalidUrl)?;
+    crate::endpoint::infer_scope(url.hostname).ok_or(SigV4Error::UnknownScope)
 }
 
 #[cfg(feature = "std")]
