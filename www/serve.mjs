@@ -141,12 +141,6 @@ async function main(argv) {
     if (!glueReady()) {
         throw new Error("pkg/glue/ has no (current) wasm build: run scripts/build-wasm full, or use scripts/www");
     }
-    const cleanups = [];
-    const cleanup = () => {
-        for (const f of cleanups.reverse()) f();
-        cleanups.length = 0;
-    };
-    process.on("exit", cleanup);
     let demo;
     if (standIn) {
         const { makePki, startStandIn, arns } = await import(pathToFileURL(join(root, "tests/js/stand-in.mjs")));
@@ -158,12 +152,7 @@ async function main(argv) {
         demo = { endpoint: si.endpoint, arns, files: Object.fromEntries(names.map((n) => [n, join(pki.dir, n)])) };
     }
     const server = await startServer({ port, host, demo });
-    const stop = async () => {
-        await server.close();
-        process.exit(0); // the exit handler stops the stand-in and removes the demo PKI
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
+    cleanups.push(() => server.close());
     console.log(`page:      ${server.url}`);
     if (demo) {
         console.log(`stand-in:  ${demo.endpoint}  (Roles Anywhere + STS on loopback; the page's default endpoint)`);
@@ -174,9 +163,26 @@ async function main(argv) {
     console.log("Ctrl-C stops everything.");
 }
 
+// What main() started, stopped last first: the server, the stand-in (waited for), the demo PKI.
+// On SIGINT/SIGTERM/SIGHUP (exit 0: the way to stop the server) and on errors (exit 1); the exit
+// handler is the last resort (it cannot wait for the stand-in).
+const cleanups = [];
+function cleanup() {
+    const pending = cleanups.reverse().map((f) => f());
+    cleanups.length = 0;
+    return Promise.all(pending);
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-    main(process.argv.slice(2)).catch((e) => {
+    process.on("exit", cleanup);
+    const stop = async () => {
+        await cleanup();
+        process.exit(0);
+    };
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, stop);
+    main(process.argv.slice(2)).catch(async (e) => {
         console.error(`serve.mjs: ${e.message}`);
+        await cleanup();
         process.exit(1);
     });
 }

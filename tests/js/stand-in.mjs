@@ -17,23 +17,37 @@ export const arns = {
     roleArn: `arn:aws:iam::${account}:role/prj-demo-app`,
 };
 
-/** A fresh test PKI in a temporary directory. */
+/**
+ * A fresh test PKI in a temporary directory. `remove()` deletes it; so does the process's exit,
+ * should a test fail before its own cleanup runs (its keys never stay behind).
+ */
 export function makePki() {
     const dir = mkdtempSync(join(tmpdir(), "rolesanywhere-js-pki-"));
-    execFileSync("bash", [join(root, "tests/pki/generate.sh"), dir], { stdio: ["ignore", "ignore", "inherit"] });
+    const remove = () => {
+        rmSync(dir, { recursive: true, force: true });
+        process.off("exit", remove);
+    };
+    process.on("exit", remove);
+    try {
+        execFileSync("bash", [join(root, "tests/pki/generate.sh"), dir], { stdio: ["ignore", "ignore", "inherit"] });
+    } catch (e) {
+        remove();
+        throw e;
+    }
     const text = (f) => readFileSync(join(dir, f), "utf8");
     return {
         dir,
         /** `{certificate, privateKey, intermediates}` of a leaf (`p256`, `p384`, `rsa2048`, `prj-other`). */
         material: (leaf) => ({ certificate: text(`${leaf}.pem`), privateKey: text(`${leaf}.pkcs8.pem`), intermediates: text("chain.pem") }),
-        remove: () => rmSync(dir, { recursive: true, force: true }),
+        remove,
     };
 }
 
 /**
  * Starts the stand-in with the guide's setup (anchor = the PKI's two-root bundle, trust policy on
  * aws:SourceArn and the prj-demo SPIFFE prefix, a one-hour profile). Returns its endpoint, its
- * stderr lines (one per request) and `stop()`.
+ * stderr lines (one per request) and `stop()`, which sends SIGTERM and returns a promise of its
+ * exit. The process's exit stops it too, should a test fail before its own cleanup runs.
  */
 export async function startStandIn(dir) {
     const config = {
@@ -57,6 +71,9 @@ export async function startStandIn(dir) {
     };
     writeFileSync(join(dir, "stand-in.json"), JSON.stringify(config));
     const child = spawn(cli, ["stand-in", "--config", join(dir, "stand-in.json"), "--listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "pipe"] });
+    const kill = () => child.kill();
+    process.on("exit", kill);
+    const exited = new Promise((resolve) => child.once("exit", resolve)).finally(() => process.off("exit", kill));
     const log = [];
     createInterface({ input: child.stderr }).on("line", (line) => log.push(line));
     const [first] = await new Promise((resolve, reject) => {
@@ -65,6 +82,10 @@ export async function startStandIn(dir) {
         createInterface({ input: child.stdout }).once("line", (line) => resolve([line]));
     });
     const endpoint = first.replace(/^listening on /, "");
-    return { endpoint, log, stop: () => child.kill() };
+    const stop = () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill();
+        return exited;
+    };
+    return { endpoint, log, stop };
 }
 
