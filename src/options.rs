@@ -118,7 +118,7 @@ impl CreateSessionOptions {
                     Absent => None,
                     // Whole numbers up to 2^53 are exact in an f64; the range is checked when
                     // the request is built.
-                    Number(n) if n.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER).contains(&n) => Some(n as u64),
+                    Number(n) if (0.0..=MAX_SAFE_INTEGER).contains(&n) && (n as u64) as f64 == n => Some(n as u64),
                     _ => return Err(OptionError { name: "durationSeconds", expected: "a whole number of seconds" }),
                 }
             }
