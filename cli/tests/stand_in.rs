@@ -72,27 +72,7 @@ fn write_config(pki: &Pki, name: &str) -> PathBuf {
             {"arn": ROLE, "trustPolicy": guide_trust_policy(&[ANCHOR, ANCHOR_SECOND_ONLY, ANCHOR_EU])},
             {"arn": ROLE_OTHER, "trustPolicy": guide_trust_policy(&[ANCHOR])},
             {"arn": ROLE_CN, "trustPolicy": guide_trust_policy(&[ANCHOR_CN])},
-            {"arn": ROLE_TAGS, "trustPolicy": {
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Effect": "Allow",
-                    "Principal": {"Service": "rolesanywhere.amazonaws.com"},
-                    "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
-                    "Condition": {
-                        "StringEquals": {
-                            "aws:PrincipalTag/x509Subject/CN": "p256",
-                            "aws:PrincipalTag/x509Subject/O": "Test",
-                            "aws:PrincipalTag/x509Issuer/CN": "Test Intermediate CA",
-                            "aws:PrincipalTag/x509Issuer/O": "Test",
-                            "aws:PrincipalTag/x509SAN/DNS": "app.example.test",
-                            "sts:SourceIdentity": "p256",
-                            "aws:SourceAccount": ACCOUNT
-                        },
-                        "ArnLike": {"aws:SourceArn": "arn:aws:rolesanywhere:us-west-2:123456789012:trust-anchor/*"},
-                        "Null": {"aws:PrincipalTag/x509SAN/Name/CN": "true"}
-                    }
-                }]
-            }},
+            {"arn": ROLE_TAGS, "trustPolicy": tags_trust_policy()},
             {"arn": ROLE_CHAINED, "trustPolicy": {
                 "Version": "2012-10-17",
                 "Statement": [{
@@ -114,6 +94,26 @@ fn write_config(pki: &Pki, name: &str) -> PathBuf {
     let path = pki.path(name);
     std::fs::write(&path, serde_json::to_string_pretty(&config).unwrap()).unwrap();
     path
+}
+
+/// The guide's trust policy with conditions on every certificate-derived key instead of the
+/// guide's two.
+fn tags_trust_policy() -> Value {
+    let mut policy = guide_trust_policy(&[]);
+    policy["Statement"][0]["Condition"] = json!({
+        "StringEquals": {
+            "aws:PrincipalTag/x509Subject/CN": "p256",
+            "aws:PrincipalTag/x509Subject/O": "Test",
+            "aws:PrincipalTag/x509Issuer/CN": "Test Intermediate CA",
+            "aws:PrincipalTag/x509Issuer/O": "Test",
+            "aws:PrincipalTag/x509SAN/DNS": "app.example.test",
+            "sts:SourceIdentity": "p256",
+            "aws:SourceAccount": ACCOUNT
+        },
+        "ArnLike": {"aws:SourceArn": "arn:aws:rolesanywhere:us-west-2:123456789012:trust-anchor/*"},
+        "Null": {"aws:PrincipalTag/x509SAN/Name/CN": "true"}
+    });
+    policy
 }
 
 /// A running stand-in; killed when dropped.
