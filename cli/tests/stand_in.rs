@@ -460,6 +460,18 @@ fn request_date_must_be_within_15_minutes() {
 }
 
 #[test]
+fn malformed_dates_are_refused() {
+    let s = shared();
+    // Not the YYYYMMDDTHHMMSSZ form; and 16 bytes with a two-byte character where a digit belongs.
+    for date in ["2024-06-01T12:00:30Z", "202\u{e9}601T120030Z"] {
+        let (mut headers, body) = Raw::new("p256.pem", "p256.pkcs8.pem").build(s.port);
+        headers.iter_mut().find(|(n, _)| n == "x-amz-date").unwrap().1 = date.into();
+        let r = send(s.port, "POST", "/sessions", &headers, body.as_bytes());
+        assert_error(&r, 403, "AccessDeniedException", &["X-Amz-Date"]);
+    }
+}
+
+#[test]
 fn certificate_rules() {
     // No intermediates: no path from the leaf to the anchor's CAs.
     let mut raw = Raw::new("p256.pem", "p256.pkcs8.pem");
@@ -891,6 +903,11 @@ fn sts_presigned_get_caller_identity() {
     let tampered = target.replace("Version=2011-06-15", "Version=2011-06-16");
     let r = send(s.port, "GET", &tampered, &[], b"");
     assert_eq!((r.status, xml_text(&r.body, "Code")), (403, "SignatureDoesNotMatch"), "{}", r.body);
+    // A date with a two-byte character where a digit belongs.
+    let odd_date = target.replace("X-Amz-Date=20240601T115030Z", "X-Amz-Date=202%C3%A9601T115030Z");
+    assert_ne!(odd_date, target);
+    let r = send(s.port, "GET", &odd_date, &[], b"");
+    assert_eq!((r.status, xml_text(&r.body, "Code")), (400, "IncompleteSignature"), "{}", r.body);
     // No signature at all.
     let r = send(s.port, "GET", "/?Action=GetCallerIdentity&Version=2011-06-15", &[], b"");
     assert_eq!((r.status, xml_text(&r.body, "Code")), (403, "MissingAuthenticationToken"), "{}", r.body);
