@@ -72,27 +72,7 @@ fn write_config(pki: &Pki, name: &str) -> PathBuf {
             {"arn": ROLE, "trustPolicy": guide_trust_policy(&[ANCHOR, ANCHOR_SECOND_ONLY, ANCHOR_EU])},
             {"arn": ROLE_OTHER, "trustPolicy": guide_trust_policy(&[ANCHOR])},
             {"arn": ROLE_CN, "trustPolicy": guide_trust_policy(&[ANCHOR_CN])},
-            {"arn": ROLE_TAGS, "trustPolicy": {
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Effect": "Allow",
-                    "Principal": {"Service": "rolesanywhere.amazonaws.com"},
-                    "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
-                    "Condition": {
-                        "StringEquals": {
-                            "aws:PrincipalTag/x509Subject/CN": "p256",
-                            "aws:PrincipalTag/x509Subject/O": "Test",
-                            "aws:PrincipalTag/x509Issuer/CN": "Test Intermediate CA",
-                            "aws:PrincipalTag/x509Issuer/O": "Test",
-                            "aws:PrincipalTag/x509SAN/DNS": "app.example.test",
-                            "sts:SourceIdentity": "p256",
-                            "aws:SourceAccount": ACCOUNT
-                        },
-                        "ArnLike": {"aws:SourceArn": "arn:aws:rolesanywhere:us-west-2:123456789012:trust-anchor/*"},
-                        "Null": {"aws:PrincipalTag/x509SAN/Name/CN": "true"}
-                    }
-                }]
-            }},
+            {"arn": ROLE_TAGS, "trustPolicy": tags_trust_policy()},
             {"arn": ROLE_CHAINED, "trustPolicy": {
                 "Version": "2012-10-17",
                 "Statement": [{
@@ -114,6 +94,26 @@ fn write_config(pki: &Pki, name: &str) -> PathBuf {
     let path = pki.path(name);
     std::fs::write(&path, serde_json::to_string_pretty(&config).unwrap()).unwrap();
     path
+}
+
+/// The guide's trust policy with conditions on every certificate-derived key instead of the
+/// guide's two.
+fn tags_trust_policy() -> Value {
+    let mut policy = guide_trust_policy(&[]);
+    policy["Statement"][0]["Condition"] = json!({
+        "StringEquals": {
+            "aws:PrincipalTag/x509Subject/CN": "p256",
+            "aws:PrincipalTag/x509Subject/O": "Test",
+            "aws:PrincipalTag/x509Issuer/CN": "Test Intermediate CA",
+            "aws:PrincipalTag/x509Issuer/O": "Test",
+            "aws:PrincipalTag/x509SAN/DNS": "app.example.test",
+            "sts:SourceIdentity": "p256",
+            "aws:SourceAccount": ACCOUNT
+        },
+        "ArnLike": {"aws:SourceArn": "arn:aws:rolesanywhere:us-west-2:123456789012:trust-anchor/*"},
+        "Null": {"aws:PrincipalTag/x509SAN/Name/CN": "true"}
+    });
+    policy
 }
 
 /// A running stand-in; killed when dropped.
@@ -457,6 +457,18 @@ fn request_date_must_be_within_15_minutes() {
     // 14 minutes late is still accepted.
     raw.date = "2024-06-01T12:14:30Z";
     assert_eq!(raw.send().status, 201);
+}
+
+#[test]
+fn malformed_dates_are_refused() {
+    let s = shared();
+    // Not the YYYYMMDDTHHMMSSZ form; and 16 bytes with a two-byte character where a digit belongs.
+    for date in ["2024-06-01T12:00:30Z", "202\u{e9}601T120030Z"] {
+        let (mut headers, body) = Raw::new("p256.pem", "p256.pkcs8.pem").build(s.port);
+        headers.iter_mut().find(|(n, _)| n == "x-amz-date").unwrap().1 = date.into();
+        let r = send(s.port, "POST", "/sessions", &headers, body.as_bytes());
+        assert_error(&r, 403, "AccessDeniedException", &["X-Amz-Date"]);
+    }
 }
 
 #[test]
@@ -891,6 +903,11 @@ fn sts_presigned_get_caller_identity() {
     let tampered = target.replace("Version=2011-06-15", "Version=2011-06-16");
     let r = send(s.port, "GET", &tampered, &[], b"");
     assert_eq!((r.status, xml_text(&r.body, "Code")), (403, "SignatureDoesNotMatch"), "{}", r.body);
+    // A date with a two-byte character where a digit belongs.
+    let odd_date = target.replace("X-Amz-Date=20240601T115030Z", "X-Amz-Date=202%C3%A9601T115030Z");
+    assert_ne!(odd_date, target);
+    let r = send(s.port, "GET", &odd_date, &[], b"");
+    assert_eq!((r.status, xml_text(&r.body, "Code")), (400, "IncompleteSignature"), "{}", r.body);
     // No signature at all.
     let r = send(s.port, "GET", "/?Action=GetCallerIdentity&Version=2011-06-15", &[], b"");
     assert_eq!((r.status, xml_text(&r.body, "Code")), (403, "MissingAuthenticationToken"), "{}", r.body);

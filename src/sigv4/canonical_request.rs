@@ -201,9 +201,12 @@ fn hex_value(b: u8) -> Option<u8> {
     char::from(b).to_digit(16).and_then(|d| u8::try_from(d).ok())
 }
 
-/// Percent-decodes leniently: `%` followed by two hex digits becomes that byte, any other
-/// `%` is kept literally. `+` is not a space here (that is form encoding, not RFC 3986).
-fn percent_decode(input: &str) -> Vec<u8> {
+/// Percent-decodes leniently (RFC 3986 §2.1), as SigV4 reads the path and query before encoding
+/// them again: `%` followed by two hex digits, either case, becomes that byte; any other `%` is
+/// kept literally. `+` stays `+` (a space only in form encoding, which callers handle first).
+/// The bytes need not be UTF-8.
+#[must_use]
+pub fn percent_decode(input: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(input.len());
     let mut rest = input.as_bytes();
     while let Some((&b, tail)) = rest.split_first() {
@@ -504,6 +507,16 @@ mod tests {
                 assert_eq!(percent_decode(&out.to_ascii_lowercase()), [b]);
             }
             assert_eq!(percent_decode(&out), [b]);
+        }
+    }
+
+    #[test]
+    fn percent_decode_is_lenient() {
+        assert_eq!(percent_decode("a%2Fb%2fc"), b"a/b/c");
+        assert_eq!(percent_decode("a+b%20c"), b"a+b c");
+        assert_eq!(percent_decode("%ff%E1"), [0xff, 0xe1]);
+        for kept in ["%", "%4", "%zz", "%4g", "a%", "100%"] {
+            assert_eq!(percent_decode(kept), kept.as_bytes(), "{kept}");
         }
     }
 

@@ -25,7 +25,7 @@ use crate::time::Time;
 pub(crate) mod canonical_request;
 
 pub use canonical_request::{
-    payload_hash, signed_headers, string_to_sign, uri_encode_into, CanonicalRequest, PathOptions,
+    payload_hash, percent_decode, signed_headers, string_to_sign, uri_encode_into, CanonicalRequest, PathOptions,
 };
 
 /// The algorithm name of HMAC-SHA256 SigV4, first in the `Authorization` header and the string

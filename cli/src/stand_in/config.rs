@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use rolesanywhere::{Arn, ArnField};
+use rolesanywhere::{is_valid_duration, Arn, ArnField, MAX_DURATION_SECONDS, MIN_DURATION_SECONDS};
 use rustls_pki_types::{CertificateDer, TrustAnchor};
 use serde::Deserialize;
 use serde_json::Value;
@@ -142,38 +142,36 @@ impl Config {
     /// Parses and checks a configuration text; `base` is where relative file names start.
     pub fn parse(text: &str, base: &Path) -> Result<Config, String> {
         let raw: RawConfig = serde_json::from_str(text).map_err(|e| format!("not a valid configuration: {e}"))?;
-        let mut anchors = BTreeMap::new();
-        for (i, a) in raw.trust_anchors.into_iter().enumerate() {
-            let at = format!("trustAnchors[{i}]");
-            let anchor = load_anchor(a, base).map_err(|e| format!("{at}: {e}"))?;
-            if anchors.contains_key(&anchor.arn) {
-                return Err(format!("{at}: duplicate trust anchor ARN {}", anchor.arn));
-            }
-            anchors.insert(anchor.arn.clone(), anchor);
-        }
-        let mut roles = BTreeMap::new();
-        for (i, r) in raw.roles.into_iter().enumerate() {
-            let at = format!("roles[{i}]");
-            let role = load_role(r).map_err(|e| format!("{at}: {e}"))?;
-            if roles.contains_key(&role.arn) {
-                return Err(format!("{at}: duplicate role ARN {}", role.arn));
-            }
-            roles.insert(role.arn.clone(), role);
-        }
-        let mut profiles = BTreeMap::new();
-        for (i, p) in raw.profiles.into_iter().enumerate() {
-            let at = format!("profiles[{i}]");
-            let profile = load_profile(p, &roles).map_err(|e| format!("{at}: {e}"))?;
-            if profiles.contains_key(&profile.arn) {
-                return Err(format!("{at}: duplicate profile ARN {}", profile.arn));
-            }
-            profiles.insert(profile.arn.clone(), profile);
-        }
+        let anchors =
+            index_by_arn(raw.trust_anchors, "trustAnchors", "trust anchor", |a| load_anchor(a, base), |a| &a.arn)?;
+        let roles = index_by_arn(raw.roles, "roles", "role", load_role, |r| &r.arn)?;
+        let profiles = index_by_arn(raw.profiles, "profiles", "profile", |p| load_profile(p, &roles), |p| &p.arn)?;
         if anchors.is_empty() || profiles.is_empty() {
             return Err("at least one trust anchor, role and profile are needed".into());
         }
         Ok(Config { anchors, roles, profiles })
     }
+}
+
+/// Loads the entries of the list `list` and indexes them by ARN; an error names the entry
+/// (`list[i]`), and an ARN appears once.
+fn index_by_arn<R, T>(
+    entries: Vec<R>,
+    list: &str,
+    what: &str,
+    mut load: impl FnMut(R) -> Result<T, String>,
+    arn: impl Fn(&T) -> &String,
+) -> Result<BTreeMap<String, T>, String> {
+    let mut map = BTreeMap::new();
+    for (i, raw) in entries.into_iter().enumerate() {
+        let entry = load(raw).map_err(|e| format!("{list}[{i}]: {e}"))?;
+        let arn = arn(&entry).clone();
+        if map.contains_key(&arn) {
+            return Err(format!("{list}[{i}]: duplicate {what} ARN {arn}"));
+        }
+        map.insert(arn, entry);
+    }
+    Ok(map)
 }
 
 fn load_anchor(a: RawAnchor, base: &Path) -> Result<Anchor, String> {
@@ -253,11 +251,13 @@ fn load_profile(p: RawProfile, roles: &BTreeMap<String, Role>) -> Result<Profile
             return Err(format!("roleArns: {role} is not one of the configured roles"));
         }
     }
-    // CreateProfile durationSeconds: 900 to 43200, default 3600 (ProfileDetail: "if this value is
-    // not provided, the default value will be 3600").
+    // CreateProfile durationSeconds: 900 to 43200, as CreateSession's, default 3600 (ProfileDetail:
+    // "if this value is not provided, the default value will be 3600").
     let duration_seconds = p.duration_seconds.unwrap_or(3600);
-    if !(900..=43_200).contains(&duration_seconds) {
-        return Err(format!("durationSeconds {duration_seconds} is outside 900..=43200"));
+    if !is_valid_duration(duration_seconds.into()) {
+        return Err(format!(
+            "durationSeconds {duration_seconds} is outside {MIN_DURATION_SECONDS}..={MAX_DURATION_SECONDS}"
+        ));
     }
     match &p.session_policy {
         None => {}

@@ -26,31 +26,17 @@ pub async fn serve(addr: SocketAddr, state: Arc<State>) -> Result<(), String> {
 }
 
 async fn respond(state: &State, req: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
-    let method = req.method().as_str().to_string();
-    let path = req.uri().path().to_string();
-    let query = req.uri().query().unwrap_or("").to_string();
-    let headers: Vec<(String, String)> = req
-        .headers()
-        .iter()
-        .map(|(n, v)| (n.as_str().to_ascii_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-        .collect();
-    let origin = req.headers().get("origin").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let (parts, body) = req.into_parts();
+    let method = parts.method.as_str().to_string();
+    let path = parts.uri.path().to_string();
+    let origin = parts.headers.get("origin").and_then(|v| v.to_str().ok()).map(str::to_string);
     let declared_len =
-        req.headers().get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+        parts.headers.get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     let mut reply = if declared_len.is_some_and(|n| n > MAX_BODY as u64) {
         too_large()
     } else {
-        match Limited::new(req.into_body(), MAX_BODY).collect().await {
-            Ok(collected) => {
-                let request = Request {
-                    method: method.clone(),
-                    path: path.clone(),
-                    query,
-                    headers,
-                    body: collected.to_bytes().to_vec(),
-                };
-                route(state, &request)
-            }
+        match Limited::new(body, MAX_BODY).collect().await {
+            Ok(collected) => route(state, &Request::from_parts(parts, collected.to_bytes().to_vec())),
             Err(_) => too_large(),
         }
     };
@@ -82,7 +68,7 @@ fn too_large() -> Reply {
 }
 
 fn route(state: &State, request: &Request) -> Reply {
-    match (request.method.as_str(), request.path.as_str()) {
+    match (request.method().as_str(), request.uri().path()) {
         ("OPTIONS", _) => Reply { status: 204, headers: Vec::new(), body: Vec::new(), outcome: "preflight".into() },
         ("POST", "/sessions") => sessions::handle(state, request),
         ("POST", "/") | ("GET", "/") => sts::handle(state, request),

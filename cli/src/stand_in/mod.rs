@@ -1,13 +1,15 @@
 //! `rolesanywhere stand-in`: a local stand-in for IAM Roles Anywhere `CreateSession` and for
-//! STS `GetCallerIdentity`, configured like the setup guide (trust anchors, roles with trust
-//! policies, profiles), so that clients, demos and browser pages can be tested end to end
-//! without an AWS account.
+//! STS `GetCallerIdentity` and `AssumeRole`, configured like the setup guide (trust anchors,
+//! roles with trust policies, profiles), so that clients, demos and browser pages can be tested
+//! end to end without an AWS account.
 //!
 //! - [`config`]: the JSON configuration, checked at load.
 //! - [`policy`]: trust-policy evaluation with IAM semantics.
 //! - [`tags`]: the principal tags Roles Anywhere derives from the certificate.
 //! - [`sessions`]: `POST /sessions`.
-//! - [`sts`]: `POST /` (`Action=GetCallerIdentity`), verifying credentials the stand-in issued.
+//! - [`sts`]: `POST /` (`Action=GetCallerIdentity`, `AssumeRole`), for credentials the stand-in
+//!   issued.
+//! - [`verify`]: reading and verifying SigV4-signed requests, for both.
 //! - [`store`]: issued credentials, in memory.
 //! - [`http`]: the HTTP server (hyper on tokio), CORS, size limits, request log.
 
@@ -18,6 +20,7 @@ pub mod sessions;
 pub mod store;
 pub mod sts;
 pub mod tags;
+pub mod verify;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -73,32 +76,9 @@ pub struct State {
     pub store: store::Store,
 }
 
-/// A received HTTP request, as the handlers see it.
-#[derive(Clone, Debug, Default)]
-pub struct Request {
-    /// `POST`, `GET`, …
-    pub method: String,
-    /// The path as received (still percent-encoded).
-    pub path: String,
-    /// The raw query string without `?`.
-    pub query: String,
-    /// Headers with lower-cased names, in the order received.
-    pub headers: Vec<(String, String)>,
-    /// The body.
-    pub body: Vec<u8>,
-}
-
-impl Request {
-    /// The first value of a header (`name` lower-case).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
-    }
-
-    /// Every value of a header, in order.
-    pub fn header_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.headers.iter().filter(move |(n, _)| n == name).map(|(_, v)| v.as_str())
-    }
-}
+/// A received HTTP request, as the handlers see it: hyper's, with the body read (at most
+/// [`http::MAX_BODY`] bytes). Header names are lower-case; the path and query are as sent.
+pub type Request = hyper::Request<Vec<u8>>;
 
 /// An answer: status, headers, body, and the outcome written to the request log (an error code
 /// or `ok`, never a secret).

@@ -6,7 +6,10 @@ use std::sync::Mutex;
 
 use ring::rand::{SecureRandom, SystemRandom};
 use rolesanywhere::Time;
+use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
+
+use super::config::Role;
 
 /// One issued session.
 #[derive(Clone)]
@@ -27,6 +30,36 @@ pub struct Issued {
     pub role_arn: String,
     /// The session's source identity (kept through role chaining).
     pub source_identity: Option<String>,
+}
+
+impl Issued {
+    /// A session of `role` named `session_name`, before [`Store::issue`] gives it its keys: the
+    /// assumed-role ARN `arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION` and the ID
+    /// `ROLE_ID:SESSION` (STS API Reference, `AssumedRoleUser`).
+    pub fn session(role: &Role, session_name: &str, expiration: Time, source_identity: Option<String>) -> Issued {
+        Issued {
+            session_token: Zeroizing::new(String::new()),
+            secret_access_key: Zeroizing::new(String::new()),
+            expiration,
+            assumed_role_arn: format!(
+                "arn:{}:sts::{}:assumed-role/{}/{session_name}",
+                role.partition, role.account, role.name
+            ),
+            assumed_role_id: format!("{}:{session_name}", role_unique_id(&role.arn)),
+            account: role.account.clone(),
+            role_arn: role.arn.clone(),
+            source_identity,
+        }
+    }
+}
+
+/// A stable role ID: `AROA` and 17 characters derived from the role ARN (IAM User Guide, "IAM
+/// identifiers": role unique IDs begin with AROA).
+fn role_unique_id(role_arn: &str) -> String {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let digest = Sha256::digest(role_arn.as_bytes());
+    let tail: String = digest.iter().take(17).map(|b| char::from(ALPHABET[usize::from(*b) % 32])).collect();
+    format!("AROA{tail}")
 }
 
 impl std::fmt::Debug for Issued {
@@ -101,4 +134,19 @@ pub fn uuid_text(b: &[u8; 16]) -> String {
     b[8] = (b[8] & 0x3f) | 0x80;
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
     format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers() {
+        let id = role_unique_id("arn:aws:iam::123456789012:role/demo");
+        assert!(id.starts_with("AROA") && id.len() == 21, "{id}");
+        assert!(id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()), "{id}");
+        assert_eq!(id, role_unique_id("arn:aws:iam::123456789012:role/demo"));
+        assert_ne!(id, role_unique_id("arn:aws:iam::123456789012:role/other"));
+        assert_eq!(uuid_text(&[0xff; 16]), "ffffffff-ffff-4fff-bfff-ffffffffffff");
+    }
 }
