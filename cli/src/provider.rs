@@ -296,14 +296,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn one_refresh_for_a_hundred_callers() {
         let (p, w) = provider(vec![Ok(3600)], Backoff::default());
-        let tasks: Vec<_> = (0..100)
-            .map(|_| {
-                tokio::spawn({
-                    let p = p.clone();
-                    async move { p.credentials().await }
-                })
-            })
-            .collect();
+        let tasks: Vec<_> = (0..100).map(|_| in_a_task(&p)).collect();
         for t in tasks {
             assert_eq!(t.await.unwrap().unwrap().access_key_id(), "ASIA0");
         }
@@ -354,6 +347,12 @@ mod tests {
         assert_eq!(w.calls.load(Ordering::SeqCst), 4, "one attempt and three retries");
     }
 
+    /// `p.credentials()` in a task of its own.
+    fn in_a_task(p: &Provider) -> tokio::task::JoinHandle<Outcome> {
+        let p = p.clone();
+        tokio::spawn(async move { p.credentials().await })
+    }
+
     /// Waits until `p` has a refresh under way.
     async fn until_refreshing(p: &Provider) {
         while !p.lock().machine.refreshing() {
@@ -366,10 +365,7 @@ mod tests {
         let (p, w) = slow_provider(vec![Ok(3600)], Backoff::default(), vec![Duration::from_secs(10)]);
         assert_eq!(p.credentials().await.unwrap().access_key_id(), "ASIA0");
         w.clock.store(START + 1800, Ordering::SeqCst);
-        let refreshing = tokio::spawn({
-            let p = p.clone();
-            async move { p.credentials().await }
-        });
+        let refreshing = in_a_task(&p);
         until_refreshing(&p).await;
         let started = tokio::time::Instant::now();
         assert_eq!(p.credentials().await.unwrap().access_key_id(), "ASIA0");
@@ -396,10 +392,7 @@ mod tests {
         // The first CreateSession hangs for 1000 s; the second takes 10 s.
         let latencies = vec![Duration::from_secs(1000), Duration::from_secs(10)];
         let (p, w) = slow_provider(vec![Ok(3600)], Backoff::default(), latencies);
-        let hung = tokio::spawn({
-            let p = p.clone();
-            async move { p.credentials().await }
-        });
+        let hung = in_a_task(&p);
         until_refreshing(&p).await;
         w.clock.store(START + 120, Ordering::SeqCst);
         let error = p.credentials().await.unwrap_err();
