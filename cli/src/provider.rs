@@ -43,6 +43,17 @@ pub struct Hooks {
 /// still usable; or its error.
 type Outcome = Result<Credentials, Failure>;
 
+/// What the caller that finds its refresh due gets while the cached credentials are still
+/// usable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DueRefresh {
+    /// It waits for the refresh and gets the fresh credentials.
+    Wait,
+    /// It gets the cached credentials at once while the refresh runs in the background
+    /// (stale-while-refresh).
+    Background,
+}
+
 /// Caching, refreshing credential provider. Cheap to clone; clones share the cache.
 #[derive(Clone)]
 pub struct Provider {
@@ -51,6 +62,7 @@ pub struct Provider {
 
 struct Inner {
     hooks: Hooks,
+    due: DueRefresh,
     /// Never held across an `await`.
     state: Mutex<State>,
 }
@@ -85,7 +97,7 @@ impl State {
 
 impl Provider {
     /// A provider with the given hooks and refresh rules.
-    pub fn new(hooks: Hooks, config: ProviderConfig) -> Self {
+    pub fn new(hooks: Hooks, config: ProviderConfig, due: DueRefresh) -> Self {
         let state = State {
             machine: rolesanywhere::Provider::new(config),
             credentials: None,
@@ -93,7 +105,7 @@ impl Provider {
             refresh: None,
             refreshes: 0,
         };
-        Provider { inner: Arc::new(Inner { hooks, state: Mutex::new(state) }) }
+        Provider { inner: Arc::new(Inner { hooks, due, state: Mutex::new(state) }) }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -124,9 +136,13 @@ impl Provider {
                     Some((_, outcome)) => outcome.clone(),
                     None => return Err(internal("no refresh to wait for")),
                 },
-                // The caller that starts a refresh waits for it and gets the fresh credentials;
-                // `usable_cached` says it could answer at once with the cached ones instead.
-                Action::Refresh { .. } => self.start_refresh(&mut state, now),
+                Action::Refresh { usable_cached } => {
+                    let outcome = self.start_refresh(&mut state, now);
+                    if usable_cached && self.inner.due == DueRefresh::Background {
+                        return state.usable(now).ok_or_else(|| internal("no cached credentials to use"));
+                    }
+                    outcome
+                }
             }
         };
         let published = outcome.wait_for(Option::is_some).await.ok().and_then(|o| o.clone());
@@ -230,13 +246,14 @@ mod tests {
     }
 
     fn provider(script: Vec<Result<u64, &'static str>>, backoff: Backoff) -> (Provider, World) {
-        slow_provider(script, backoff, vec![Duration::ZERO])
+        slow_provider(script, backoff, vec![Duration::ZERO], DueRefresh::Wait)
     }
 
     fn slow_provider(
         script: Vec<Result<u64, &'static str>>,
         backoff: Backoff,
         latencies: Vec<Duration>,
+        due: DueRefresh,
     ) -> (Provider, World) {
         let clock = Arc::new(AtomicU64::new(START));
         let calls = Arc::new(AtomicUsize::new(0));
@@ -269,7 +286,7 @@ mod tests {
             }),
         };
         let config = ProviderConfig { backoff, ..ProviderConfig::default() };
-        (Provider::new(hooks, config), World { clock, calls })
+        (Provider::new(hooks, config, due), World { clock, calls })
     }
 
     fn session(i: usize, expiration: u64) -> Credentials {
@@ -353,6 +370,13 @@ mod tests {
         tokio::spawn(async move { p.credentials().await })
     }
 
+    /// Waits until `p` has no refresh under way.
+    async fn until_refreshed(p: &Provider) {
+        while p.lock().machine.refreshing() {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
     /// Waits until `p` has a refresh under way.
     async fn until_refreshing(p: &Provider) {
         while !p.lock().machine.refreshing() {
@@ -362,7 +386,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn others_keep_valid_credentials_while_a_refresh_runs() {
-        let (p, w) = slow_provider(vec![Ok(3600)], Backoff::default(), vec![Duration::from_secs(10)]);
+        let (p, w) = slow_provider(vec![Ok(3600)], Backoff::default(), vec![Duration::from_secs(10)], DueRefresh::Wait);
         assert_eq!(p.credentials().await.unwrap().access_key_id(), "ASIA0");
         w.clock.store(START + 1800, Ordering::SeqCst);
         let refreshing = in_a_task(&p);
@@ -391,7 +415,7 @@ mod tests {
     async fn a_refresh_past_its_deadline_stops_blocking_the_next() {
         // The first CreateSession hangs for 1000 s; the second takes 10 s.
         let latencies = vec![Duration::from_secs(1000), Duration::from_secs(10)];
-        let (p, w) = slow_provider(vec![Ok(3600)], Backoff::default(), latencies);
+        let (p, w) = slow_provider(vec![Ok(3600)], Backoff::default(), latencies, DueRefresh::Wait);
         let hung = in_a_task(&p);
         until_refreshing(&p).await;
         w.clock.store(START + 120, Ordering::SeqCst);
@@ -402,6 +426,21 @@ mod tests {
         assert_eq!(p.credentials().await.unwrap().access_key_id(), "ASIA1");
         // The late refresh's callers get its credentials; only the current refresh's are cached.
         assert_eq!(hung.await.unwrap().unwrap().access_key_id(), "ASIA0");
+        assert_eq!(p.credentials().await.unwrap().access_key_id(), "ASIA1");
+        assert_eq!(w.calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn in_the_background_the_due_caller_keeps_valid_credentials_too() {
+        let latency = vec![Duration::from_secs(10)];
+        let (p, w) = slow_provider(vec![Ok(3600)], Backoff::default(), latency, DueRefresh::Background);
+        // Nothing usable cached: the first caller waits.
+        assert_eq!(p.credentials().await.unwrap().access_key_id(), "ASIA0");
+        w.clock.store(START + 1800, Ordering::SeqCst);
+        let started = tokio::time::Instant::now();
+        assert_eq!(p.credentials().await.unwrap().access_key_id(), "ASIA0");
+        assert_eq!(started.elapsed(), Duration::ZERO, "answered without waiting for the refresh");
+        until_refreshed(&p).await;
         assert_eq!(p.credentials().await.unwrap().access_key_id(), "ASIA1");
         assert_eq!(w.calls.load(Ordering::SeqCst), 2);
     }

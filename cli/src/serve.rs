@@ -34,7 +34,7 @@ use rolesanywhere::{Credentials, ErrorCode, ProviderConfig, RefreshPolicy};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::provider::{Hooks, Provider};
+use crate::provider::{DueRefresh, Hooks, Provider};
 use crate::{Failure, SignArgs};
 
 /// Options of `rolesanywhere serve`.
@@ -115,7 +115,7 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         }),
     };
     let state = Arc::new(State {
-        provider: Provider::new(hooks, config),
+        provider: Provider::new(hooks, config, DueRefresh::Wait),
         role_name,
         role_arn,
         tokens: Mutex::new(HashMap::new()),
