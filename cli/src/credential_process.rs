@@ -3,13 +3,12 @@
 //! (AWS CLI User Guide, *Sourcing credentials with an external process*), as AWS's own
 //! `aws_signing_helper credential-process` does.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::time::Duration;
 
-use rolesanywhere::{parse_response, Credentials, SignedRequest};
+use rolesanywhere::{parse_response, Credentials, ErrorCode, SignedRequest};
 use zeroize::Zeroizing;
 
-use crate::provider::ProviderError;
 use crate::Failure;
 
 /// How long the whole exchange may take before the command gives up.
@@ -30,10 +29,7 @@ pub fn run(signed: &SignedRequest) -> Result<(), Failure> {
         })
         .to_string(),
     );
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(json.as_bytes())?;
-    stdout.write_all(b"\n")?;
-    Ok(())
+    crate::write_stdout(&json)
 }
 
 /// What the endpoint answered.
@@ -47,7 +43,7 @@ struct Answer {
 
 /// Sends a signed `CreateSession` request and returns the credentials of the answer; errors
 /// carry AWS's error kind as their code, or `Network` when the endpoint could not be reached.
-pub fn create_session(signed: &SignedRequest) -> Result<Credentials, ProviderError> {
+pub fn create_session(signed: &SignedRequest) -> Result<Credentials, Failure> {
     let answer = send(signed)?;
     let session = parse_response(answer.status, answer.error_type.as_deref(), &answer.body)
         .map_err(rolesanywhere::Error::from)?;
@@ -55,8 +51,8 @@ pub fn create_session(signed: &SignedRequest) -> Result<Credentials, ProviderErr
 }
 
 /// POSTs the request and reads the answer.
-fn send(signed: &SignedRequest) -> Result<Answer, ProviderError> {
-    let network = |message: String| ProviderError { code: rolesanywhere::ErrorCode::Network, message };
+fn send(signed: &SignedRequest) -> Result<Answer, Failure> {
+    let network = |message: String| Failure::new(ErrorCode::Network, message);
     let agent: ureq::Agent =
         ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(TIMEOUT)).build().into();
     let mut request = agent.post(&signed.url);

@@ -16,9 +16,9 @@ use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{Args, Parser, Subcommand};
-use provider::ProviderError;
-use rolesanywhere::Certificate;
-use rolesanywhere::{CreateSession, PrivateKey, SignedRequest, Time};
+use rolesanywhere::{
+    Certificate, CreateSession, CreateSessionOptions, ErrorCode, Millis, PrivateKey, SignedRequest, Time,
+};
 use zeroize::Zeroizing;
 
 /// Sign in to AWS with an X.509 certificate through IAM Roles Anywhere.
@@ -88,12 +88,32 @@ struct SignArgs {
     explain: bool,
 }
 
-/// A failure, printed as one line on stderr.
-struct Failure(String);
+/// Why a command failed: a stable code from the core's one list, and one line for stderr that
+/// names the problem and never holds a secret. `serve` answers with the same code and message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// `InvalidInput`, `InvalidCertificate`, `AccessDenied`, `Network`, …
+    pub code: ErrorCode,
+    /// What went wrong.
+    pub message: String,
+}
 
-impl<E: std::fmt::Display> From<E> for Failure {
-    fn from(e: E) -> Self {
-        Failure(e.to_string())
+impl Failure {
+    /// A failure with `code` and `message`.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Failure { code, message: message.into() }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<rolesanywhere::Error> for Failure {
+    fn from(e: rolesanywhere::Error) -> Self {
+        Failure::new(e.code(), e.to_string())
     }
 }
 
@@ -128,12 +148,13 @@ fn main() -> ExitCode {
         Command::SignRequest(args) => sign_request(&args),
         Command::CredentialProcess(args) => build(&args).and_then(|signed| credential_process::run(&signed)),
         Command::Serve(args) => serve::run(args),
-        Command::StandIn(args) => stand_in::run(&args).map_err(Failure),
+        // The stand-in's errors name a bad configuration file or flag.
+        Command::StandIn(args) => stand_in::run(&args).map_err(|e| Failure::new(ErrorCode::InvalidInput, e)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure(message)) => {
-            eprintln!("error: {message}");
+        Err(failure) => {
+            eprintln!("error: {failure}");
             ExitCode::FAILURE
         }
     }
@@ -141,37 +162,59 @@ fn main() -> ExitCode {
 
 fn sign_request(args: &SignArgs) -> Result<(), Failure> {
     let signed = build(args)?;
-    let json = request_json(&signed);
+    let json = serde_json::to_string_pretty(&request_json(&signed))
+        .map_err(|e| Failure::new(ErrorCode::Internal, e.to_string()))?;
+    write_stdout(&json)
+}
+
+/// Writes `text` and a newline on stdout.
+fn write_stdout(text: &str) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut stdout, &json)?;
-    writeln!(stdout)?;
-    Ok(())
+    writeln!(stdout, "{text}")
+        .and_then(|()| stdout.flush())
+        .map_err(|e| Failure::new(ErrorCode::Internal, format!("cannot write to standard output: {e}")))
 }
 
 fn build(args: &SignArgs) -> Result<SignedRequest, Failure> {
     let now = match &args.date {
-        Some(text) => Time::parse_rfc3339(text).map_err(|e| Failure(format!("--date {text:?}: {e}")))?,
+        Some(text) => Time::parse_rfc3339(text)
+            .map_err(|e| Failure::new(ErrorCode::InvalidTime, format!("--date {text:?}: {e}")))?,
         None => system_time()?,
     };
     Ok(sign_at(args, now, args.explain)?.0)
 }
 
+/// The system clock, in milliseconds since the Unix epoch.
+fn unix_millis() -> Result<Millis, Failure> {
+    let since_epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_err(|_| Failure::new(ErrorCode::InvalidTime, "the system clock is before 1970"))?;
+    Ok(u64::try_from(since_epoch.as_millis()).unwrap_or(u64::MAX))
+}
+
 /// The system clock.
-fn system_time() -> Result<Time, ProviderError> {
-    let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map_err(|_| ProviderError {
-        code: rolesanywhere::ErrorCode::InvalidTime,
-        message: "system clock is before 1970".into(),
-    })?;
-    Ok(Time::from_unix_seconds(seconds.as_secs()).map_err(rolesanywhere::Error::from)?)
+fn system_time() -> Result<Time, Failure> {
+    Ok(Time::from_unix_seconds(unix_millis()? / 1000).map_err(rolesanywhere::Error::from)?)
+}
+
+impl SignArgs {
+    /// The `CreateSession` options these flags name.
+    fn create_session_options(&self) -> CreateSessionOptions {
+        let mut options = CreateSessionOptions::new(&self.trust_anchor_arn, &self.profile_arn, &self.role_arn);
+        options.region.clone_from(&self.region);
+        options.endpoint.clone_from(&self.endpoint);
+        options.fips = self.fips;
+        options.duration_seconds = self.session_duration;
+        options.role_session_name.clone_from(&self.role_session_name);
+        options
+    }
 }
 
 /// Reads the certificate, key and intermediates and signs a CreateSession request at `now`;
-/// returns it with the certificate's expiry. Errors carry the core's codes.
-fn sign_at(args: &SignArgs, now: Time, explain: bool) -> Result<(SignedRequest, Time), ProviderError> {
-    let coded = |flag: &str, path: &Path, e: rolesanywhere::Error| ProviderError {
-        code: e.code(),
-        message: format!("{flag} {path:?}: {e}"),
-    };
+/// returns it with the certificate's expiry.
+fn sign_at(args: &SignArgs, now: Time, explain: bool) -> Result<(SignedRequest, Time), Failure> {
+    let coded =
+        |flag: &str, path: &Path, e: rolesanywhere::Error| Failure::new(e.code(), format!("{flag} {path:?}: {e}"));
     let leaf = Certificate::parse(&read_input("--certificate", &args.certificate)?)
         .map_err(|e| coded("--certificate", &args.certificate, e.into()))?;
     let key = PrivateKey::parse(&read_input("--private-key", &args.private_key)?)
@@ -182,13 +225,9 @@ fn sign_at(args: &SignArgs, now: Time, explain: bool) -> Result<(SignedRequest, 
         None => Vec::new(),
     };
 
-    let unsigned = CreateSession::new(&leaf, &args.trust_anchor_arn, &args.profile_arn, &args.role_arn)
+    let options = args.create_session_options();
+    let unsigned = CreateSession::from_options(&leaf, &options)
         .intermediates(&chain)
-        .fips(args.fips)
-        .region(args.region.as_deref())
-        .endpoint(args.endpoint.as_deref())
-        .duration_seconds(args.session_duration)
-        .role_session_name(args.role_session_name.as_deref())
         .prepare(now)
         .map_err(rolesanywhere::Error::from)?;
     if explain {
@@ -211,20 +250,14 @@ fn sign_at(args: &SignArgs, now: Time, explain: bool) -> Result<(SignedRequest, 
 
 /// Reads a certificate or key file, refusing inputs larger than the library takes; the buffer
 /// is zeroized when dropped since it may hold a key.
-fn read_input(flag: &str, path: &Path) -> Result<Zeroizing<Vec<u8>>, ProviderError> {
+fn read_input(flag: &str, path: &Path) -> Result<Zeroizing<Vec<u8>>, Failure> {
     let limit = rolesanywhere::MAX_INPUT_LEN as u64;
-    let fail = |e: std::io::Error| ProviderError {
-        code: rolesanywhere::ErrorCode::InvalidInput,
-        message: format!("cannot read {flag} {path:?}: {e}"),
-    };
+    let fail = |e: std::io::Error| Failure::new(ErrorCode::InvalidInput, format!("cannot read {flag} {path:?}: {e}"));
     let file = File::open(path).map_err(fail)?;
     let mut bytes = Zeroizing::new(Vec::new());
     file.take(limit + 1).read_to_end(&mut bytes).map_err(fail)?;
     if bytes.len() as u64 > limit {
-        return Err(ProviderError {
-            code: rolesanywhere::ErrorCode::InvalidInput,
-            message: format!("{flag} {path:?} is larger than {limit} bytes"),
-        });
+        return Err(Failure::new(ErrorCode::InvalidInput, format!("{flag} {path:?} is larger than {limit} bytes")));
     }
     Ok(bytes)
 }

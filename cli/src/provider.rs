@@ -1,44 +1,24 @@
-//! A credential provider for long-running processes (`rolesanywhere serve`): it caches the
-//! credentials, refreshes them at half their lifetime (or earlier, see
-//! [`rolesanywhere::refresh`]), shares one refresh among concurrent callers, keeps serving the
-//! old credentials while they are valid if a refresh fails, and retries throttling, server and
-//! network errors with full-jitter backoff.
+//! The credential provider of `rolesanywhere serve`: a tokio driver of the core's sans-IO
+//! [`rolesanywhere::Provider`], which holds every rule (refresh at half the lifetime or earlier,
+//! one refresh at a time, stale-while-refresh, full-jitter backoff for the errors a retry can
+//! fix, the refresh's deadline). This driver reads the clock, signs and sends, sleeps between
+//! attempts, and hands one refresh's outcome to every caller waiting for it.
 //!
-//! The certificate and key are re-read from their files on every refresh, so a rotated
-//! certificate is picked up on the next refresh, and an expired one is never used to sign
-//! (the core refuses it in `prepare`).
+//! The `sign` hook re-reads the certificate and key on every refresh, so a rotated certificate
+//! is picked up on the next refresh, and an expired one is never used to sign (the core refuses
+//! it in `prepare`).
 
 use std::collections::hash_map::RandomState;
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use rolesanywhere::{Backoff, ErrorCode, RefreshPolicy};
-use rolesanywhere::{Credentials, SignedRequest, Time};
-use tokio::sync::Mutex;
+use rolesanywhere::{Action, Credentials, ErrorCode, Millis, Next, ProviderConfig, SignedRequest, Time};
+use tokio::sync::watch;
 
-/// Why credentials could not be had: a stable code and a one-line message without secrets.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ProviderError {
-    /// `AccessDenied`, `Throttled`, `Server`, `Network`, `InvalidCertificate`, …
-    pub code: ErrorCode,
-    /// What went wrong.
-    pub message: String,
-}
-
-impl std::fmt::Display for ProviderError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl From<rolesanywhere::Error> for ProviderError {
-    fn from(e: rolesanywhere::Error) -> Self {
-        ProviderError { code: e.code(), message: e.to_string() }
-    }
-}
+use crate::Failure;
 
 /// A boxed future, as the hooks return them.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -48,29 +28,30 @@ pub type Signed = (SignedRequest, Time);
 
 /// What a provider needs from the outside world, so that tests can replace each part.
 pub struct Hooks {
-    /// The current time.
-    pub now: Box<dyn Fn() -> Time + Send + Sync>,
+    /// The current time, in milliseconds since the Unix epoch.
+    pub now: Box<dyn Fn() -> Millis + Send + Sync>,
     /// Reads the certificate and key (again) and signs a `CreateSession` request at the given
     /// time; returns it with the certificate's expiry.
-    pub sign: Box<dyn Fn(Time) -> Result<Signed, ProviderError> + Send + Sync>,
-    /// Sends the request and returns the credentials of the answer.
-    pub send: Box<dyn Fn(SignedRequest) -> BoxFuture<Result<Credentials, ProviderError>> + Send + Sync>,
+    pub sign: Box<dyn Fn(Time) -> Result<Signed, Failure> + Send + Sync>,
+    /// Sends the request and returns the credentials of the answer. It must end on its own (the
+    /// CLI's HTTP client gives up after 30 s): a refresh past its deadline stops blocking the next
+    /// one, but its callers wait for it.
+    pub send: Box<dyn Fn(SignedRequest) -> BoxFuture<Result<Credentials, Failure>> + Send + Sync>,
 }
 
-/// The cached credentials and when to replace them.
-struct Cached {
-    credentials: Credentials,
-    refresh_at: Time,
-}
+/// What a refresh ends with: fresh credentials; the cached ones, when it failed while they were
+/// still usable; or its error.
+type Outcome = Result<Credentials, Failure>;
 
-#[derive(Default)]
-struct State {
-    cached: Option<Cached>,
-    /// After a failed refresh while the old credentials were still valid: no new attempt
-    /// before this time (one backoff step), so that callers are not slowed by every attempt.
-    retry_after: Option<Time>,
-    /// Failed refreshes in a row, for the backoff of `retry_after`.
-    failures: u32,
+/// What the caller that finds its refresh due gets while the cached credentials are still
+/// usable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DueRefresh {
+    /// It waits for the refresh and gets the fresh credentials.
+    Wait,
+    /// It gets the cached credentials at once while the refresh runs in the background
+    /// (stale-while-refresh).
+    Background,
 }
 
 /// Caching, refreshing credential provider. Cheap to clone; clones share the cache.
@@ -81,78 +62,165 @@ pub struct Provider {
 
 struct Inner {
     hooks: Hooks,
-    policy: RefreshPolicy,
-    backoff: Backoff,
-    /// Held across a refresh: concurrent callers wait for it and then find fresh credentials
-    /// (single flight).
+    due: DueRefresh,
+    /// Never held across an `await`.
     state: Mutex<State>,
 }
 
-impl Provider {
-    /// A provider with the given hooks, refresh rule and backoff.
-    pub fn new(hooks: Hooks, policy: RefreshPolicy, backoff: Backoff) -> Self {
-        Provider { inner: Arc::new(Inner { hooks, policy, backoff, state: Mutex::new(State::default()) }) }
+struct State {
+    machine: rolesanywhere::Provider,
+    /// The credentials whose timing the machine's lease holds.
+    credentials: Option<Credentials>,
+    /// The error of the last failed refresh, for [`Action::Fail`].
+    last_error: Option<Failure>,
+    /// The refresh under way: its number, and where its outcome is published.
+    refresh: Option<(u64, watch::Receiver<Option<Outcome>>)>,
+    /// How many refreshes have started (numbers them).
+    refreshes: u64,
+}
+
+impl State {
+    /// The cached credentials, if they are still usable at `now`.
+    fn usable(&self, now: Millis) -> Option<Credentials> {
+        let lease = self.machine.lease()?;
+        lease.usable(now).then(|| self.credentials.clone()).flatten()
     }
 
-    /// Current credentials: the cached ones until their refresh time, fresh ones after.
-    pub async fn credentials(&self) -> Result<Credentials, ProviderError> {
-        let inner = &*self.inner;
-        let mut state = inner.state.lock().await;
-        let now = (inner.hooks.now)();
-        let still_valid = |c: &Cached| usable(now, c.credentials.expiration());
-        if let Some(cached) = state.cached.as_ref().filter(|c| still_valid(c)) {
-            let backing_off = state.retry_after.is_some_and(|t| now < t);
-            if now < cached.refresh_at || backing_off {
-                return Ok(cached.credentials.clone());
-            }
-        }
-        match self.refresh().await {
-            Ok(fresh) => {
-                let credentials = fresh.credentials.clone();
-                *state = State { cached: Some(fresh), retry_after: None, failures: 0 };
-                Ok(credentials)
-            }
-            Err(error) => {
-                let now = (inner.hooks.now)();
-                let Some(cached) = state.cached.as_ref().filter(|c| usable(now, c.credentials.expiration())) else {
-                    return Err(error);
-                };
-                // Stale while refreshing: the old credentials still work; try again later.
-                let credentials = cached.credentials.clone();
-                let wait_ms = inner.backoff.delay_ms(state.failures, random_u32()).max(1000);
-                state.retry_after = Some(now.saturating_add(wait_ms / 1000));
-                state.failures = state.failures.saturating_add(1);
-                Ok(credentials)
-            }
-        }
-    }
-
-    /// One refresh: sign and send, retrying what a retry can fix.
-    async fn refresh(&self) -> Result<Cached, ProviderError> {
-        let inner = &*self.inner;
-        let mut retry = 0;
-        loop {
-            let issued = (inner.hooks.now)();
-            let (request, certificate_not_after) = (inner.hooks.sign)(issued)?;
-            match (inner.hooks.send)(request).await {
-                Ok(credentials) => {
-                    let refresh_at = inner.policy.refresh_at(issued, credentials.expiration(), certificate_not_after);
-                    return Ok(Cached { credentials, refresh_at });
-                }
-                Err(e) if e.code.is_retryable() && retry < inner.backoff.max_retries => {
-                    let wait = inner.backoff.delay_ms(retry, random_u32());
-                    tokio::time::sleep(Duration::from_millis(wait)).await;
-                    retry += 1;
-                }
-                Err(e) => return Err(e),
-            }
+    /// The error to report for [`Action::Fail`]: the last failed refresh's.
+    fn failure(&self, code: ErrorCode) -> Failure {
+        match &self.last_error {
+            Some(error) if error.code == code => error.clone(),
+            _ => Failure::new(code, format!("the last refresh failed ({code})")),
         }
     }
 }
 
-/// Whether credentials are still usable at `now`, with a second to spare.
-fn usable(now: Time, expiration: Time) -> bool {
-    now.unix_seconds().saturating_add(1) < expiration.unix_seconds()
+impl Provider {
+    /// A provider with the given hooks and refresh rules.
+    pub fn new(hooks: Hooks, config: ProviderConfig, due: DueRefresh) -> Self {
+        let state = State {
+            machine: rolesanywhere::Provider::new(config),
+            credentials: None,
+            last_error: None,
+            refresh: None,
+            refreshes: 0,
+        };
+        Provider { inner: Arc::new(Inner { hooks, due, state: Mutex::new(state) }) }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.inner.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Current credentials: the cached ones until their refresh time, fresh ones after.
+    pub async fn credentials(&self) -> Outcome {
+        let mut outcome = {
+            let mut state = self.lock();
+            let now = (self.inner.hooks.now)();
+            let was_refreshing = state.machine.refreshing();
+            let action = state.machine.poll(now);
+            if was_refreshing && !state.machine.refreshing() {
+                // The refresh outlived its deadline and the machine gave up on it; its outcome
+                // still reaches the callers already waiting for it.
+                let seconds = state.machine.config().refresh_timeout_ms / 1000;
+                state.refresh = None;
+                state.last_error =
+                    Some(Failure::new(ErrorCode::Network, format!("CreateSession did not finish within {seconds} s")));
+            }
+            match action {
+                Action::UseCached => {
+                    return state.usable(now).ok_or_else(|| internal("no cached credentials to use"));
+                }
+                Action::Fail(code) => return Err(state.failure(code)),
+                Action::Join => match &state.refresh {
+                    Some((_, outcome)) => outcome.clone(),
+                    None => return Err(internal("no refresh to wait for")),
+                },
+                Action::Refresh { usable_cached } => {
+                    let outcome = self.start_refresh(&mut state, now);
+                    if usable_cached && self.inner.due == DueRefresh::Background {
+                        return state.usable(now).ok_or_else(|| internal("no cached credentials to use"));
+                    }
+                    outcome
+                }
+            }
+        };
+        let published = outcome.wait_for(Option::is_some).await.ok().and_then(|o| o.clone());
+        published.unwrap_or_else(|| Err(internal("the refresh ended without an outcome")))
+    }
+
+    /// Starts a refresh in a task of its own, so that it completes even when the caller that
+    /// started it goes away; returns where its outcome will be published.
+    fn start_refresh(&self, state: &mut State, now: Millis) -> watch::Receiver<Option<Outcome>> {
+        state.machine.started(now);
+        state.refreshes += 1;
+        let id = state.refreshes;
+        let (publish, outcome) = watch::channel(None);
+        state.refresh = Some((id, outcome.clone()));
+        let provider = self.clone();
+        tokio::spawn(async move {
+            let result = provider.refresh(id).await;
+            publish.send_replace(Some(result));
+        });
+        outcome
+    }
+
+    /// Refresh number `id`: sign and send, as often as the machine says.
+    async fn refresh(&self, id: u64) -> Outcome {
+        let hooks = &self.inner.hooks;
+        loop {
+            let issued = (hooks.now)();
+            let attempt = match signing_time(issued).and_then(|time| (hooks.sign)(time)) {
+                Ok((request, certificate_not_after)) => {
+                    (hooks.send)(request).await.map(|credentials| (credentials, certificate_not_after))
+                }
+                Err(e) => Err(e),
+            };
+            let retry_at = {
+                let now = (hooks.now)();
+                let mut state = self.lock();
+                if state.refresh.as_ref().map(|(current, _)| *current) != Some(id) {
+                    // The machine gave up on this refresh at its deadline: the result goes to
+                    // its own waiters only.
+                    return attempt.map(|(credentials, _)| credentials);
+                }
+                let error = match attempt {
+                    Ok((credentials, certificate_not_after)) => {
+                        let expiration = millis(credentials.expiration());
+                        state.machine.succeeded(issued, expiration, millis(certificate_not_after));
+                        state.credentials = Some(credentials.clone());
+                        state.last_error = None;
+                        state.refresh = None;
+                        return Ok(credentials);
+                    }
+                    Err(error) => error,
+                };
+                match state.machine.failed(now, error.code, None, random_u32()) {
+                    Next::RetryAt(at) => Duration::from_millis(at.saturating_sub(now)),
+                    Next::GiveUp => {
+                        state.refresh = None;
+                        state.last_error = Some(error.clone());
+                        return state.usable(now).ok_or(error);
+                    }
+                }
+            };
+            tokio::time::sleep(retry_at).await;
+        }
+    }
+}
+
+/// The signing time of an attempt at `now`.
+fn signing_time(now: Millis) -> Result<Time, Failure> {
+    Ok(Time::from_unix_seconds(now / 1000).map_err(rolesanywhere::Error::from)?)
+}
+
+/// `time` in milliseconds since the Unix epoch.
+fn millis(time: Time) -> Millis {
+    time.unix_seconds().saturating_mul(1000)
+}
+
+fn internal(message: &str) -> Failure {
+    Failure::new(ErrorCode::Internal, message)
 }
 
 /// 32 random bits for jitter (not for secrets): the standard library's per-process random
@@ -164,24 +232,35 @@ fn random_u32() -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rolesanywhere::Backoff;
     use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
     const START: u64 = 1_800_000_000;
 
-    /// A fake world: a settable clock, a CreateSession that counts calls and answers from a
-    /// script of results (the last one repeats), and a certificate valid for a day.
+    /// A fake world: a settable clock (seconds), a CreateSession that counts calls and answers
+    /// from a script of results after a script of latencies (the last of each repeats), and a
+    /// certificate valid for a day.
     struct World {
         clock: Arc<AtomicU64>,
         calls: Arc<AtomicUsize>,
     }
 
     fn provider(script: Vec<Result<u64, &'static str>>, backoff: Backoff) -> (Provider, World) {
+        slow_provider(script, backoff, vec![Duration::ZERO], DueRefresh::Wait)
+    }
+
+    fn slow_provider(
+        script: Vec<Result<u64, &'static str>>,
+        backoff: Backoff,
+        latencies: Vec<Duration>,
+        due: DueRefresh,
+    ) -> (Provider, World) {
         let clock = Arc::new(AtomicU64::new(START));
         let calls = Arc::new(AtomicUsize::new(0));
         let script = Arc::new(script);
         let (c1, c2, n) = (clock.clone(), clock.clone(), calls.clone());
         let hooks = Hooks {
-            now: Box::new(move || Time::from_unix_seconds(c1.load(Ordering::SeqCst)).unwrap()),
+            now: Box::new(move || c1.load(Ordering::SeqCst) * 1000),
             sign: Box::new(|_| {
                 let request = SignedRequest {
                     method: "POST",
@@ -195,18 +274,19 @@ mod tests {
                 let i = n.fetch_add(1, Ordering::SeqCst);
                 let now = c2.load(Ordering::SeqCst);
                 let step = script[i.min(script.len() - 1)];
+                let latency = latencies[i.min(latencies.len() - 1)];
                 Box::pin(async move {
                     tokio::task::yield_now().await;
+                    tokio::time::sleep(latency).await;
                     match step {
                         Ok(lifetime) => Ok(session(i, now + lifetime)),
-                        Err(code) => {
-                            Err(ProviderError { code: ErrorCode::from_name(code).unwrap(), message: code.into() })
-                        }
+                        Err(code) => Err(Failure::new(ErrorCode::from_name(code).unwrap(), code)),
                     }
                 })
             }),
         };
-        (Provider::new(hooks, RefreshPolicy::default(), backoff), World { clock, calls })
+        let config = ProviderConfig { backoff, ..ProviderConfig::default() };
+        (Provider::new(hooks, config, due), World { clock, calls })
     }
 
     fn session(i: usize, expiration: u64) -> Credentials {
@@ -233,14 +313,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn one_refresh_for_a_hundred_callers() {
         let (p, w) = provider(vec![Ok(3600)], Backoff::default());
-        let tasks: Vec<_> = (0..100)
-            .map(|_| {
-                tokio::spawn({
-                    let p = p.clone();
-                    async move { p.credentials().await }
-                })
-            })
-            .collect();
+        let tasks: Vec<_> = (0..100).map(|_| in_a_task(&p)).collect();
         for t in tasks {
             assert_eq!(t.await.unwrap().unwrap().access_key_id(), "ASIA0");
         }
@@ -289,5 +362,86 @@ mod tests {
         let (p, w) = provider(vec![Err("Server")], Backoff::default());
         assert_eq!(p.credentials().await.unwrap_err().code.as_str(), "Server");
         assert_eq!(w.calls.load(Ordering::SeqCst), 4, "one attempt and three retries");
+    }
+
+    /// `p.credentials()` in a task of its own.
+    fn in_a_task(p: &Provider) -> tokio::task::JoinHandle<Outcome> {
+        let p = p.clone();
+        tokio::spawn(async move { p.credentials().await })
+    }
+
+    /// Waits until `p` has no refresh under way.
+    async fn until_refreshed(p: &Provider) {
+        while p.lock().machine.refreshing() {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
+    /// Waits until `p` has a refresh under way.
+    async fn until_refreshing(p: &Provider) {
+        while !p.lock().machine.refreshing() {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn others_keep_valid_credentials_while_a_refresh_runs() {
+        let (p, w) = slow_provider(vec![Ok(3600)], Backoff::default(), vec![Duration::from_secs(10)], DueRefresh::Wait);
+        assert_eq!(p.credentials().await.unwrap().access_key_id(), "ASIA0");
+        w.clock.store(START + 1800, Ordering::SeqCst);
+        let refreshing = in_a_task(&p);
+        until_refreshing(&p).await;
+        let started = tokio::time::Instant::now();
+        assert_eq!(p.credentials().await.unwrap().access_key_id(), "ASIA0");
+        assert_eq!(started.elapsed(), Duration::ZERO, "answered without waiting for the refresh");
+        assert_eq!(refreshing.await.unwrap().unwrap().access_key_id(), "ASIA1");
+        assert_eq!(p.credentials().await.unwrap().access_key_id(), "ASIA1");
+        assert_eq!(w.calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failure_without_credentials_is_reported_at_once_during_the_backoff() {
+        let (p, w) = provider(vec![Err("AccessDenied"), Ok(3600)], Backoff::default());
+        assert_eq!(p.credentials().await.unwrap_err().code, ErrorCode::AccessDenied);
+        assert_eq!(p.credentials().await.unwrap_err(), Failure::new(ErrorCode::AccessDenied, "AccessDenied"));
+        assert_eq!(w.calls.load(Ordering::SeqCst), 1);
+        // The shortest wait after a failed refresh is one second.
+        w.clock.store(START + 1, Ordering::SeqCst);
+        assert_eq!(p.credentials().await.unwrap().access_key_id(), "ASIA1");
+        assert_eq!(w.calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_refresh_past_its_deadline_stops_blocking_the_next() {
+        // The first CreateSession hangs for 1000 s; the second takes 10 s.
+        let latencies = vec![Duration::from_secs(1000), Duration::from_secs(10)];
+        let (p, w) = slow_provider(vec![Ok(3600)], Backoff::default(), latencies, DueRefresh::Wait);
+        let hung = in_a_task(&p);
+        until_refreshing(&p).await;
+        w.clock.store(START + 120, Ordering::SeqCst);
+        let error = p.credentials().await.unwrap_err();
+        assert_eq!(error.code, ErrorCode::Network);
+        assert_eq!(error.message, "CreateSession did not finish within 120 s");
+        w.clock.store(START + 122, Ordering::SeqCst);
+        assert_eq!(p.credentials().await.unwrap().access_key_id(), "ASIA1");
+        // The late refresh's callers get its credentials; only the current refresh's are cached.
+        assert_eq!(hung.await.unwrap().unwrap().access_key_id(), "ASIA0");
+        assert_eq!(p.credentials().await.unwrap().access_key_id(), "ASIA1");
+        assert_eq!(w.calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn in_the_background_the_due_caller_keeps_valid_credentials_too() {
+        let latency = vec![Duration::from_secs(10)];
+        let (p, w) = slow_provider(vec![Ok(3600)], Backoff::default(), latency, DueRefresh::Background);
+        // Nothing usable cached: the first caller waits.
+        assert_eq!(p.credentials().await.unwrap().access_key_id(), "ASIA0");
+        w.clock.store(START + 1800, Ordering::SeqCst);
+        let started = tokio::time::Instant::now();
+        assert_eq!(p.credentials().await.unwrap().access_key_id(), "ASIA0");
+        assert_eq!(started.elapsed(), Duration::ZERO, "answered without waiting for the refresh");
+        until_refreshed(&p).await;
+        assert_eq!(p.credentials().await.unwrap().access_key_id(), "ASIA1");
+        assert_eq!(w.calls.load(Ordering::SeqCst), 2);
     }
 }

@@ -30,12 +30,11 @@ use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
-use rolesanywhere::Credentials;
-use rolesanywhere::{Backoff, RefreshPolicy};
+use rolesanywhere::{Credentials, ErrorCode, ProviderConfig, RefreshPolicy};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::provider::{Hooks, Provider, ProviderError};
+use crate::provider::{DueRefresh, Hooks, Provider};
 use crate::{Failure, SignArgs};
 
 /// Options of `rolesanywhere serve`.
@@ -77,17 +76,22 @@ struct State {
 /// Runs the server until interrupted.
 pub fn run(args: ServeArgs) -> Result<(), Failure> {
     if args.sign.date.is_some() || args.sign.explain {
-        return Err(Failure("--date and --explain are for sign-request; serve signs at the current time".into()));
+        return Err(Failure::new(
+            ErrorCode::InvalidOptions,
+            "--date and --explain are for sign-request; serve signs at the current time",
+        ));
     }
     let container_token = match &args.authorization_token_file {
         Some(path) => {
-            let text = Zeroizing::new(
-                std::fs::read_to_string(path)
-                    .map_err(|e| Failure(format!("cannot read --authorization-token-file {path:?}: {e}")))?,
-            );
+            let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+                Failure::new(ErrorCode::InvalidInput, format!("cannot read --authorization-token-file {path:?}: {e}"))
+            })?);
             let token = text.trim();
             if token.is_empty() || token.len() > 8192 || token.bytes().any(|b| !(0x21..0x7f).contains(&b)) {
-                return Err(Failure(format!("--authorization-token-file {path:?}: expected one printable token")));
+                return Err(Failure::new(
+                    ErrorCode::InvalidInput,
+                    format!("--authorization-token-file {path:?}: expected one printable token"),
+                ));
             }
             Some(Zeroizing::new(token.to_string()))
         }
@@ -96,37 +100,39 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
     let listen = args.listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], args.port.unwrap_or(9911))));
     let role_arn = args.sign.role_arn.clone();
     let role_name = role_arn.rsplit('/').next().unwrap_or_default().to_string();
-    let policy = RefreshPolicy { margin_seconds: args.refresh_margin };
+    let config =
+        ProviderConfig { policy: RefreshPolicy { margin_seconds: args.refresh_margin }, ..ProviderConfig::default() };
     let sign = Arc::new(args.sign);
     let hooks = Hooks {
-        now: Box::new(|| crate::system_time().unwrap_or(rolesanywhere::Time::UNIX_EPOCH)),
+        now: Box::new(|| crate::unix_millis().unwrap_or(0)),
         sign: Box::new(move |now| crate::sign_at(&sign, now, false)),
         send: Box::new(|request| {
             Box::pin(async move {
                 tokio::task::spawn_blocking(move || crate::credential_process::create_session(&request))
                     .await
-                    .unwrap_or_else(|e| {
-                        Err(ProviderError { code: rolesanywhere::ErrorCode::Internal, message: e.to_string() })
-                    })
+                    .unwrap_or_else(|e| Err(Failure::new(ErrorCode::Internal, e.to_string())))
             })
         }),
     };
     let state = Arc::new(State {
-        provider: Provider::new(hooks, policy, Backoff::default()),
+        provider: Provider::new(hooks, config, DueRefresh::Wait),
         role_name,
         role_arn,
         tokens: Mutex::new(HashMap::new()),
         container_token,
     });
 
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new(ErrorCode::Internal, format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async move {
         let server = crate::http::serve(listen, move |request| {
             let state = state.clone();
             async move { handle(&state, &request).await }
         });
         tokio::select! {
-            result = server => result.map_err(Failure),
+            result = server => result.map_err(|e| Failure::new(ErrorCode::Network, e)),
             _ = tokio::signal::ctrl_c() => Ok(()),
         }
     })

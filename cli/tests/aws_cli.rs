@@ -35,15 +35,12 @@ use std::time::{Duration, Instant};
 
 use common::{guide_trust_policy, Pki, ANCHOR, PROFILE, ROLE};
 use serde_json::{json, Value};
-use support::Server;
+use support::{chained_trust_policy, Server, ACCOUNT, ROLE_CHAINED};
 
-const ACCOUNT: &str = "123456789012";
 /// The region of ANCHOR and PROFILE, where the AWS CLI sends its STS request.
 const REGION: &str = "us-west-2";
 /// The profile name in the AWS CLI's config file.
 const AWS_PROFILE: &str = "rolesanywhere";
-/// A role that sessions of ROLE may assume through STS (role chaining).
-const ROLE_CHAINED: &str = "arn:aws:iam::123456789012:role/chained";
 /// Longest an `aws` or `python3` run may take before the test gives up (kills it and fails).
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -62,15 +59,10 @@ fn pki() -> &'static Pki {
 fn write_config(pki: &Pki) {
     let config = json!({
         "trustAnchors": [{"arn": ANCHOR, "certificateBundleFile": "bundle.pem"}],
-        "roles": [{"arn": ROLE, "trustPolicy": guide_trust_policy(&[ANCHOR])}, {"arn": ROLE_CHAINED, "trustPolicy": {
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Effect": "Allow",
-                "Principal": {"AWS": ROLE},
-                "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"],
-                "Condition": {"StringEquals": {"sts:SourceIdentity": "p256"}}
-            }]
-        }}],
+        "roles": [
+            {"arn": ROLE, "trustPolicy": guide_trust_policy(&[ANCHOR])},
+            {"arn": ROLE_CHAINED, "trustPolicy": chained_trust_policy()}
+        ],
         "profiles": [{"arn": PROFILE, "roleArns": [ROLE], "durationSeconds": 3600}]
     });
     std::fs::write(pki.path("aws-cli-stand-in.json"), serde_json::to_string_pretty(&config).unwrap()).unwrap();
@@ -78,40 +70,23 @@ fn write_config(pki: &Pki) {
 
 /// `rolesanywhere stand-in` with the configuration above, on the system clock.
 fn stand_in() -> Server {
-    let config = pki().path("aws-cli-stand-in.json");
-    Server::start(
-        Command::new(env!("CARGO_BIN_EXE_rolesanywhere"))
-            .args(["stand-in", "--listen", "127.0.0.1:0", "--config"])
-            .arg(config),
-        "the stand-in",
-    )
+    support::stand_in(&pki().path("aws-cli-stand-in.json"), None)
 }
 
 /// The `rolesanywhere` arguments that build a CreateSession request for `leaf` (`p256` or
 /// `prj-other`, both P-256 leaves under the intermediate) and send it to `endpoint`.
 fn sign_args(leaf: &str, endpoint: &str) -> Vec<OsString> {
     let pki = pki();
-    let mut args: Vec<OsString> = Vec::new();
-    args.extend(["--certificate".into(), pki.path(&format!("{leaf}.pem")).into()]);
-    args.extend(["--private-key".into(), pki.path(&format!("{leaf}.pkcs8.pem")).into()]);
+    let mut args = support::sign_args(&pki.path(&format!("{leaf}.pem")), &pki.path(&format!("{leaf}.pkcs8.pem")));
     args.extend(["--intermediates".into(), pki.path("chain.pem").into()]);
-    for (flag, value) in
-        [("--trust-anchor-arn", ANCHOR), ("--profile-arn", PROFILE), ("--role-arn", ROLE), ("--endpoint", endpoint)]
-    {
-        args.extend([flag.into(), value.into()]);
-    }
+    args.extend(["--endpoint".into(), endpoint.into()]);
     args
 }
 
 /// `rolesanywhere serve` for `leaf` in front of `endpoint`, with the container endpoint on when
 /// `token_file` is given.
 fn serve(leaf: &str, endpoint: &str, token_file: Option<&Path>) -> Server {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_rolesanywhere"));
-    command.arg("serve").args(sign_args(leaf, endpoint)).args(["--listen", "127.0.0.1:0"]);
-    if let Some(path) = token_file {
-        command.arg("--authorization-token-file").arg(path);
-    }
-    Server::start(&mut command, "serve")
+    support::serve(&sign_args(leaf, endpoint), token_file)
 }
 
 /// The pinned version from `tests/requirements.txt` (`awscli==X.Y.Z`).

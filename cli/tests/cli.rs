@@ -6,6 +6,7 @@
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::ffi::{OsStr, OsString};
 use std::path::Path;
@@ -42,16 +43,9 @@ fn run<S: AsRef<OsStr>>(args: &[S]) -> Run {
 
 /// `sign-request` with the three ARNs, `--date`, and the given certificate and key.
 fn sign_args(cert: &Path, key: &Path) -> Vec<OsString> {
-    let mut args: Vec<OsString> = ["sign-request", "--certificate"].map(OsString::from).to_vec();
-    args.push(cert.into());
-    args.push("--private-key".into());
-    args.push(key.into());
-    for (flag, value) in
-        [("--trust-anchor-arn", ANCHOR), ("--profile-arn", PROFILE), ("--role-arn", ROLE), ("--date", DATE)]
-    {
-        args.push(flag.into());
-        args.push(value.into());
-    }
+    let mut args: Vec<OsString> = vec!["sign-request".into()];
+    args.extend(support::sign_args(cert, key));
+    args.extend(["--date".into(), DATE.into()]);
     args
 }
 
@@ -405,10 +399,8 @@ fn bad_inputs_fail_with_one_line() {
     check_failure("sign-request alone", &["sign-request".into()], &["required", "--certificate", "--role-arn"]);
 }
 
-/// BUG (cli/src/main.rs, the `Err(e)` arm of `main`): with no arguments clap answers with
-/// `DisplayHelpOnMissingArgumentOrSubcommand`, whose rendering is the help text; keeping the
-/// lines before `Usage:` leaves only the `about` line, so stderr is the tool's description,
-/// with no `error:` and nothing naming the missing subcommand.
+/// With no arguments clap answers with its help text (`DisplayHelpOnMissingArgumentOrSubcommand`);
+/// the tool prints one `error:` line naming the missing subcommand instead.
 #[test]
 fn no_arguments_names_the_missing_subcommand() {
     check_failure("no arguments", &[] as &[OsString], &["subcommand"]);
@@ -429,9 +421,8 @@ fn help_and_version_succeed() {
     assert!(version.stdout.starts_with("rolesanywhere "), "{}", version.stdout);
 }
 
-/// BUG (cli/src/main.rs, `build` and `read_input`): file paths are printed with
-/// `Path::display()`, unescaped, so a path holding a newline splits the error over two lines
-/// (the `--date` error escapes its value with `{:?}`; paths should be treated alike).
+/// File paths in errors are escaped (`{:?}`, as the `--date` value is), so a path holding a
+/// newline still gives one line.
 #[test]
 fn a_path_with_a_newline_still_gives_one_line() {
     let tmp = tempfile::tempdir().unwrap();

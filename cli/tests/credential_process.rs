@@ -14,7 +14,7 @@ use std::process::Command;
 
 use support::{Answer, MockServer};
 
-use common::{workspace_root, ANCHOR, DATE, PROFILE, ROLE};
+use common::{workspace_root, DATE};
 use serde_json::Value;
 
 /// Serves `status`, optional `X-Amzn-ErrorType`, and `body` to every request.
@@ -35,12 +35,8 @@ fn run(command: &str, endpoint: &str) -> std::process::Output {
     let pki = common::shared();
     Command::new(env!("CARGO_BIN_EXE_rolesanywhere"))
         .arg(command)
-        .arg("--certificate")
-        .arg(pki.path("p256.pem"))
-        .arg("--private-key")
-        .arg(pki.path("p256.pkcs8.pem"))
-        .args(["--trust-anchor-arn", ANCHOR, "--profile-arn", PROFILE, "--role-arn", ROLE, "--date", DATE])
-        .args(["--endpoint", endpoint])
+        .args(support::sign_args(&pki.path("p256.pem"), &pki.path("p256.pkcs8.pem")))
+        .args(["--date", DATE, "--endpoint", endpoint])
         .output()
         .expect("run rolesanywhere")
 }

@@ -1,15 +1,15 @@
 //! `rolesanywhere serve` in front of a recorded CreateSession endpoint: the IMDSv2 flow (token,
 //! role name, credentials) and its refusals, the container-credential endpoint and its
-//! authorization, and one CreateSession for many credential requests (the cache).
+//! authorization, one CreateSession for many credential requests (the cache), and AWS's refusal
+//! passed on with its code.
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
 mod support;
 
-use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use common::{ANCHOR, PROFILE, ROLE};
+use common::{workspace_root, ROLE};
 use serde_json::Value;
 use support::{Answer, MockServer, Server};
 
@@ -28,19 +28,9 @@ fn create_session_endpoint() -> MockServer {
 
 fn start(endpoint: &str, token_file: Option<&std::path::Path>) -> Server {
     let pki = common::shared();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_rolesanywhere"));
-    command
-        .arg("serve")
-        .arg("--certificate")
-        .arg(pki.path("p256.pem"))
-        .arg("--private-key")
-        .arg(pki.path("p256.pkcs8.pem"))
-        .args(["--trust-anchor-arn", ANCHOR, "--profile-arn", PROFILE, "--role-arn", ROLE])
-        .args(["--endpoint", endpoint, "--listen", "127.0.0.1:0"]);
-    if let Some(path) = token_file {
-        command.arg("--authorization-token-file").arg(path);
-    }
-    Server::start(&mut command, "serve")
+    let mut args = support::sign_args(&pki.path("p256.pem"), &pki.path("p256.pkcs8.pem"));
+    args.extend(["--endpoint".into(), endpoint.into()]);
+    support::serve(&args, token_file)
 }
 
 /// (status, body) of a request; never fails on HTTP error statuses.
@@ -135,4 +125,30 @@ fn container_endpoint_is_off_without_a_token() {
     let serve = start(&aws.endpoint, None);
     assert_eq!(call("GET", &format!("{}/credentials", serve.base), &[("authorization", "x")]).0, 404);
     assert!(aws.seen().is_empty());
+}
+
+/// A refused CreateSession reaches the client as a 500 whose JSON names the error's code and
+/// AWS's message, as the AWS SDKs show it.
+#[test]
+fn refusals_are_passed_on_with_their_code() {
+    let body = std::fs::read(workspace_root().join("tests/vectors/responses/access-denied.json")).unwrap();
+    let aws = MockServer::start(move |_| Answer {
+        status: 403,
+        headers: vec![("x-amzn-errortype", "AccessDeniedException".into())],
+        body: body.clone(),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, "s3cr3t-token").unwrap();
+    let serve = start(&aws.endpoint, Some(&token_file));
+    let (status, body) = call("GET", &format!("{}/credentials", serve.base), &[("authorization", "s3cr3t-token")]);
+    assert_eq!(status, 500, "{body}");
+    let json: Value = serde_json::from_str(&body).unwrap();
+    let expected = serde_json::json!({
+        "Code": "AccessDenied",
+        "Message": "AccessDeniedException (HTTP 403): Untrusted signing certificate",
+    });
+    assert_eq!(json, expected);
+    serve.assert_logged("GET /credentials -> 500");
+    assert_eq!(aws.seen().len(), 1, "AccessDenied is not retried");
 }

@@ -1,13 +1,72 @@
-//! Helpers of the CLI tests: [`Server`], a child process that serves HTTP (`stand-in`, `serve`),
-//! and [`MockServer`], a small HTTP/1.1 server on loopback that records each request and answers
-//! with whatever the test's responder returns (one request per connection).
+//! Helpers of the CLI tests: the flags of a CreateSession request ([`sign_args`]), [`Server`], a
+//! child process that serves HTTP (started by [`stand_in`] and [`serve`]), the role-chaining setup
+//! the stand-in tests and the AWS CLI tests share, and [`MockServer`], a small HTTP/1.1 server on
+//! loopback that records each request and answers with whatever the test's responder returns (one
+//! request per connection). Every test crate that uses it also declares `mod common`
+//! (`tests/common`).
 #![allow(dead_code)]
 
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use crate::common::{ANCHOR, PROFILE, ROLE};
+
+/// The account of the test ARNs.
+pub const ACCOUNT: &str = "123456789012";
+/// A role that sessions of ROLE may assume through STS (role chaining), for source identity p256.
+pub const ROLE_CHAINED: &str = "arn:aws:iam::123456789012:role/chained";
+
+/// The trust policy of [`ROLE_CHAINED`]: sessions of ROLE whose source identity is `p256` (the
+/// p256 leaf's subject CN) may assume it and keep their source identity.
+pub fn chained_trust_policy() -> serde_json::Value {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"AWS": ROLE},
+            "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"],
+            "Condition": {"StringEquals": {"sts:SourceIdentity": "p256"}}
+        }]
+    })
+}
+
+/// `--certificate C --private-key K` and the three ARN flags of the test setup.
+pub fn sign_args(certificate: &Path, private_key: &Path) -> Vec<OsString> {
+    let mut args: Vec<OsString> = vec!["--certificate".into(), certificate.into()];
+    args.extend(["--private-key".into(), private_key.into()]);
+    for (flag, value) in [("--trust-anchor-arn", ANCHOR), ("--profile-arn", PROFILE), ("--role-arn", ROLE)] {
+        args.extend([flag.into(), value.into()]);
+    }
+    args
+}
+
+/// `rolesanywhere stand-in --config CONFIG` on a free loopback port, on the system clock or
+/// pinned at `now`.
+pub fn stand_in(config: &Path, now: Option<&str>) -> Server {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rolesanywhere"));
+    command.args(["stand-in", "--listen", "127.0.0.1:0"]);
+    if let Some(now) = now {
+        command.args(["--now", now]);
+    }
+    command.arg("--config").arg(config);
+    Server::start(&mut command, "the stand-in")
+}
+
+/// `rolesanywhere serve` with `sign_args` on a free loopback port, with the container endpoint
+/// on when `token_file` is given.
+pub fn serve(sign_args: &[OsString], token_file: Option<&Path>) -> Server {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rolesanywhere"));
+    command.arg("serve").args(sign_args).args(["--listen", "127.0.0.1:0"]);
+    if let Some(path) = token_file {
+        command.arg("--authorization-token-file").arg(path);
+    }
+    Server::start(&mut command, "serve")
+}
 
 /// A child process that prints `listening on http://ADDR` first; killed when dropped. Its
 /// stderr (one line per request for both servers) is collected for the assertions.
