@@ -7,7 +7,7 @@
 //! ```text
 //! poll(now) -> UseCached | Refresh | Join | Fail(code)
 //!   Refresh: started(now), then per attempt
-//!     succeeded(now, expiration, certificate_not_after) -> Lease
+//!     succeeded(now, expiration, certificate_not_after) -> Lease (or expired: a failure)
 //!     failed(now, code, retry_after, random) -> RetryAt(t) | GiveUp
 //! ```
 //!
@@ -27,6 +27,8 @@
 
 use crate::error::ErrorCode;
 use crate::refresh::{Backoff, RefreshPolicy};
+use crate::response::{self, ResponseError};
+use crate::time::Time;
 
 /// Milliseconds since the Unix epoch.
 pub type Millis = u64;
@@ -176,12 +178,25 @@ impl Provider {
     }
 
     /// An attempt signed at `issued` succeeded with credentials valid until `expiration`, from a
-    /// certificate valid until `certificate_not_after`; returns their lease.
-    pub fn succeeded(&mut self, issued: Millis, expiration: Millis, certificate_not_after: Millis) -> Lease {
+    /// certificate valid until `certificate_not_after`; returns their lease. Credentials that are
+    /// already expired, or expire within the refresh margin, are refused
+    /// ([`ResponseError::Expired`]): the refresh then ends as a failed one, with code
+    /// [`ErrorCode::InvalidResponse`].
+    pub fn succeeded(
+        &mut self,
+        issued: Millis,
+        expiration: Millis,
+        certificate_not_after: Millis,
+    ) -> Result<Lease, ResponseError> {
+        let seconds = |ms: Millis| Time::from_unix_seconds(ms / 1000).unwrap_or(Time::UNIX_EPOCH);
+        if let Err(e) = response::check_fresh(seconds(issued), seconds(expiration), self.config.policy.margin_seconds) {
+            self.give_up(issued, ErrorCode::InvalidResponse, 0, None);
+            return Err(e);
+        }
         let refresh_at = self.config.policy.refresh_at_ms(issued, expiration, certificate_not_after);
         let lease = Lease { expiration, refresh_at };
         self.adopt(lease);
-        lease
+        Ok(lease)
     }
 
     /// Takes over credentials obtained elsewhere (a shared store, another process): they become
@@ -242,7 +257,7 @@ mod tests {
         let mut p = provider();
         assert_eq!(p.poll(T), Action::Refresh { usable_cached: false });
         p.started(T);
-        let lease = p.succeeded(T, T + HOUR, FAR);
+        let lease = p.succeeded(T, T + HOUR, FAR).unwrap();
         assert_eq!(lease.refresh_at, T + HOUR / 2);
         assert_eq!(lease.fresh_until(), T + HOUR / 2);
         assert_eq!(p.poll(T + HOUR / 2 - 1), Action::UseCached);
@@ -254,7 +269,7 @@ mod tests {
         let mut p = provider();
         p.started(T);
         assert_eq!(p.poll(T + 10), Action::Join);
-        p.succeeded(T, T + HOUR, FAR);
+        p.succeeded(T, T + HOUR, FAR).unwrap();
         p.poll(T + HOUR / 2);
         p.started(T + HOUR / 2);
         // Stale while refreshing: the others keep the valid credentials.
@@ -287,7 +302,7 @@ mod tests {
     fn a_failed_refresh_keeps_valid_credentials_and_backs_off() {
         let mut p = provider();
         p.started(T);
-        p.succeeded(T, T + HOUR, FAR);
+        p.succeeded(T, T + HOUR, FAR).unwrap();
         let due = T + 2 * HOUR / 3;
         assert_eq!(p.poll(due), Action::Refresh { usable_cached: true });
         p.started(due);
@@ -308,6 +323,18 @@ mod tests {
         assert_eq!(p.poll(T + 119_999), Action::Join);
         assert_eq!(p.poll(T + 120_000), Action::Fail(ErrorCode::Network));
         assert!(!p.refreshing());
+    }
+
+    #[test]
+    fn expired_credentials_are_a_failed_refresh() {
+        let mut p = provider();
+        p.started(T);
+        // Within the 300 s margin: refused, and reported as the refresh's error.
+        assert!(matches!(p.succeeded(T, T + 300_000, FAR), Err(ResponseError::Expired { .. })));
+        assert_eq!(p.poll(T + 1), Action::Fail(ErrorCode::InvalidResponse));
+        assert!(p.lease().is_none());
+        p.started(T + 2_000);
+        assert!(p.succeeded(T + 2_000, T + 2_000 + 301_000, FAR).is_ok());
     }
 
     #[test]

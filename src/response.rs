@@ -42,6 +42,23 @@ impl Session {
     }
 }
 
+impl Session {
+    /// Refuses credentials that are already expired at `now` or expire within `margin_seconds`
+    /// (at least a second) of it: a success answer whose credentials cannot be used is an
+    /// error, never credentials handed out.
+    pub fn check_fresh(&self, now: Time, margin_seconds: u64) -> Result<(), ResponseError> {
+        check_fresh(now, self.credentials.expiration(), margin_seconds)
+    }
+}
+
+/// [`Session::check_fresh`] on an expiration alone.
+pub(crate) fn check_fresh(now: Time, expiration: Time, margin_seconds: u64) -> Result<(), ResponseError> {
+    if expiration.unix_seconds() <= now.unix_seconds().saturating_add(margin_seconds.max(1)) {
+        return Err(ResponseError::Expired { expiration, now, margin_seconds });
+    }
+    Ok(())
+}
+
 /// The 12-digit account field of an ARN.
 fn account_of(arn: Option<&str>) -> Option<&str> {
     let account = arn?.split(':').nth(4)?;
@@ -114,6 +131,16 @@ pub enum ResponseError {
     },
     /// The body is larger than [`MAX_RESPONSE_LEN`].
     TooLarge,
+    /// The credentials in a success answer are already expired, or expire within the margin the
+    /// caller needs them for ([`Session::check_fresh`]).
+    Expired {
+        /// When the credentials expire.
+        expiration: Time,
+        /// When the answer was checked.
+        now: Time,
+        /// The margin asked for, in seconds.
+        margin_seconds: u64,
+    },
 }
 
 impl fmt::Display for ResponseError {
@@ -129,6 +156,10 @@ impl fmt::Display for ResponseError {
             }
             ResponseError::Malformed { reason } => write!(f, "unexpected CreateSession response: {reason}"),
             ResponseError::TooLarge => write!(f, "CreateSession response larger than {MAX_RESPONSE_LEN} bytes"),
+            ResponseError::Expired { expiration, now, margin_seconds } => write!(
+                f,
+                "the credentials in the CreateSession response expire at {expiration}, within {margin_seconds} s of {now}"
+            ),
         }
     }
 }

@@ -187,11 +187,22 @@ impl Provider {
                 let error = match attempt {
                     Ok((credentials, certificate_not_after)) => {
                         let expiration = millis(credentials.expiration());
-                        state.machine.succeeded(issued, expiration, millis(certificate_not_after));
-                        state.credentials = Some(credentials.clone());
-                        state.last_error = None;
-                        state.refresh = None;
-                        return Ok(credentials);
+                        match state.machine.succeeded(issued, expiration, millis(certificate_not_after)) {
+                            Ok(_) => {
+                                state.credentials = Some(credentials.clone());
+                                state.last_error = None;
+                                state.refresh = None;
+                                return Ok(credentials);
+                            }
+                            // Credentials that expire too soon: a failed refresh, which the
+                            // machine has already ended.
+                            Err(e) => {
+                                let error = Failure::from(rolesanywhere::Error::from(e));
+                                state.refresh = None;
+                                state.last_error = Some(error.clone());
+                                return state.usable(now).ok_or(error);
+                            }
+                        }
                     }
                     Err(error) => error,
                 };
