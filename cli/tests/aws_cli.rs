@@ -246,12 +246,18 @@ fn write_credential_process_config(home: &Home, leaf: &str, endpoint: &str, more
         .unwrap();
 }
 
+/// The session name Roles Anywhere gives a leaf of the manifest: its serial number hex-encoded
+/// (user guide, "Trust model", Role trusts), in lower case without leading zeros.
+fn session_name(pki: &Pki, leaf: &str) -> String {
+    pki.leaf(leaf)["serial_hex"].as_str().unwrap().trim_start_matches('0').to_string()
+}
+
 /// The session the stand-in gives the p256 leaf: the role, named after the certificate serial.
 fn assert_p256_identity(out: &AwsOutput) {
     assert!(out.status.success(), "aws failed ({}):\nstdout: {}\nstderr: {}", out.status, out.stdout, out.stderr);
     let identity: Value =
         serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("aws printed no JSON ({e}): {}", out.stdout));
-    let serial = pki().leaf("p256")["serial_decimal"].as_str().unwrap().to_string();
+    let serial = session_name(pki(), "p256");
     let role_name = ROLE.rsplit('/').next().unwrap();
     assert_eq!(identity["Arn"], format!("arn:aws:sts::{ACCOUNT}:assumed-role/{role_name}/{serial}"), "{identity}");
     assert_eq!(identity["Account"], ACCOUNT, "{identity}");
@@ -442,7 +448,7 @@ print(json.dumps(results))
     );
     let results: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
     for leaf in ["p256", "p384", "rsa2048"] {
-        let serial = pki.leaf(leaf)["serial_decimal"].as_str().unwrap().to_string();
+        let serial = session_name(pki, leaf);
         assert_eq!(results[leaf], format!("arn:aws:sts::{ACCOUNT}:assumed-role/demo/{serial}"), "{results}");
     }
     let refused = results["prj-other"].as_str().unwrap();

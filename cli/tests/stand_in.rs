@@ -33,7 +33,8 @@ const PROFILE_OFF: &str = "arn:aws:rolesanywhere:us-west-2:123456789012:profile/
 const ROLE_OTHER: &str = "arn:aws:iam::123456789012:role/other";
 /// A role whose trust policy tests every certificate-derived key.
 const ROLE_TAGS: &str = "arn:aws:iam::123456789012:role/tags";
-/// A role that sessions of ROLE may assume through STS (role chaining), for source identity p256.
+/// A role that sessions of ROLE may assume through STS (role chaining), for source identity
+/// `CN=p256`.
 const ROLE_CHAINED: &str = "arn:aws:iam::123456789012:role/chained";
 /// A trust anchor whose bundle holds only the secondary root (the test leaves chain to the primary).
 const ANCHOR_SECOND_ONLY: &str =
@@ -61,7 +62,7 @@ fn write_config(pki: &Pki, name: &str) -> PathBuf {
     // The primary bundle lists the secondary root first: every success below chains to the
     // bundle's second CA.
     std::fs::write(pki.path("bundle-rotated.pem"), pki.read_str("root2.pem") + &pki.read_str("root.pem")).unwrap();
-    let config = json!({
+    let mut config = json!({
         "trustAnchors": [
             {"arn": ANCHOR, "certificateBundleFile": "bundle-rotated.pem"},
             {"arn": ANCHOR_SECOND_ONLY, "certificateBundle": pki.read_str("root2.pem")},
@@ -79,7 +80,7 @@ fn write_config(pki: &Pki, name: &str) -> PathBuf {
                     "Effect": "Allow",
                     "Principal": {"AWS": ROLE},
                     "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"],
-                    "Condition": {"StringEquals": {"sts:SourceIdentity": "p256"}}
+                    "Condition": {"StringEquals": {"sts:SourceIdentity": "CN=p256"}}
                 }]
             }}
         ],
@@ -91,6 +92,7 @@ fn write_config(pki: &Pki, name: &str) -> PathBuf {
             {"arn": PROFILE_CN, "roleArns": [ROLE_CN]}
         ]
     });
+    add_aws_rules_config(pki, &mut config);
     let path = pki.path(name);
     std::fs::write(&path, serde_json::to_string_pretty(&config).unwrap()).unwrap();
     path
@@ -107,7 +109,7 @@ fn tags_trust_policy() -> Value {
             "aws:PrincipalTag/x509Issuer/CN": "Test Intermediate CA",
             "aws:PrincipalTag/x509Issuer/O": "Test",
             "aws:PrincipalTag/x509SAN/DNS": "app.example.test",
-            "sts:SourceIdentity": "p256",
+            "sts:SourceIdentity": "CN=p256",
             "aws:SourceAccount": ACCOUNT
         },
         "ArnLike": {"aws:SourceArn": "arn:aws:rolesanywhere:us-west-2:123456789012:trust-anchor/*"},
@@ -322,8 +324,7 @@ fn assert_session(r: &Response, leaf: &str, session_name: Option<&str>, expirati
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.header("content-type"), Some("application/json"));
     let session = parse_response(r.status, None, r.body.as_bytes()).expect("the client parses the answer");
-    let serial = pki().leaf(leaf)["serial_decimal"].as_str().unwrap().to_string();
-    let name = session_name.map_or(serial, str::to_string);
+    let name = session_name.map_or_else(|| hex_serial(&format!("{leaf}.pem")), str::to_string);
     let c = &session.credentials;
     assert!(c.access_key_id().starts_with("ASIA") && c.access_key_id().len() == 20, "{}", c.access_key_id());
     assert!(c.access_key_id().bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
@@ -337,7 +338,7 @@ fn assert_session(r: &Response, leaf: &str, session_name: Option<&str>, expirati
     let id = session.assumed_role_id.clone().unwrap();
     assert!(id.starts_with("AROA") && id.ends_with(&format!(":{name}")), "{id}");
     assert_eq!(session.role_arn.as_deref(), Some(ROLE));
-    assert_eq!(session.source_identity.as_deref(), Some(leaf));
+    assert_eq!(session.source_identity, Some(format!("CN={leaf}")));
     assert!(session.subject_arn.unwrap().starts_with(&format!("arn:aws:rolesanywhere:us-west-2:{ACCOUNT}:subject/")));
     let body = r.json();
     assert_eq!(body["credentialSet"][0]["packedPolicySize"], 0);
@@ -647,8 +648,8 @@ fn sts_get_caller_identity() {
 
 #[test]
 fn sts_expired_token() {
-    // Pinned 5 minutes before the p256 leaf's notAfter (2034-01-01T00:00:00Z): the session ends
-    // with the certificate, not an hour later.
+    // Pinned 5 minutes before the p256 leaf's notAfter (2034-01-01T00:00:00Z): [C] Expiration is
+    // the time of the request plus the profile's hour, past the certificate's end.
     let config = pki().path("stand-in.json");
     let late = StandIn::start(&config, "2033-12-31T23:55:00Z");
     let pki = pki();
@@ -665,7 +666,7 @@ fn sts_expired_token() {
         .unwrap();
     let r = send(late.port, "POST", "/sessions", &request.headers, request.body.as_bytes());
     let session = parse_response(r.status, None, r.body.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(session.credentials.expiration().to_string(), "2034-01-01T00:00:00Z");
+    assert_eq!(session.credentials.expiration().to_string(), "2034-01-01T00:55:00Z");
 
     let sign_at = |date: &str| {
         let url = format!("{base}/");
@@ -687,7 +688,9 @@ fn sts_expired_token() {
         send(late.port, "POST", "/", &all, body.as_bytes())
     };
     assert_eq!(sign_at("2033-12-31T23:59:00Z").status, 200);
-    let r = sign_at("2034-01-01T00:05:00Z");
+    // After the certificate's notAfter, the session is still valid.
+    assert_eq!(sign_at("2034-01-01T00:05:00Z").status, 200);
+    let r = sign_at("2034-01-01T00:56:00Z");
     assert_eq!(r.status, 400, "{}", r.body);
     assert!(r.body.contains("<Code>ExpiredToken</Code>"), "{}", r.body);
 }
@@ -761,6 +764,40 @@ fn bad_configurations_are_refused_at_load() {
             json!({"trustAnchors": [{"arn": "arn:aws:rolesanywhere:us-west-2:123456789012:profile/x", "certificateBundle": ""}], "roles": [], "profiles": []}),
             "trust anchor ARN",
         ),
+        // CRLs: signed by a CA outside the bundle (the intermediate's, on an anchor of the two
+        // roots); not a CRL; another PEM block; over the quota of two; no `enabled`.
+        (
+            json!({"trustAnchors": [{"arn": ANCHOR, "certificateBundle": pki.read_str("bundle.pem"), "crls": [{"file": "../int.crl.pem", "enabled": true}]}], "roles": [role(guide_trust_policy(&[ANCHOR]))], "profiles": [profile]}),
+            "trustAnchors[0]: crls[0]: the CRL of O=Test,CN=Test Intermediate CA is not signed by any of the trust anchor's CA certificates",
+        ),
+        (
+            json!({"trustAnchors": [{"arn": ANCHOR, "certificateBundle": pki.read_str("bundle.pem"), "crls": [{"pem": "not a CRL", "enabled": true}]}], "roles": [role(guide_trust_policy(&[ANCHOR]))], "profiles": [profile]}),
+            "crls[0]: not a CRL",
+        ),
+        (
+            json!({"trustAnchors": [{"arn": ANCHOR, "certificateBundle": pki.read_str("bundle.pem"), "crls": [{"file": "../root.pem", "enabled": true}]}], "roles": [role(guide_trust_policy(&[ANCHOR]))], "profiles": [profile]}),
+            "the PEM block is \"CERTIFICATE\"",
+        ),
+        (
+            json!({"trustAnchors": [{"arn": ANCHOR, "certificateBundle": pki.read_str("bundle.pem"), "crls": [
+                {"file": "../root.crl.pem", "enabled": true}, {"file": "../root.crl.pem", "enabled": true}, {"file": "../root.crl.pem", "enabled": false}
+            ]}], "roles": [role(guide_trust_policy(&[ANCHOR]))], "profiles": [profile]}),
+            "3 CRLs; a trust anchor holds at most 2",
+        ),
+        (
+            json!({"trustAnchors": [{"arn": ANCHOR, "certificateBundle": pki.read_str("bundle.pem"), "crls": [{"file": "../root.crl.pem"}]}], "roles": [role(guide_trust_policy(&[ANCHOR]))], "profiles": [profile]}),
+            "missing field `enabled`",
+        ),
+        (
+            json!({"trustAnchors": [{"arn": ANCHOR, "certificateBundle": pki.read_str("bundle.pem"), "crls": [{"name": "root/crl", "file": "../root.crl.pem", "enabled": true}]}], "roles": [role(guide_trust_policy(&[ANCHOR]))], "profiles": [profile]}),
+            "crls[0]: name \"root/crl\"",
+        ),
+        // Attribute mappings: a specifier AWS does not define.
+        (
+            json!({"trustAnchors": [anchor], "roles": [role(guide_trust_policy(&[ANCHOR]))], "profiles": [{"arn": PROFILE, "roleArns": [ROLE],
+                "attributeMappings": [{"certificateField": "x509Subject", "mappingRules": [{"specifier": "uid"}]}]}]}),
+            "profiles[0]: attributeMappings: x509Subject: specifier \"uid\"",
+        ),
     ];
     for (i, (config, want)) in cases.iter().enumerate() {
         let path = dir.join(format!("bad{i}.json"));
@@ -782,6 +819,357 @@ fn bad_configurations_are_refused_at_load() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("loopback"));
+}
+
+// AWS's rules for session names, source identities, principal tags and attribute mappings,
+// revocation, instance properties and hosts: a certificate of the test PKI for each (see
+// tests/pki/README.md), sent to the shared stand-in.
+
+/// Trust anchors of the intermediate (which issues the test leaves) and the secondary root, with
+/// a CRL of the intermediate listing `revoked.pem`: PEM, DER, disabled, expired (nextUpdate in
+/// 2021); and the same serial listed by the secondary root, which did not issue it.
+const ANCHOR_CRL: &str = "arn:aws:rolesanywhere:us-west-2:123456789012:trust-anchor/crl";
+const ANCHOR_CRL_DER: &str = "arn:aws:rolesanywhere:us-west-2:123456789012:trust-anchor/crl-der";
+const ANCHOR_CRL_OFF: &str = "arn:aws:rolesanywhere:us-west-2:123456789012:trust-anchor/crl-disabled";
+const ANCHOR_CRL_EXPIRED: &str = "arn:aws:rolesanywhere:us-west-2:123456789012:trust-anchor/crl-expired";
+const ANCHOR_CRL_OTHER_CA: &str = "arn:aws:rolesanywhere:us-west-2:123456789012:trust-anchor/crl-other-ca";
+/// The two roots, with the root's CRL listing the intermediate `int-revoked.pem`.
+const ANCHOR_CRL_ROOT: &str = "arn:aws:rolesanywhere:us-west-2:123456789012:trust-anchor/crl-root";
+/// A profile with the default attribute mapping and every role below.
+const PROFILE_RULES: &str = "arn:aws:rolesanywhere:us-west-2:123456789012:profile/aws-rules";
+/// A profile that maps only the subject's CN, nothing of the issuer, and the SAN's URI and
+/// directory-name OU.
+const PROFILE_MAPPED: &str = "arn:aws:rolesanywhere:us-west-2:123456789012:profile/mapped";
+/// A profile with `requireInstanceProperties`.
+const PROFILE_INSTANCE: &str = "arn:aws:rolesanywhere:us-west-2:123456789012:profile/instance";
+/// The guide's trust policy for every trust anchor above.
+const ROLE_RULES: &str = "arn:aws:iam::123456789012:role/aws-rules";
+/// Conditions on every tag of `attrs.pem`.
+const ROLE_ATTRS: &str = "arn:aws:iam::123456789012:role/attrs";
+/// `StringEquals` on the issuer's CN tag.
+const ROLE_ISSUER_CN: &str = "arn:aws:iam::123456789012:role/issuer-cn";
+/// What PROFILE_MAPPED maps: `StringNotEquals` on the issuer's CN (true when the tag is not set).
+const ROLE_MAPPED: &str = "arn:aws:iam::123456789012:role/mapped";
+/// `sts:SourceIdentity` and `sts:RoleSessionName` of `no-cn.pem`.
+const ROLE_NO_CN: &str = "arn:aws:iam::123456789012:role/no-cn";
+
+/// The serial number of a certificate of the test PKI as `openssl x509 -serial` prints it (whole
+/// bytes), in lower case: computed without this crate.
+fn openssl_serial(file: &str) -> String {
+    let out = common::openssl(&[
+        "x509".as_ref(),
+        "-in".as_ref(),
+        common::shared().path(file).as_os_str(),
+        "-noout".as_ref(),
+        "-serial".as_ref(),
+    ]);
+    assert!(out.status.success(), "openssl x509 -serial {file}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.trim().strip_prefix("serial=").expect("serial=HEX").to_ascii_lowercase()
+}
+
+/// [T] Role trusts: the session name is the hex serial (lower case, no leading zeros).
+fn hex_serial(file: &str) -> String {
+    openssl_serial(file).trim_start_matches('0').to_string()
+}
+
+/// The guide's trust policy (the service, the three actions) with `condition` as its condition.
+fn policy_with(condition: Value) -> Value {
+    let mut policy = guide_trust_policy(&[]);
+    policy["Statement"][0]["Condition"] = condition;
+    policy
+}
+
+/// Adds the anchors, roles and profiles of the AWS-rule tests to the configuration.
+fn add_aws_rules_config(pki: &Pki, config: &mut Value) {
+    let anchors_bundle = pki.read_str("int.pem") + &pki.read_str("root2.pem");
+    let crl_anchor = |arn: &str, crl: Value| json!({"arn": arn, "certificateBundle": anchors_bundle, "crls": [crl]});
+    let spiffe = "spiffe://ORG.aws-us-west.example.io/ns/prj-demo/*";
+    let push = |config: &mut Value, list: &str, entries: Vec<Value>| {
+        config[list].as_array_mut().unwrap().extend(entries);
+    };
+    push(
+        config,
+        "trustAnchors",
+        vec![
+            crl_anchor(ANCHOR_CRL, json!({"name": "int", "file": "int.crl.pem", "enabled": true})),
+            crl_anchor(ANCHOR_CRL_DER, json!({"file": "int.crl.der", "enabled": true})),
+            crl_anchor(ANCHOR_CRL_OFF, json!({"file": "int.crl.pem", "enabled": false})),
+            crl_anchor(ANCHOR_CRL_EXPIRED, json!({"file": "int-expired.crl.pem", "enabled": true})),
+            crl_anchor(ANCHOR_CRL_OTHER_CA, json!({"pem": pki.read_str("root2-same-serial.crl.pem"), "enabled": true})),
+            json!({"arn": ANCHOR_CRL_ROOT, "certificateBundleFile": "bundle.pem",
+                   "crls": [{"name": "root", "file": "root.crl.pem", "enabled": true}]}),
+        ],
+    );
+    let no_cn_serial = openssl_serial("no-cn.pem");
+    push(
+        config,
+        "roles",
+        vec![
+            json!({"arn": ROLE_RULES, "trustPolicy": guide_trust_policy(&[ANCHOR, ANCHOR_CRL, ANCHOR_CRL_DER, ANCHOR_CRL_OFF,
+                ANCHOR_CRL_EXPIRED, ANCHOR_CRL_OTHER_CA, ANCHOR_CRL_ROOT])}),
+            json!({"arn": ROLE_ATTRS, "trustPolicy": policy_with(json!({
+                "StringEquals": {
+                    "aws:PrincipalTag/x509Subject/CN": "attrs",
+                    "aws:PrincipalTag/x509Subject/UID": "app-42",
+                    "aws:PrincipalTag/x509Subject/DC": "test/example",
+                    "aws:PrincipalTag/x509Subject/OU": "Security/Engineering/Research",
+                    "aws:PrincipalTag/x509Subject/O": "Test",
+                    "aws:PrincipalTag/x509Issuer/CN": "Test Intermediate CA",
+                    "aws:PrincipalTag/x509Issuer/O": "Test",
+                    "aws:PrincipalTag/x509SAN/DNS": "first.example.test",
+                    "aws:PrincipalTag/x509SAN/URI": "spiffe://ORG.aws-us-west.example.io/ns/prj-demo/app",
+                    "aws:PrincipalTag/x509SAN/Name/CN": "san-name",
+                    "aws:PrincipalTag/x509SAN/Name/OU": "san-unit",
+                    "sts:SourceIdentity": "CN=attrs"
+                },
+                // `bad*value` is outside STS's tag pattern: the tag is not set.
+                "Null": {"aws:PrincipalTag/x509Subject/L": "true", "aws:PrincipalTag/x509Subject/ST": "true"}
+            }))}),
+            json!({"arn": ROLE_ISSUER_CN, "trustPolicy": policy_with(json!({
+                "StringEquals": {"aws:PrincipalTag/x509Issuer/CN": "Test Intermediate CA"}
+            }))}),
+            json!({"arn": ROLE_MAPPED, "trustPolicy": policy_with(json!({
+                "StringEquals": {"aws:PrincipalTag/x509Subject/CN": "attrs", "aws:PrincipalTag/x509SAN/Name/OU": "san-unit"},
+                "StringNotEquals": {"aws:PrincipalTag/x509Issuer/CN": "Test Intermediate CA"},
+                "StringLike": {"aws:PrincipalTag/x509SAN/URI": spiffe},
+                "Null": {
+                    "aws:PrincipalTag/x509Subject/OU": "true",
+                    "aws:PrincipalTag/x509Subject/UID": "true",
+                    "aws:PrincipalTag/x509SAN/DNS": "true",
+                    "aws:PrincipalTag/x509SAN/Name/CN": "true"
+                }
+            }))}),
+            json!({"arn": ROLE_NO_CN, "trustPolicy": policy_with(json!({
+                "StringEquals": {
+                    "sts:SourceIdentity": format!("ID={no_cn_serial}"),
+                    "sts:RoleSessionName": no_cn_serial.trim_start_matches('0')
+                },
+                "Null": {"aws:PrincipalTag/x509Subject/CN": "true"}
+            }))}),
+        ],
+    );
+    let all_roles = [ROLE_RULES, ROLE_ATTRS, ROLE_ISSUER_CN, ROLE_MAPPED, ROLE_NO_CN];
+    push(
+        config,
+        "profiles",
+        vec![
+            json!({"arn": PROFILE_RULES, "roleArns": all_roles}),
+            json!({"arn": PROFILE_MAPPED, "roleArns": all_roles, "attributeMappings": [
+                {"certificateField": "x509Subject", "mappingRules": [{"specifier": "CN"}]},
+                {"certificateField": "x509Issuer", "mappingRules": []},
+                {"certificateField": "x509SAN", "mappingRules": [{"specifier": "URI"}, {"specifier": "Name/OU"}]}
+            ]}),
+            json!({"arn": PROFILE_INSTANCE, "roleArns": [ROLE_RULES], "requireInstanceProperties": true}),
+        ],
+    );
+}
+
+/// A request for `leaf` (with the p256 key and `chain`) to `anchor`, `profile` and `role`.
+fn rules_request<'a>(leaf: &'a str, chain: &'a str, anchor: &str, profile: &str, role: &str) -> Raw<'a> {
+    let mut raw = Raw::new(leaf, "p256.pkcs8.pem").body(|b| {
+        b.insert("trustAnchorArn".into(), json!(anchor));
+        b.insert("profileArn".into(), json!(profile));
+        b.insert("roleArn".into(), json!(role));
+    });
+    raw.chain = Some(chain);
+    raw
+}
+
+/// The credential set of a 201 answer.
+fn credential_set(r: &Response) -> Value {
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.json()["credentialSet"][0].clone()
+}
+
+/// GetCallerIdentity (through the stand-in's STS) with the credentials of a 201 answer: (Arn,
+/// UserId).
+fn caller_identity(r: &Response) -> (String, String) {
+    let session = parse_response(r.status, None, r.body.as_bytes()).unwrap();
+    let key = rolesanywhere::sigv4::Key::from(&session.credentials);
+    let who = sts_call(shared().port, &key, DATE, "Action=GetCallerIdentity&Version=2011-06-15");
+    assert_eq!(who.status, 200, "{}", who.body);
+    (xml_text(&who.body, "Arn").to_string(), xml_text(&who.body, "UserId").to_string())
+}
+
+#[test]
+fn session_names_are_the_hex_serial() {
+    // [T] Role trusts: "the hex-encoded serial number of the authenticating certificate", in the
+    // assumed-role ARN, the user ID and `sts:RoleSessionName`. A serial with its top bit set
+    // (DER adds a 0x00) and one whose first byte is 0x0a (an odd number of hex digits).
+    for leaf in ["serial-highbit.pem", "serial20.pem", "no-cn.pem"] {
+        let role = if leaf == "no-cn.pem" { ROLE_NO_CN } else { ROLE_RULES };
+        let r = rules_request(leaf, "chain.pem", ANCHOR, PROFILE_RULES, role).send();
+        let name = hex_serial(leaf);
+        assert!(!name.starts_with('0') && name.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        let set = credential_set(&r);
+        let arn = format!("arn:aws:sts::{ACCOUNT}:assumed-role/{}/{name}", role.rsplit('/').next().unwrap());
+        assert_eq!(set["assumedRoleUser"]["arn"], arn.as_str(), "{leaf}");
+        assert!(set["assumedRoleUser"]["assumedRoleId"].as_str().unwrap().ends_with(&format!(":{name}")), "{leaf}");
+        let (who, user_id) = caller_identity(&r);
+        assert_eq!(who, arn);
+        assert!(user_id.starts_with("AROA") && user_id.ends_with(&format!(":{name}")), "{user_id}");
+    }
+    assert_eq!(hex_serial("no-cn.pem").len(), 31, "no-cn.pem's serial starts 0x0a");
+    // The trust policy sees the same name: ROLE_NO_CN's sts:RoleSessionName is no-cn.pem's.
+    let r = rules_request("p256.pem", "chain.pem", ANCHOR, PROFILE_RULES, ROLE_NO_CN).send();
+    assert_error(&r, 403, "AccessDeniedException", &["sts:AssumeRole"]);
+    // A custom name still wins where the profile accepts one.
+    let r = client_request("p256.pem", "p256.pkcs8.pem", PROFILE_NAMES, ROLE, |c| c.role_session_name("build-42"));
+    assert_eq!(caller_identity(&r).0, format!("arn:aws:sts::{ACCOUNT}:assumed-role/demo/build-42"));
+}
+
+#[test]
+fn source_identities_follow_the_guide_s_rules() {
+    // [T] Source identity rules: CN= and a CN of at most 61 characters, the CN alone from 62 to
+    // 64, ID= and the zero-padded hex serial without a CN.
+    let cn = |n: usize| format!("cn{n}-{}", "x".repeat(n - 5));
+    for (leaf, expected) in [
+        ("cn61.pem", format!("CN={}", cn(61))),
+        ("cn62.pem", cn(62)),
+        ("cn64.pem", cn(64)),
+        ("attrs.pem", "CN=attrs".to_string()),
+        ("no-cn.pem", format!("ID={}", openssl_serial("no-cn.pem"))),
+    ] {
+        let role = if leaf == "no-cn.pem" { ROLE_NO_CN } else { ROLE_RULES };
+        let r = rules_request(leaf, "chain.pem", ANCHOR, PROFILE_RULES, role).send();
+        assert_eq!(credential_set(&r)["sourceIdentity"], expected.as_str(), "{leaf}");
+    }
+    assert_eq!(cn(61).len(), 61);
+    assert!(openssl_serial("no-cn.pem").starts_with("0a"), "the ID= form keeps the padding zero");
+    // sts:SourceIdentity carries it: ROLE_NO_CN wants ID=… and refuses CN=cn61-….
+    let r = rules_request("cn61.pem", "chain.pem", ANCHOR, PROFILE_RULES, ROLE_NO_CN).send();
+    assert_error(&r, 403, "AccessDeniedException", &["sts:SourceIdentity"]);
+}
+
+#[test]
+fn principal_tags_of_every_mapped_attribute() {
+    // UID, DC and three OUs joined with '/' in certificate order, the first DNS name and the first
+    // directory name of the SAN, and no tag for a value outside STS's pattern (ROLE_ATTRS).
+    let r = rules_request("attrs.pem", "chain.pem", ANCHOR, PROFILE_RULES, ROLE_ATTRS).send();
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = rules_request("p256.pem", "chain.pem", ANCHOR, PROFILE_RULES, ROLE_ATTRS).send();
+    assert_error(&r, 403, "AccessDeniedException", &["sts:AssumeRole", "x509Subject/"]);
+}
+
+#[test]
+fn attribute_mappings_select_the_tags() {
+    // The default mapping sets the issuer's CN: StringEquals on it passes, StringNotEquals fails.
+    let r = rules_request("attrs.pem", "chain.pem", ANCHOR, PROFILE_RULES, ROLE_ISSUER_CN).send();
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = rules_request("attrs.pem", "chain.pem", ANCHOR, PROFILE_RULES, ROLE_MAPPED).send();
+    assert_error(&r, 403, "AccessDeniedException", &["sts:AssumeRole"]);
+    // PROFILE_MAPPED maps nothing of the issuer ([M]: the tag is not set, so StringEquals fails and
+    // StringNotEquals passes), only the subject's CN, and the SAN's URI and directory-name OU.
+    let r = rules_request("attrs.pem", "chain.pem", ANCHOR, PROFILE_MAPPED, ROLE_MAPPED).send();
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = rules_request("attrs.pem", "chain.pem", ANCHOR, PROFILE_MAPPED, ROLE_ISSUER_CN).send();
+    assert_error(&r, 403, "AccessDeniedException", &["sts:AssumeRole", "x509Issuer/CN"]);
+    // The source identity does not depend on the mapping.
+    let r = rules_request("attrs.pem", "chain.pem", ANCHOR, PROFILE_MAPPED, ROLE_MAPPED).send();
+    assert_eq!(credential_set(&r)["sourceIdentity"], "CN=attrs");
+}
+
+#[test]
+fn revoked_certificates_are_refused() {
+    // [R]: a leaf listed by an enabled CRL of the anchor, PEM or DER, is refused with AWS's
+    // message; an expired CRL still applies.
+    for (anchor, crl) in [(ANCHOR_CRL, "CRL int"), (ANCHOR_CRL_DER, "CRL crls[0]"), (ANCHOR_CRL_EXPIRED, "CRL crls[0]")]
+    {
+        let r = rules_request("revoked.pem", "chain.pem", anchor, PROFILE_RULES, ROLE_RULES).send();
+        assert_error(&r, 403, "AccessDeniedException", &["Certificate revoked", crl]);
+    }
+    // The CRL's other certificates, a disabled CRL, an anchor without CRLs, and a CRL of another
+    // CA of the bundle listing the same serial: accepted.
+    for (leaf, anchor) in [
+        ("p256.pem", ANCHOR_CRL),
+        ("revoked.pem", ANCHOR_CRL_OFF),
+        ("revoked.pem", ANCHOR),
+        ("revoked.pem", ANCHOR_CRL_OTHER_CA),
+    ] {
+        let r = rules_request(leaf, "chain.pem", anchor, PROFILE_RULES, ROLE_RULES).send();
+        assert_eq!(r.status, 201, "{leaf} {anchor}: {}", r.body);
+    }
+    // The root's CRL revokes an intermediate: the leaves under it are refused, the others not.
+    let r =
+        rules_request("under-revoked-int.pem", "int-revoked.pem", ANCHOR_CRL_ROOT, PROFILE_RULES, ROLE_RULES).send();
+    assert_error(&r, 403, "AccessDeniedException", &["Certificate revoked", "intermediate", "root"]);
+    let r = rules_request("p256.pem", "chain.pem", ANCHOR_CRL_ROOT, PROFILE_RULES, ROLE_RULES).send();
+    assert_eq!(r.status, 201, "{}", r.body);
+}
+
+/// The revocation fixtures as an independent implementation reads them: `openssl verify` with the
+/// intermediate's CRL refuses `revoked.pem` and accepts `p256.pem`.
+#[test]
+fn openssl_agrees_with_the_revocation_fixtures() {
+    let pki = common::shared();
+    let verify = |leaf: &str| {
+        let out = common::openssl(&[
+            "verify".as_ref(),
+            "-crl_check".as_ref(),
+            "-attime".as_ref(),
+            "1717243230".as_ref(), // DATE
+            "-CRLfile".as_ref(),
+            pki.path("int.crl.pem").as_os_str(),
+            "-CAfile".as_ref(),
+            pki.path("root.pem").as_os_str(),
+            "-untrusted".as_ref(),
+            pki.path("int.pem").as_os_str(),
+            pki.path(leaf).as_os_str(),
+        ]);
+        (
+            out.status.success(),
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+        )
+    };
+    let (ok, text) = verify("p256.pem");
+    assert!(ok, "{text}");
+    let (ok, text) = verify("revoked.pem");
+    assert!(!ok && text.contains("certificate revoked"), "{text}");
+}
+
+#[test]
+fn instance_properties() {
+    let with = |profile: &str, properties: Option<Value>| {
+        let mut raw = rules_request("p256.pem", "chain.pem", ANCHOR, profile, ROLE_RULES);
+        if let Some(p) = properties {
+            raw = raw.body(|b| {
+                b.insert("instanceProperties".into(), p);
+            });
+        }
+        raw.send()
+    };
+    // requireInstanceProperties: none, or an empty map, is refused.
+    for none in [None, Some(json!({}))] {
+        assert_error(&with(PROFILE_INSTANCE, none), 403, "AccessDeniedException", &["requireInstanceProperties"]);
+    }
+    assert_eq!(with(PROFILE_INSTANCE, Some(json!({"hostname": "web-1"}))).status, 201);
+    assert_eq!(with(PROFILE_RULES, None).status, 201);
+    assert_eq!(with(PROFILE_RULES, Some(json!({"hostname": "web-1"}))).status, 201);
+    // A map of strings, whatever the profile.
+    for bad in [json!({"cpus": 4}), json!(["hostname"]), json!({"hostname": ""})] {
+        assert_error(&with(PROFILE_RULES, Some(bad)), 400, "ValidationException", &["instanceProperties"]);
+    }
+}
+
+#[test]
+fn hosts_are_loopback_or_aws_s() {
+    let s = shared();
+    // [GR]: the three forms of AWS's host in the signing region, and loopback names.
+    for host in [
+        "rolesanywhere.us-west-2.amazonaws.com".to_string(),
+        "rolesanywhere-fips.us-west-2.amazonaws.com".to_string(),
+        "rolesanywhere.us-west-2.api.aws".to_string(),
+        format!("localhost:{}", s.port),
+        format!("[::1]:{}", s.port),
+    ] {
+        let mut raw = Raw::new("p256.pem", "p256.pkcs8.pem");
+        raw.host = Some(host.clone());
+        assert_eq!(raw.send().status, 201, "{host}");
+    }
+    let mut raw = Raw::new("p256.pem", "p256.pkcs8.pem");
+    raw.host = Some("evil.example.com".into());
+    assert_error(&raw.send(), 403, "AccessDeniedException", &["evil.example.com", "rolesanywhere.us-west-2.api.aws"]);
 }
 
 /// The headers of an STS form request to the stand-in, signed with `key` by
@@ -840,7 +1228,7 @@ fn sts_assume_role_chains_from_a_roles_anywhere_session() {
         r.body
     );
     assert_eq!(xml_text(&r.body, "Arn"), format!("arn:aws:sts::{ACCOUNT}:assumed-role/chained/chain-1"));
-    assert_eq!(xml_text(&r.body, "SourceIdentity"), "p256");
+    assert_eq!(xml_text(&r.body, "SourceIdentity"), "CN=p256");
     assert_eq!(xml_text(&r.body, "Expiration"), "2024-06-01T12:15:30Z");
     let access_key_id = xml_text(&r.body, "AccessKeyId");
     assert!(access_key_id.starts_with("ASIA") && access_key_id != first.credentials.access_key_id());

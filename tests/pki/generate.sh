@@ -68,17 +68,19 @@ gen_rsa() {
     ossl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:$1" -out "$2"
 }
 
-# issue OUT KEY SUBJECT EXT ISSUER(self|CERT) ISSUER_KEY START END SERIAL [MD]
+# issue OUT KEY SUBJECT EXT ISSUER(self|CERT) ISSUER_KEY START END SERIAL [MD [POLICY]]
 # Issue a certificate with `openssl ca` (the only OpenSSL 3.0 command that
 # takes explicit start and end dates).  EXT is an extensions section of the
 # config below, or "none" for an X.509 v1 certificate without extensions.
+# POLICY is a DN policy section of the config (default test_policy, which
+# requires a CN; no_cn_policy takes a subject without one).
 issue() {
     local out=$1 key=$2 subj=$3 ext=$4 issuer=$5 ikey=$6 start=$7 end=$8 serial=$9
-    local md=${10:-sha256}
+    local md=${10:-sha256} policy=${11:-test_policy}
     local csr="$WORK/$(basename "$out").csr"
     ossl req -new -config "$CFG" -key "$key" -subj "$subj" -out "$csr"
     echo "$serial" >"$WORK/serial"
-    local args=(ca -batch -config "$CFG" -notext -preserveDN -md "$md"
+    local args=(ca -batch -config "$CFG" -notext -preserveDN -md "$md" -policy "$policy"
         -keyfile "$ikey" -in "$csr" -out "$out"
         -startdate "$start" -enddate "$end")
     if [ "$issuer" = self ]; then
@@ -90,6 +92,29 @@ issue() {
         args+=(-extensions "$ext")
     fi
     ossl "${args[@]}"
+}
+
+# crl OUT ISSUER_CERT ISSUER_KEY LAST_UPDATE NEXT_UPDATE SERIAL...
+# A v2 CRL (it carries a CRL number) signed by ISSUER listing the SERIALs (hex)
+# as revoked on LAST_UPDATE, with explicit lastUpdate and nextUpdate. Each CRL
+# gets its own CA database, so it lists exactly these serials.
+crl() {
+    local out=$1 cert=$2 key=$3 last=$4 next=$5
+    shift 5
+    local db
+    db="$WORK/crl-$(basename "$out")"
+    mkdir -p "$db"
+    : >"$db/index.txt"
+    local serial
+    for serial in "$@"; do
+        printf 'R\t340101000000Z\t%s\t%s\tunknown\t/CN=revoked\n' "${last:2}" \
+            "$(echo "$serial" | tr a-f A-F)" >>"$db/index.txt"
+    done
+    echo 01 >"$db/crlnumber"
+    sed -e "s|^database .*|database = $db/index.txt|" \
+        -e "s|^serial .*|serial = $db/serial\ncrlnumber = $db/crlnumber|" "$CFG" >"$db/openssl.cnf"
+    ossl ca -batch -config "$db/openssl.cnf" -gencrl -md sha256 -cert "$cert" -keyfile "$key" \
+        -crl_lastupdate "$last" -crl_nextupdate "$next" -out "$out"
 }
 
 # --------------------------------------------------------------------------
@@ -115,6 +140,9 @@ copy_extensions = none
 
 [ test_policy ]
 commonName       = supplied
+organizationName = optional
+
+[ no_cn_policy ]
 organizationName = optional
 
 [ req ]
@@ -172,6 +200,21 @@ extendedKeyUsage       = clientAuth
 subjectAltName         = URI:spiffe://ORG.aws-us-west.example.io/ns/prj-other/app, DNS:app.example.test
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
+
+[ leaf_attrs ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = clientAuth
+subjectAltName         = email:app@example.test, DNS:first.example.test, DNS:second.example.test, dirName:san_dir, URI:spiffe://ORG.aws-us-west.example.io/ns/prj-demo/app, dirName:san_dir2
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ san_dir ]
+CN = san-name
+OU = san-unit
+
+[ san_dir2 ]
+CN = second-name
 EOF
 
 cd "$OUT"
@@ -267,6 +310,38 @@ leaf serial-highbit p256.pkcs8.pem leaf "$START" "$END" "$(serial_highbit)" sha2
 gen_ec P-256 rotated.pkcs8.pem
 issue rotated.pem rotated.pkcs8.pem "/CN=rotated/O=Test" leaf root2.pem root2.key \
     "$START" "$END" "$(serial16)"
+
+# Certificates for the stand-in's AWS rules (session name, source identity, principal tags,
+# revocation). Not in the manifest: their rules are the stand-in's, not the client's.
+# attrs: UID, two DCs, three OUs, a value outside STS's tag pattern (L), and a SAN with an email
+# address, two DNS names, two directory names and a URI (the first of each type is mapped).
+issue attrs.pem p256.pkcs8.pem \
+    "/DC=test/DC=example/UID=app-42/OU=Security/OU=Engineering/OU=Research/L=bad*value/O=Test/CN=attrs" \
+    leaf_attrs int.pem int.key "$START" "$END" "$(serial16)"
+# no-cn: no CN, and a serial whose first byte is 0x0a (its minimal hex has an odd length).
+issue no-cn.pem p256.pkcs8.pem "/O=Test/OU=no-cn" leaf int.pem int.key "$START" "$END" \
+    "0a$("$OPENSSL" rand -hex 15)" sha256 no_cn_policy
+# CNs of 61, 62 and 64 characters: the limits of the source identity's CN= prefix.
+for n in 61 62 64; do
+    cn="cn$n-$(printf '%*s' $((n - 5)) '' | tr ' ' x)"
+    issue "cn$n.pem" p256.pkcs8.pem "/CN=$cn/O=Test" leaf int.pem int.key "$START" "$END" "$(serial16)"
+done
+# Revocation: a leaf revoked by the intermediate (current, DER, expired CRLs), the same serial
+# listed by the secondary root (which did not issue it), and an intermediate revoked by the
+# root with a leaf under it.
+revoked_serial=$(serial16)
+issue revoked.pem p256.pkcs8.pem "/CN=revoked/O=Test" leaf int.pem int.key "$START" "$END" "$revoked_serial"
+gen_ec P-256 int-revoked.key
+int_revoked_serial=$(serial16)
+issue int-revoked.pem int-revoked.key "/CN=Test Revoked Intermediate CA/O=Test" v3_int root.pem root.key \
+    "$CA_START" "$CA_END" "$int_revoked_serial"
+issue under-revoked-int.pem p256.pkcs8.pem "/CN=under-revoked-int/O=Test" leaf int-revoked.pem \
+    int-revoked.key "$START" "$END" "$(serial16)"
+crl int.crl.pem int.pem int.key 20240101000000Z 20340101000000Z "$revoked_serial"
+ossl crl -in int.crl.pem -outform DER -out int.crl.der
+crl int-expired.crl.pem int.pem int.key 20200101000000Z 20210101000000Z "$revoked_serial"
+crl root2-same-serial.crl.pem root2.pem root2.key 20240101000000Z 20340101000000Z "$revoked_serial"
+crl root.crl.pem root.pem root.key 20240101000000Z 20340101000000Z "$int_revoked_serial"
 
 # Bad leaves: each differs from p256.pem in one property.
 leaf expired p256.pkcs8.pem leaf 20200101000000Z 20210101000000Z "$(serial16)" sha256 \

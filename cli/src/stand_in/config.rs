@@ -1,29 +1,46 @@
 //! The stand-in's configuration: trust anchors, IAM roles and Roles Anywhere profiles, in the
 //! terms of the setup guide (`/work/shared/seeds`) and of AWS's own APIs (`CreateTrustAnchor`,
-//! `CreateRole`'s `AssumeRolePolicyDocument`, `CreateProfile`). Everything is checked at load;
-//! a bad file fails with a message naming the entry and the field.
+//! `ImportCrl`, `CreateRole`'s `AssumeRolePolicyDocument`, `CreateProfile`,
+//! `PutAttributeMapping`). Everything is checked at load; a bad file fails with a message naming
+//! the entry and the field.
 //!
 //! ```json
 //! {
-//!   "trustAnchors": [{"arn": "...", "certificateBundleFile": "bundle.pem", "enabled": true}],
+//!   "trustAnchors": [{"arn": "...", "certificateBundleFile": "bundle.pem", "enabled": true,
+//!                     "crls": [{"file": "ca.crl", "enabled": true}]}],
 //!   "roles": [{"arn": "...", "trustPolicy": {"Version": "2012-10-17", "Statement": []}, "maxSessionDuration": 3600}],
 //!   "profiles": [{"arn": "...", "roleArns": ["..."], "durationSeconds": 3600,
-//!                 "acceptRoleSessionName": false, "enabled": true}]
+//!                 "acceptRoleSessionName": false, "requireInstanceProperties": false, "enabled": true,
+//!                 "attributeMappings": [{"certificateField": "x509Subject", "mappingRules": [{"specifier": "CN"}]}]}]
 //! }
 //! ```
+//!
+//! Sources: **\[API\]** Roles Anywhere API Reference (`ImportCrl`: `crlData` 1–300000 bytes,
+//! `name` 1–255 characters of `[ a-zA-Z0-9-_]`, `enabled`; `CreateProfile`:
+//! `requireInstanceProperties`; `AttributeMapping`, `MappingRule`); **\[Q\]** user guide,
+//! "Quotas" ("CRLs per trust anchor: 2", not adjustable).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use rolesanywhere::{is_valid_duration, Arn, ArnField, MAX_DURATION_SECONDS, MIN_DURATION_SECONDS};
 use rustls_pki_types::{CertificateDer, TrustAnchor};
 use serde::Deserialize;
 use serde_json::Value;
+use x509_cert::der::Decode;
 
 use super::policy::Policy;
+use super::tags::AttributeMapping;
+use super::verify;
 
 /// Largest configuration file read, in bytes.
 const MAX_CONFIG_LEN: u64 = 4 * 1024 * 1024;
+
+/// \[API\] `ImportCrl`: `crlData` is at most 300000 bytes.
+const MAX_CRL_LEN: u64 = 300_000;
+
+/// \[Q\]: "CRLs per trust anchor: 2" (not adjustable).
+const MAX_CRLS_PER_ANCHOR: usize = 2;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -40,6 +57,19 @@ struct RawAnchor {
     certificate_bundle: Option<String>,
     certificate_bundle_file: Option<String>,
     enabled: Option<bool>,
+    crls: Option<Vec<RawCrl>>,
+}
+
+/// A CRL imported to a trust anchor (\[API\] `ImportCrl`): PEM text, or a PEM or DER file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCrl {
+    name: Option<String>,
+    pem: Option<String>,
+    file: Option<String>,
+    /// Required: `ImportCrl`'s default is not documented (an import was observed to come back
+    /// disabled), so the configuration says which it is.
+    enabled: bool,
 }
 
 #[derive(Deserialize)]
@@ -60,6 +90,23 @@ struct RawProfile {
     enabled: Option<bool>,
     session_policy: Option<Value>,
     managed_policy_arns: Option<Vec<String>>,
+    require_instance_properties: Option<bool>,
+    attribute_mappings: Option<Vec<RawAttributeMapping>>,
+}
+
+/// \[API\] `AttributeMapping`: a certificate field and its mapping rules.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RawAttributeMapping {
+    certificate_field: String,
+    mapping_rules: Vec<RawMappingRule>,
+}
+
+/// \[API\] `MappingRule`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMappingRule {
+    specifier: String,
 }
 
 /// A trust anchor: its ARN and the CA certificates of its bundle.
@@ -80,6 +127,21 @@ pub struct Anchor {
     /// For each of `trust_anchors`: the CA's subject CN and validity (webpki does not check an
     /// anchor's own dates; an expired CA of the bundle must not anchor a chain).
     pub validity: Vec<(String, rolesanywhere::Time, rolesanywhere::Time)>,
+    /// The CRLs imported to the anchor, each signed by one of its CAs.
+    pub crls: Vec<Crl>,
+}
+
+/// A certificate revocation list of a trust anchor.
+pub struct Crl {
+    /// Its name, or `crls[i]`, for messages.
+    pub name: String,
+    /// Whether it is applied (\[API\] `EnableCrl`: "When enabled, certificates stored in the CRL
+    /// are unauthorized to receive session credentials").
+    pub enabled: bool,
+    /// The index in [`Anchor::trust_anchors`] of the CA that signed it.
+    pub issuer: usize,
+    /// The serial numbers it lists, as DER integer contents.
+    pub revoked: BTreeSet<Vec<u8>>,
 }
 
 /// An IAM role.
@@ -110,6 +172,10 @@ pub struct Profile {
     pub accept_role_session_name: bool,
     /// Whether the profile is enabled (default true).
     pub enabled: bool,
+    /// Whether requests must carry `instanceProperties` (default false).
+    pub require_instance_properties: bool,
+    /// Which certificate fields become principal tags (default: the documented default mapping).
+    pub attribute_mapping: AttributeMapping,
 }
 
 /// The loaded configuration, indexed by ARN.
@@ -187,6 +253,7 @@ fn load_anchor(a: RawAnchor, base: &Path) -> Result<Anchor, String> {
     let certs = rolesanywhere::parse_certificates(&pem).map_err(|e| format!("certificate bundle: {e}"))?;
     let mut trust_anchors = Vec::new();
     let mut validity = Vec::new();
+    let mut cas = Vec::new();
     for (j, cert) in certs.iter().enumerate() {
         let what = format!("certificate bundle entry {j} ({})", cert.subject_common_name().unwrap_or("no CN"));
         // [T] "Trust model", trust anchors: the CA certificate must have basic constraints CA:TRUE
@@ -201,7 +268,17 @@ fn load_anchor(a: RawAnchor, base: &Path) -> Result<Anchor, String> {
         let anchor = webpki::anchor_from_trusted_cert(&der).map_err(|e| format!("{what}: {e}"))?.to_owned();
         trust_anchors.push(anchor);
         validity.push((cert.subject_common_name().unwrap_or("no CN").to_string(), cert.not_before(), cert.not_after()));
+        cas.push(x509_cert::Certificate::from_der(cert.der()).map_err(|e| format!("{what}: {e}"))?);
     }
+    let raw_crls = a.crls.unwrap_or_default();
+    if raw_crls.len() > MAX_CRLS_PER_ANCHOR {
+        return Err(format!("crls: {} CRLs; a trust anchor holds at most {MAX_CRLS_PER_ANCHOR}", raw_crls.len()));
+    }
+    let crls = raw_crls
+        .into_iter()
+        .enumerate()
+        .map(|(i, raw)| load_crl(raw, i, base, &cas).map_err(|e| format!("crls[{i}]: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Anchor {
         arn: a.arn.clone(),
         partition: arn.partition.into(),
@@ -210,12 +287,92 @@ fn load_anchor(a: RawAnchor, base: &Path) -> Result<Anchor, String> {
         enabled: a.enabled.unwrap_or(true),
         trust_anchors,
         validity,
+        crls,
     })
+}
+
+/// Reads a CRL (PEM `X509 CRL` or DER) and finds which of the anchor's CA certificates `cas`
+/// signed it: the CA whose subject is the CRL's issuer and whose key verifies its signature
+/// (RFC 5280 §5.1, §6.3.3). A CRL that none of them signed is refused: the stand-in checks CRLs
+/// against the trust anchor's CAs (whether AWS verifies an imported CRL's signature, and which
+/// CAs it accepts as its issuer, is not documented).
+fn load_crl(raw: RawCrl, index: usize, base: &Path, cas: &[x509_cert::Certificate]) -> Result<Crl, String> {
+    use std::io::Read;
+    // [API] ImportCrl name: 1 to 255 characters of [ a-zA-Z0-9-_].
+    let name_ok =
+        |n: &str| (1..=255).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_alphanumeric() || b" -_".contains(&b));
+    let name = match raw.name {
+        Some(name) if name_ok(&name) => name,
+        Some(name) => {
+            return Err(format!("name {name:?} is not 1 to 255 characters of letters, digits, spaces, - and _"))
+        }
+        None => format!("crls[{index}]"),
+    };
+    let bytes = match (raw.pem, raw.file) {
+        (Some(text), None) => text.into_bytes(),
+        (None, Some(file)) => {
+            let path = base.join(&file);
+            let mut bytes = Vec::new();
+            std::fs::File::open(&path)
+                .and_then(|f| f.take(MAX_CRL_LEN + 1).read_to_end(&mut bytes))
+                .map_err(|e| format!("file: cannot read {}: {e}", path.display()))?;
+            bytes
+        }
+        _ => return Err("give exactly one of pem (PEM text) and file (a PEM or DER file)".into()),
+    };
+    if bytes.is_empty() || bytes.len() as u64 > MAX_CRL_LEN {
+        return Err(format!("the CRL must be 1 to {MAX_CRL_LEN} bytes"));
+    }
+    let der = if bytes.windows(10).any(|w| w == b"-----BEGIN") {
+        match x509_cert::der::pem::decode_vec(&bytes) {
+            Ok(("X509 CRL", der)) => der,
+            Ok((label, _)) => return Err(format!("the PEM block is {label:?}, not \"X509 CRL\"")),
+            Err(e) => return Err(format!("not PEM: {e}")),
+        }
+    } else {
+        bytes
+    };
+    let crl = x509_cert::crl::CertificateList::<x509_cert::certificate::Rfc5280>::from_der(&der)
+        .map_err(|e| format!("not a CRL (PEM \"X509 CRL\" or DER CertificateList): {e}"))?;
+    let tbs = first_element(&der).ok_or("cannot find the CRL's tbsCertList")?;
+    let signature = crl.signature.as_bytes().ok_or("the CRL's signature is not a whole number of bytes")?;
+    let issuer = cas
+        .iter()
+        .position(|ca| {
+            let ca = ca.tbs_certificate();
+            ca.subject() == &crl.tbs_cert_list.issuer
+                && verify::signed_by(ca.subject_public_key_info(), &crl.signature_algorithm, tbs, signature)
+        })
+        .ok_or_else(|| {
+            format!(
+                "the CRL of {} is not signed by any of the trust anchor's CA certificates",
+                crl.tbs_cert_list.issuer
+            )
+        })?;
+    let revoked = crl
+        .tbs_cert_list
+        .revoked_certificates
+        .iter()
+        .flatten()
+        .map(|entry| entry.serial_number.as_bytes().to_vec())
+        .collect();
+    Ok(Crl { name, enabled: raw.enabled, issuer, revoked })
+}
+
+/// The bytes of the first element of the DER SEQUENCE `der`, header included: the signed part
+/// of a CRL (its tbsCertList, exactly as signed).
+fn first_element(der: &[u8]) -> Option<&[u8]> {
+    use x509_cert::der::{Header, Reader, SliceReader};
+    let mut reader = SliceReader::new(der).ok()?;
+    Header::decode(&mut reader).ok()?;
+    let start = usize::try_from(reader.position()).ok()?;
+    let inner = Header::decode(&mut reader).ok()?;
+    let end = usize::try_from(reader.position()).ok()?.checked_add(usize::try_from(inner.length()).ok()?)?;
+    der.get(start..end)
 }
 
 /// Whether the certificate has a key usage extension with keyCertSign.
 fn has_key_cert_sign(der: &[u8]) -> bool {
-    use x509_cert::der::Decode;
     use x509_cert::ext::pkix::{KeyUsage, KeyUsages};
     let Ok(cert) = x509_cert::Certificate::from_der(der) else { return false };
     matches!(cert.tbs_certificate().get_extension::<KeyUsage>(), Ok(Some((_, ku))) if ku.0.contains(KeyUsages::KeyCertSign))
@@ -276,12 +433,21 @@ fn load_profile(p: RawProfile, roles: &BTreeMap<String, Role>) -> Result<Profile
             return Err(format!("managedPolicyArns: {m:?} is not a policy ARN"));
         }
     }
+    let mappings: Vec<(String, Vec<String>)> = p
+        .attribute_mappings
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| (m.certificate_field, m.mapping_rules.into_iter().map(|r| r.specifier).collect()))
+        .collect();
+    let attribute_mapping = AttributeMapping::parse(&mappings).map_err(|e| format!("attributeMappings: {e}"))?;
     Ok(Profile {
         arn: p.arn.clone(),
         role_arns: p.role_arns,
         duration_seconds,
         accept_role_session_name: p.accept_role_session_name.unwrap_or(false),
         enabled: p.enabled.unwrap_or(true),
+        require_instance_properties: p.require_instance_properties.unwrap_or(false),
+        attribute_mapping,
     })
 }
 
@@ -346,5 +512,49 @@ mod tests {
         assert_eq!((p.duration_seconds, p.accept_role_session_name, p.enabled), (3600, false, true));
         let typo = serde_json::json!({"trustAnchors": [], "roles": [], "profiles": [], "extra": 1}).to_string();
         assert!(Config::parse(&typo, &std::env::temp_dir()).err().unwrap().contains("unknown field"));
+    }
+
+    #[test]
+    fn profiles_take_attribute_mappings_and_require_instance_properties() {
+        let mut roles = BTreeMap::new();
+        roles.insert(
+            ROLE.to_string(),
+            load_role(serde_json::from_value(serde_json::json!({"arn": ROLE, "trustPolicy": policy()})).unwrap())
+                .unwrap(),
+        );
+        let profile = |extra: Value| {
+            let mut p = serde_json::json!({"arn": PROFILE, "roleArns": [ROLE]});
+            p.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            load_profile(serde_json::from_value(p).unwrap(), &roles)
+        };
+        let p = profile(serde_json::json!({})).unwrap();
+        assert!(!p.require_instance_properties);
+        assert_eq!(p.attribute_mapping, AttributeMapping::default());
+        let p = profile(serde_json::json!({"requireInstanceProperties": true, "attributeMappings": [
+            {"certificateField": "x509Issuer", "mappingRules": []}]}))
+        .unwrap();
+        assert!(p.require_instance_properties);
+        assert_ne!(p.attribute_mapping, AttributeMapping::default());
+        let e = profile(serde_json::json!({"attributeMappings": [{"certificateField": "x509SAN",
+            "mappingRules": [{"specifier": "*"}]}]}))
+        .err()
+        .unwrap();
+        assert!(e.starts_with("attributeMappings: x509SAN: specifier \"*\""), "{e}");
+    }
+
+    #[test]
+    fn the_signed_part_of_a_crl_is_its_first_element() {
+        // SEQUENCE { SEQUENCE { INTEGER 1 }, INTEGER 2 }; long-form lengths; a first element longer
+        // than what is there.
+        assert_eq!(
+            first_element(&[0x30, 0x08, 0x30, 0x03, 0x02, 0x01, 0x01, 0x02, 0x01, 0x02]),
+            Some(&[0x30, 0x03, 0x02, 0x01, 0x01][..])
+        );
+        let mut long = vec![0x30, 0x81, 0x85, 0x04, 0x81, 0x80];
+        long.extend([0u8; 128]);
+        long.extend([0x05, 0x00]);
+        assert_eq!(first_element(&long).map(<[u8]>::len), Some(131));
+        assert_eq!(first_element(&[0x30, 0x05, 0x04, 0x09, 0x00]), None);
+        assert_eq!(first_element(&[]), None);
     }
 }

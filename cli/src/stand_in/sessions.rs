@@ -3,8 +3,13 @@
 //! Sources: **\[A\]** Roles Anywhere user guide, "Authentication mechanism"; **\[S\]** "Signing
 //! process"; **\[C\]** "CreateSession API" (request, response, *Credentials Object* /
 //! *Expiration*, "The relationship between CreateSession and AssumeRole"); **\[T\]** "Trust
-//! model"; **\[CE\]** AWS "Common Errors" (`RequestExpired`: more than 15 minutes from the date
-//! stamp).
+//! model" (*Role trusts*: the session name is "the hex-encoded serial number of the
+//! authenticating certificate"; *Source identity rules*); **\[R\]** "Revocation" ("Certificates
+//! used for authentication will be checked for their revocation status" against imported CRLs;
+//! no CDP or OCSP); **\[API\]** Roles Anywhere API Reference (`CreateProfile`
+//! `requireInstanceProperties`; `SubjectDetail` `instanceProperties`, an `InstancePropertyMap` of
+//! at most 50 entries, keys and values of 1 to 200 characters); **\[CE\]** AWS "Common Errors"
+//! (`RequestExpired`: more than 15 minutes from the date stamp).
 //!
 //! [`create_session`] takes five steps and answers the first failure:
 //!
@@ -20,7 +25,7 @@
 use base64ct::{Base64, Encoding};
 use rolesanywhere::{is_valid_duration, is_valid_role_session_name, MAX_DURATION_SECONDS, MIN_DURATION_SECONDS};
 use rolesanywhere::{Algorithm, Arn, ArnField, Certificate, KeyType, Region, Time, MAX_INTERMEDIATES};
-use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm, UnixTime};
+use rustls_pki_types::{CertificateDer, UnixTime};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use x509_cert::der::Decode as _;
@@ -113,7 +118,8 @@ struct Signature<'r> {
     amz_date: &'r str,
 }
 
-/// The request's fields (\[C\] "Request syntax"), checked for form.
+/// The request's fields (\[C\] "Request syntax"; `instanceProperties` from \[API\]), checked for
+/// form.
 struct Fields {
     trust_anchor_arn: String,
     profile_arn: String,
@@ -123,6 +129,8 @@ struct Fields {
     /// `roleSessionName`, when given; checked in [`authorize`], after the profile says whether it
     /// accepts one.
     role_session_name: Option<String>,
+    /// How many `instanceProperties` the request carries.
+    instance_properties: usize,
 }
 
 /// Step 1: reads the request and checks its form (\[S\], \[A\], \[C\] "Request syntax"), before
@@ -136,7 +144,8 @@ fn parse(request: &Request, now: Time) -> Result<SessionRequest<'_>, ApiError> {
 
 /// The signature parameters (\[S\] Task 4, \[A\]): an `Authorization` header of an X.509
 /// algorithm, scoped to this service in a valid region, an `X-Amz-Date` on the scope's day and
-/// within 15 minutes of the clock (\[CE\]), and a `Host` that names no other region.
+/// within 15 minutes of the clock (\[CE\]), and a `Host` that is loopback or AWS's host of the
+/// service in that region ([`verify::check_host`]).
 fn read_signature(request: &Request, now: Time) -> Result<Signature<'_>, ApiError> {
     let header =
         verify::header(request, "authorization").ok_or_else(|| access_denied("Missing Authorization header"))?;
@@ -255,7 +264,39 @@ fn read_fields(request: &Request, region: &Region<'_>) -> Result<Fields, ApiErro
         })?),
     };
     let role_session_name = text("roleSessionName")?;
-    Ok(Fields { trust_anchor_arn, profile_arn, role_arn, duration_seconds, role_session_name })
+    let instance_properties = instance_properties(body.get("instanceProperties"))?;
+    Ok(Fields { trust_anchor_arn, profile_arn, role_arn, duration_seconds, role_session_name, instance_properties })
+}
+
+/// `instanceProperties`: a JSON object of strings (AWS's credential helper sends a
+/// `map[string]string`), with the limits of \[API\] `InstancePropertyMap`: at most 50 entries,
+/// keys and values of 1 to 200 characters. (CreateSession is not in the published API model; its
+/// limits are taken from the map type it shares with `SubjectDetail`.) Returns how many there are.
+fn instance_properties(value: Option<&Value>) -> Result<usize, ApiError> {
+    const MAX_ENTRIES: usize = 50;
+    const MAX_CHARS: usize = 200;
+    let map = match value {
+        None | Some(Value::Null) => return Ok(0),
+        Some(Value::Object(map)) => map,
+        Some(_) => return Err(validation("instanceProperties must be a JSON object of string values")),
+    };
+    if map.len() > MAX_ENTRIES {
+        return Err(validation(format!("instanceProperties has {} entries; at most {MAX_ENTRIES}", map.len())));
+    }
+    let fits = |text: &str| (1..=MAX_CHARS).contains(&text.chars().count());
+    for (key, value) in map {
+        if !fits(key) {
+            return Err(validation(format!("instanceProperties keys must be 1 to {MAX_CHARS} characters")));
+        }
+        match value {
+            Value::String(v) if fits(v) => {}
+            Value::String(_) => {
+                return Err(validation(format!("instanceProperties[{key:?}] must be 1 to {MAX_CHARS} characters")))
+            }
+            _ => return Err(validation(format!("instanceProperties[{key:?}] must be a string"))),
+        }
+    }
+    Ok(map.len())
 }
 
 /// A text field: from the query when it is there, else from the body, where it must be a string.
@@ -285,8 +326,8 @@ fn verify_signature(request: &Request, session: &SessionRequest<'_>) -> Result<(
 
 /// Step 3: the trust anchor is configured and enabled; the leaf meets the end-entity rules (\[A\],
 /// \[T\]: v3, CA false, digitalSignature, SHA-256 or stronger, a subject, valid now, with the
-/// library's own messages); and a path leads from it through the chain to one of the anchor's
-/// CAs.
+/// library's own messages); a path leads from it through the chain to one of the anchor's CAs;
+/// and no enabled CRL of the anchor revokes it (\[R\]).
 fn verify_chain<'s>(state: &'s State, session: &SessionRequest<'_>, now: Time) -> Result<&'s Anchor, ApiError> {
     let arn = &session.fields.trust_anchor_arn;
     let anchor = state.config.anchors.get(arn).ok_or_else(|| not_found(format!("Trust anchor {arn} not found")))?;
@@ -300,24 +341,13 @@ fn verify_chain<'s>(state: &'s State, session: &SessionRequest<'_>, now: Time) -
 
 /// Path validation from the leaf through the chain to one of the anchor's CAs, by rustls-webpki
 /// (RFC 5280 path building: signatures, validity, basic constraints, path length, name
-/// constraints; an extended key usage, when present, must include clientAuth).
+/// constraints; an extended key usage, when present, must include clientAuth); then revocation.
 fn verify_path(anchor: &Anchor, leaf_der: &[u8], chain: &[CertificateDer<'static>], now: Time) -> Result<(), ApiError> {
     let leaf = CertificateDer::from(leaf_der);
     let ee = webpki::EndEntityCert::try_from(&leaf)
         .map_err(|e| access_denied(format!("Untrusted signing certificate: cannot read it ({e})")))?;
     let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(now.unix_seconds()));
-    let algs: &[&dyn SignatureVerificationAlgorithm] = &[
-        webpki::ring::ECDSA_P256_SHA256,
-        webpki::ring::ECDSA_P256_SHA384,
-        webpki::ring::ECDSA_P384_SHA256,
-        webpki::ring::ECDSA_P384_SHA384,
-        webpki::ring::RSA_PKCS1_2048_8192_SHA256,
-        webpki::ring::RSA_PKCS1_2048_8192_SHA384,
-        webpki::ring::RSA_PKCS1_2048_8192_SHA512,
-        webpki::ring::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
-        webpki::ring::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
-        webpki::ring::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
-    ];
+    let algs = verify::SIGNATURE_ALGORITHMS;
     let path = ee
         .verify_for_usage(algs, &anchor.trust_anchors, chain, time, webpki::KeyUsage::client_auth(), None, None)
         .map_err(|e| {
@@ -343,6 +373,25 @@ fn verify_path(anchor: &Anchor, leaf_der: &[u8], chain: &[CertificateDer<'static
             )));
         }
     }
+    // [R]: the anchor's CRLs. Each is signed by one of the anchor's CAs (checked at load), so it
+    // speaks for the certificate of the path that this CA issued: the top intermediate, or the
+    // leaf when the CA issued it directly. A CRL of another CA of the bundle does not apply, even
+    // if it lists the same serial number (RFC 5280 §6.3.3: a CRL covers its issuer's
+    // certificates). A CRL past its nextUpdate still applies: Roles Anywhere fetches nothing, and
+    // how it treats expired CRLs is not documented.
+    let (issued_by_anchor, which) = match path.intermediate_certificates().next_back() {
+        Some(top) => (top.serial(), " (an intermediate CA of its chain)"),
+        None => (ee.serial(), ""),
+    };
+    let revoked_by = anchor
+        .crls
+        .iter()
+        .filter(|crl| crl.enabled && Some(crl.issuer) == index)
+        .find(|crl| crl.revoked.contains(issued_by_anchor));
+    if let Some(crl) = revoked_by {
+        // The message AWS answers (observed: "AccessDeniedException: Certificate revoked").
+        return Err(access_denied(format!("Certificate revoked{which}: listed by CRL {}", crl.name)));
+    }
     Ok(())
 }
 
@@ -351,19 +400,28 @@ struct Grant<'s> {
     role: &'s Role,
     duration_seconds: u64,
     session_name: String,
-    /// The leaf's subject CN (\[T\]); empty when it has none.
+    /// The session's source identity ([`source_identity`]).
     source_identity: String,
 }
 
-/// Step 4: the profile and role, the session's duration and name (\[C\]), and the role's trust
-/// policy (\[T\]).
+/// Step 4: the profile and role, instance properties, the session's duration and name (\[C\]),
+/// its source identity, and the role's trust policy (\[T\]).
 fn authorize<'s>(state: &'s State, session: &SessionRequest<'_>, anchor: &Anchor) -> Result<Grant<'s>, ApiError> {
     let (profile, role) = profile_and_role(state, &session.fields)?;
+    // [API] requireInstanceProperties: "whether instance properties are required in temporary
+    // credential requests with this profile". AWS's answer without them is not documented; the
+    // stand-in refuses as it refuses a session name the profile does not accept (the one
+    // documented refusal a profile setting causes): AccessDeniedException.
+    if profile.require_instance_properties && session.fields.instance_properties == 0 {
+        return Err(access_denied(format!(
+            "Profile {} requires instance properties (requireInstanceProperties is true) and the request has none",
+            profile.arn
+        )));
+    }
     let duration_seconds = session_duration(&session.fields, profile, role)?;
     let session_name = session_name(session, profile)?;
-    // [T]: the source identity is the subject's CN.
-    let source_identity = session.leaf.subject_common_name().unwrap_or_default().to_string();
-    let context = trust_context(session, anchor, &session_name, &source_identity)?;
+    let source_identity = source_identity(session.leaf.subject_common_name(), session.leaf.serial_bytes())?;
+    let context = trust_context(session, anchor, profile, &session_name, &source_identity)?;
     check_trust_policy(role, &context)?;
     Ok(Grant { role, duration_seconds, session_name, source_identity })
 }
@@ -400,9 +458,10 @@ fn session_duration(fields: &Fields, profile: &Profile, role: &Role) -> Result<u
 
 /// \[C\] "The relationship between CreateSession and AssumeRole": a custom role session name is
 /// refused with Access Denied unless the profile accepts custom names; it defaults to the
-/// certificate's serial number. \[C\] roleSessionName: 2 to 64 characters of `[\w+=,.@-]`.
+/// certificate's serial number, hex-encoded (\[T\] *Role trusts*; [`serial_hex`]). \[C\]
+/// roleSessionName: 2 to 64 characters of `[\w+=,.@-]`.
 fn session_name(session: &SessionRequest<'_>, profile: &Profile) -> Result<String, ApiError> {
-    let Some(name) = &session.fields.role_session_name else { return Ok(session.leaf.serial_number()) };
+    let Some(name) = &session.fields.role_session_name else { return Ok(serial_hex(session.leaf.serial_bytes())) };
     if !profile.accept_role_session_name {
         return Err(access_denied(format!(
             "Profile {} does not accept a custom role session name (acceptRoleSessionName is false)",
@@ -415,17 +474,72 @@ fn session_name(session: &SessionRequest<'_>, profile: &Profile) -> Result<Strin
     Ok(name.clone())
 }
 
-/// The condition keys the trust policy is evaluated with (\[T\]): the principal tags derived from
-/// the certificate (as `aws:PrincipalTag/…` and `aws:RequestTag/…`, their names in
-/// `aws:TagKeys`), `aws:SourceArn` and `aws:SourceAccount` "set based on the ARN of the trust
-/// anchor", the source identity, the session name, and the service as principal type.
+/// The serial number as the session name carries it: hex, in the minimal form of Go's
+/// `big.Int.Text(16)` (the form AWS's credential helper prints serials in), with a `-` for a
+/// negative serial. \[T\] says "hex-encoded"; the case and leading zeros are not documented:
+/// lower case, as the one published example (`…/assumed-role/ROLE/61d5692c…`) shows, without
+/// leading zeros.
+fn serial_hex(serial: &[u8]) -> String {
+    let negative = serial.first().is_some_and(|b| b & 0x80 != 0);
+    let mut magnitude = serial.to_vec();
+    if negative {
+        // Two's complement: invert, add one.
+        magnitude.iter_mut().for_each(|b| *b = !*b);
+        for b in magnitude.iter_mut().rev() {
+            let (sum, carry) = b.overflowing_add(1);
+            *b = sum;
+            if !carry {
+                break;
+            }
+        }
+    }
+    let hex: String = magnitude.iter().map(|b| format!("{b:02x}")).collect();
+    let digits = hex.trim_start_matches('0');
+    let digits = if digits.is_empty() { "0" } else { digits };
+    if negative {
+        format!("-{digits}")
+    } else {
+        digits.to_string()
+    }
+}
+
+/// \[T\] *Source identity rules*: `CN=` and the subject's CN when it is at most 61 characters; the
+/// CN alone when it has 62 to 64; without a CN, `ID=` and the serial in hex "left-padded with
+/// zero to be even in length" (291 gives `ID=0123`). The hex case is not documented: lower case,
+/// as in the session name. Not documented either: a CN longer than 64 characters (X.509's
+/// `ub-common-name`), refused here since the rules give it no source identity and STS's is at
+/// most 64; several CNs (the first is used); CN characters outside STS's source-identity
+/// pattern (kept).
+fn source_identity(subject_cn: Option<&str>, serial: &[u8]) -> Result<String, ApiError> {
+    match subject_cn {
+        Some(cn) if cn.chars().count() <= 61 => Ok(format!("CN={cn}")),
+        Some(cn) if cn.chars().count() <= 64 => Ok(cn.to_string()),
+        Some(cn) => Err(access_denied(format!(
+            "The subject CN has {} characters; a source identity is defined for CNs of at most 64",
+            cn.chars().count()
+        ))),
+        None => {
+            let hex = serial_hex(serial);
+            let (sign, digits) = hex.strip_prefix('-').map_or(("", hex.as_str()), |d| ("-", d));
+            let pad = if digits.len() % 2 == 1 { "0" } else { "" };
+            Ok(format!("ID={sign}{pad}{digits}"))
+        }
+    }
+}
+
+/// The condition keys the trust policy is evaluated with (\[T\]): the principal tags the
+/// profile's attribute mapping takes from the certificate (as `aws:PrincipalTag/…` and
+/// `aws:RequestTag/…`, their names in `aws:TagKeys`), `aws:SourceArn` and `aws:SourceAccount`
+/// "set based on the ARN of the trust anchor", the source identity, the session name, and the
+/// service as principal type.
 fn trust_context(
     session: &SessionRequest<'_>,
     anchor: &Anchor,
+    profile: &Profile,
     session_name: &str,
     source_identity: &str,
 ) -> Result<Context, ApiError> {
-    let tags = tags::principal_tags(session.leaf.der()).map_err(access_denied)?;
+    let tags = tags::principal_tags(session.leaf.der(), &profile.attribute_mapping).map_err(access_denied)?;
     let mut context = Context::new();
     context.set("aws:SourceArn", anchor.arn.clone());
     context.set("aws:SourceAccount", anchor.account.clone());
@@ -457,12 +571,11 @@ fn check_trust_policy(role: &Role, context: &Context) -> Result<(), ApiError> {
 }
 
 /// Step 5: new credentials for the role session, and the answer of \[C\] "Response syntax" (201).
-/// \[C\] *Expiration*: "Expiration = CurrentTime + finalDurationSeconds"; the stand-in also ends
-/// the session no later than the certificate's notAfter, which the published rule does not
-/// mention: a stricter choice that clients must tolerate.
+/// \[C\] *Expiration*: "Expiration = CurrentTime + finalDurationSeconds", nothing else (the
+/// certificate's notAfter does not enter it).
 fn issue(state: &State, session: &SessionRequest<'_>, anchor: &Anchor, grant: Grant<'_>, now: Time) -> Reply {
-    let expiration = now.saturating_add(grant.duration_seconds).min(session.leaf.not_after());
-    let source_identity = Some(grant.source_identity.clone()).filter(|s| !s.is_empty());
+    let expiration = now.saturating_add(grant.duration_seconds);
+    let source_identity = Some(grant.source_identity.clone());
     let (access_key_id, issued) =
         state.store.issue(Issued::session(grant.role, &grant.session_name, expiration, source_identity), now);
     let subject_arn = format!(
@@ -507,4 +620,72 @@ fn subject_id(anchor_arn: &str, leaf_der: &[u8]) -> String {
     let mut b = [0u8; 16];
     b.copy_from_slice(&d[..16]);
     store::uuid_text(&b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_names_are_the_minimal_lower_case_hex_serial() {
+        for (serial, hex) in [
+            (&[0x61, 0xd5, 0x69, 0x2c][..], "61d5692c"),
+            (&[0x00, 0x80, 0x01], "8001"),
+            (&[0x0a, 0xbc], "abc"),
+            (&[0x00], "0"),
+            (&[0xff], "-1"),
+            (&[0xff, 0x00], "-100"),
+        ] {
+            assert_eq!(serial_hex(serial), hex, "{serial:02x?}");
+        }
+    }
+
+    #[test]
+    fn source_identity_rules() {
+        // [T] Source identity rules, the guide's two examples: 291 is hex 123, then ID=0123;
+        // 17767 is hex 4567, then ID=4567.
+        assert_eq!(source_identity(None, &[0x01, 0x23]).unwrap(), "ID=0123");
+        assert_eq!(source_identity(None, &[0x45, 0x67]).unwrap(), "ID=4567");
+        assert_eq!(source_identity(None, &[0x00, 0xab, 0xcd]).unwrap(), "ID=abcd");
+        let cn = |n: usize| "c".repeat(n);
+        assert_eq!(source_identity(Some("awsUser"), &[1]).unwrap(), "CN=awsUser");
+        assert_eq!(source_identity(Some(&cn(61)), &[1]).unwrap(), format!("CN={}", cn(61)));
+        assert_eq!(source_identity(Some(&cn(62)), &[1]).unwrap(), cn(62));
+        assert_eq!(source_identity(Some(&cn(64)), &[1]).unwrap(), cn(64));
+        // Characters, not bytes: 61 two-byte characters still take the prefix.
+        assert_eq!(source_identity(Some(&"é".repeat(61)), &[1]).unwrap(), format!("CN={}", "é".repeat(61)));
+        let e = source_identity(Some(&cn(65)), &[1]).unwrap_err();
+        assert_eq!((e.status, e.kind), (403, "AccessDeniedException"));
+        assert!(e.message.contains("65 characters"), "{}", e.message);
+    }
+
+    #[test]
+    fn instance_properties_are_a_map_of_strings_within_the_limits() {
+        let check = |v: Value| instance_properties(Some(&v));
+        assert_eq!(instance_properties(None).unwrap(), 0);
+        assert_eq!(check(Value::Null).unwrap(), 0);
+        assert_eq!(check(json!({})).unwrap(), 0);
+        assert_eq!(check(json!({"hostname": "web-1", "arch": "x86_64"})).unwrap(), 2);
+        let fifty: Map<String, Value> = (0..50).map(|i| (format!("k{i}"), json!("v"))).collect();
+        assert_eq!(check(Value::Object(fifty.clone())).unwrap(), 50);
+        let mut fifty_one = fifty;
+        fifty_one.insert("one-more".into(), json!("v"));
+        let long = "x".repeat(201);
+        for (bad, words) in [
+            (json!({"cpu": 4}), "must be a string"),
+            (json!({"tags": ["a"]}), "must be a string"),
+            (json!(["hostname", "web-1"]), "JSON object"),
+            (json!("hostname=web-1"), "JSON object"),
+            (json!({"hostname": ""}), "1 to 200"),
+            (json!({"hostname": long.clone()}), "1 to 200"),
+            (json!({long.clone(): "v"}), "keys"),
+            (json!({"": "v"}), "keys"),
+            (Value::Object(fifty_one), "51 entries"),
+        ] {
+            let e = check(bad.clone()).unwrap_err();
+            assert_eq!((e.status, e.kind), (400, "ValidationException"), "{bad}");
+            assert!(e.message.contains(words), "{bad}: {}", e.message);
+        }
+        assert_eq!(check(json!({"x".repeat(200): "y".repeat(200)})).unwrap(), 1);
+    }
 }

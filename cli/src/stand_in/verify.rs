@@ -6,7 +6,10 @@
 //! "Create a signed AWS API request" (the signature is recomputed from the received request) and
 //! "Authentication methods" (the `Authorization` header, or the `X-Amz-*` query parameters of a
 //! presigned URL); **\[CE\]** AWS "Common Errors" (`RequestExpired`: "more than 15 minutes after
-//! the date stamp … or more than 15 minutes in the future").
+//! the date stamp … or more than 15 minutes in the future"); **\[GR\]** AWS General Reference,
+//! "AWS Identity and Access Management Roles Anywhere endpoints and quotas" and "AWS Security Token
+//! Service endpoints" (host names), with the partitions' host templates of the endpoint model in
+//! AWS's credential helper (`rolesanywhere/internal/endpoints`).
 //!
 //! Each check is a function here; the handlers decide their order and how a failure reads in
 //! their service's error shape. The canonical request, string to sign and signing key come from
@@ -16,11 +19,28 @@ use rolesanywhere::sigv4::{self, CanonicalRequest, PathOptions, SigningKey};
 use rolesanywhere::{Certificate, KeyType, Region, Time};
 use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm};
 use subtle::ConstantTimeEq;
+use x509_cert::der::Encode;
+use x509_cert::spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 
 use super::Request;
 
 /// Largest difference between a request's signing time and the clock (\[CE\] `RequestExpired`).
 pub const MAX_SKEW_SECONDS: u64 = 15 * 60;
+
+/// The signature algorithms of certificate chains and CRLs: ECDSA P-256 and P-384 with SHA-256
+/// or SHA-384, RSA PKCS#1 v1.5 with SHA-256 to SHA-512, and RSA-PSS (2048 to 8192 bits).
+pub static SIGNATURE_ALGORITHMS: &[&dyn SignatureVerificationAlgorithm] = &[
+    webpki::ring::ECDSA_P256_SHA256,
+    webpki::ring::ECDSA_P256_SHA384,
+    webpki::ring::ECDSA_P384_SHA256,
+    webpki::ring::ECDSA_P384_SHA384,
+    webpki::ring::RSA_PKCS1_2048_8192_SHA256,
+    webpki::ring::RSA_PKCS1_2048_8192_SHA384,
+    webpki::ring::RSA_PKCS1_2048_8192_SHA512,
+    webpki::ring::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
+    webpki::ring::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
+    webpki::ring::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
+];
 
 /// The value of header `name` (lower-case), when present and made of visible ASCII, as every
 /// header this module reads by name is (dates, tokens, base64, the `Authorization` header).
@@ -189,28 +209,76 @@ pub fn is_current(signed_at: Time, now: Time, valid_for: Option<u64>) -> bool {
         && now <= signed_at.saturating_add(valid_for.unwrap_or(MAX_SKEW_SECONDS))
 }
 
-/// Checks the `Host` against the signing region. A host of AWS's form for `service`,
-/// `SERVICE[-fips].REGION.SUFFIX[:PORT]`, must name that region and its partition's DNS suffix
-/// (`Region::dns_suffix`); other hosts (loopback, custom names) pass, and the scope alone decides.
+/// Checks the `Host` of a request signed for `service` in `region`: a loopback name (`localhost`,
+/// `127.x.x.x`, `[::1]`; the stand-in listens on loopback only) or one of AWS's hosts of the
+/// service in that region (\[GR\]): `SERVICE[-fips].REGION.SUFFIX` with the partition's DNS suffix
+/// (`Region::dns_suffix`), the dual-stack `SERVICE[-fips].REGION.DUALSTACK_SUFFIX`, and for STS in
+/// us-east-1 the global `sts.amazonaws.com`; any port. Any other host is refused: a request
+/// sent to another host never reaches AWS. The error names the host and the hosts expected.
 pub fn check_host(request: &Request, region: &str, service: &str) -> Result<(), String> {
-    let host = header(request, "host").unwrap_or("");
-    let name = match host.rsplit_once(':') {
-        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
-        _ => host,
-    };
-    let Some((first, rest)) = name.split_once('.') else { return Ok(()) };
-    if first != service && first.strip_prefix(service) != Some("-fips") {
+    let host = header(request, "host").ok_or("the request has no Host header")?;
+    let name = host_name(host).ok_or_else(|| format!("the Host header {host:?} is not a host name"))?;
+    if is_loopback_name(name) {
         return Ok(());
     }
-    let Some((host_region, suffix)) = rest.split_once('.') else { return Ok(()) };
-    if host_region != region {
-        return Err(format!("the request is signed for region {region} but sent to host {host}"));
+    let Some(region) = Region::parse(region) else {
+        return Err(format!("host {host} is not loopback, and {region:?} is not a region of any AWS host"));
+    };
+    let expected = aws_hosts(service, &region);
+    if expected.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+        return Ok(());
     }
-    let expected_suffix = Region::parse(region).map_or("amazonaws.com", |r| r.dns_suffix);
-    if !suffix.eq_ignore_ascii_case(expected_suffix) {
-        return Err(format!("host {host} is not in the partition of region {region} ({expected_suffix})"));
+    Err(format!(
+        "the request is signed for {service} in region {} but sent to host {host}; the hosts of {service} in that \
+         region (partition {}) are {}, or a loopback address",
+        region.name,
+        region.partition,
+        expected.join(", ")
+    ))
+}
+
+/// The host name of a `Host` header value, without its port: `name`, `name:PORT`, `[IPv6]` or
+/// `[IPv6]:PORT`.
+fn host_name(host: &str) -> Option<&str> {
+    let is_port = |p: &str| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit());
+    if let Some(v6) = host.strip_prefix('[') {
+        let (address, rest) = v6.split_once(']')?;
+        return (rest.is_empty() || rest.strip_prefix(':').is_some_and(is_port)).then_some(address);
     }
-    Ok(())
+    match host.split_once(':') {
+        Some((name, port)) if is_port(port) => Some(name),
+        Some(_) => None,
+        None => Some(host),
+    }
+}
+
+/// `localhost`, an IPv4 loopback address or `::1`.
+fn is_loopback_name(name: &str) -> bool {
+    name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// AWS's host names of `service` in `region` (\[GR\]; the endpoint model's templates:
+/// `{service}.{region}.{dnsSuffix}`, `{service}-fips.{region}.{dnsSuffix}`, and the dual-stack
+/// `{service}[-fips].{region}.{dualStackDnsSuffix}` where the partition has one).
+fn aws_hosts(service: &str, region: &Region<'_>) -> Vec<String> {
+    // The partitions' dual-stack DNS suffixes (endpoint model: `api.aws` for aws and aws-us-gov,
+    // `api.amazonwebservices.com.cn` for aws-cn; the other partitions have none).
+    let dual_stack = match region.partition {
+        "aws" | "aws-us-gov" => Some("api.aws"),
+        "aws-cn" => Some("api.amazonwebservices.com.cn"),
+        _ => None,
+    };
+    let mut hosts = Vec::new();
+    for suffix in std::iter::once(region.dns_suffix).chain(dual_stack) {
+        for prefix in [service.to_string(), format!("{service}-fips")] {
+            hosts.push(format!("{prefix}.{}.{suffix}", region.name));
+        }
+    }
+    // STS's global endpoint signs for us-east-1 (\[GR\], "AWS Security Token Service endpoints").
+    if service == "sts" && region.name == "us-east-1" {
+        hosts.push("sts.amazonaws.com".into());
+    }
+    hosts
 }
 
 /// The string to sign of the received request (\[S\] Tasks 1–2, \[V4\] steps 1–3), over the
@@ -282,6 +350,35 @@ pub fn hmac_signature_matches(
 ) -> bool {
     let key = SigningKey::derive(secret_access_key, scope.date, scope.region, scope.service);
     bool::from(key.sign(string_to_sign).as_bytes().ct_eq(signature_hex.as_bytes()))
+}
+
+/// Whether `signature` is a signature of `message` by the key of `signer` with the algorithm
+/// `algorithm` (a CRL's or a certificate's `signatureAlgorithm`), by one of
+/// [`SIGNATURE_ALGORITHMS`] whose key and signature algorithm identifiers are these.
+pub fn signed_by(
+    signer: &SubjectPublicKeyInfoOwned,
+    algorithm: &AlgorithmIdentifierOwned,
+    message: &[u8],
+    signature: &[u8],
+) -> bool {
+    // pki-types' algorithm identifiers are the contents of the AlgorithmIdentifier SEQUENCE: the
+    // OID, then the parameters when there are any.
+    let contents = |id: &AlgorithmIdentifierOwned| -> Option<Vec<u8>> {
+        let mut out = id.oid.to_der().ok()?;
+        if let Some(parameters) = &id.parameters {
+            out.extend(parameters.to_der().ok()?);
+        }
+        Some(out)
+    };
+    let (Some(key_alg), Some(signature_alg)) = (contents(&signer.algorithm), contents(algorithm)) else {
+        return false;
+    };
+    let key = signer.subject_public_key.raw_bytes();
+    SIGNATURE_ALGORITHMS.iter().any(|alg| {
+        alg.public_key_alg_id().as_ref() == key_alg.as_slice()
+            && alg.signature_alg_id().as_ref() == signature_alg.as_slice()
+            && alg.verify_signature(key, message, signature).is_ok()
+    })
 }
 
 /// Lower- or upper-case hex to bytes.
@@ -379,15 +476,50 @@ mod tests {
     #[test]
     fn hosts_name_the_signing_region() {
         let check = |host, region, service| check_host(&request("/", &[("host", host)]), region, service);
-        assert!(check("rolesanywhere.us-west-2.amazonaws.com", "us-west-2", "rolesanywhere").is_ok());
-        assert!(check("rolesanywhere-fips.us-east-1.amazonaws.com:443", "us-east-1", "rolesanywhere").is_ok());
-        assert!(check("sts.cn-north-1.amazonaws.com.cn", "cn-north-1", "sts").is_ok());
-        assert!(check("127.0.0.1:8080", "us-west-2", "rolesanywhere").is_ok());
-        assert!(check("sts.example.com", "us-west-2", "rolesanywhere").is_ok());
+        for (host, region, service) in [
+            ("rolesanywhere.us-west-2.amazonaws.com", "us-west-2", "rolesanywhere"),
+            ("rolesanywhere-fips.us-east-1.amazonaws.com:443", "us-east-1", "rolesanywhere"),
+            ("rolesanywhere.us-east-1.api.aws", "us-east-1", "rolesanywhere"),
+            ("rolesanywhere-fips.us-gov-west-1.api.aws", "us-gov-west-1", "rolesanywhere"),
+            ("ROLESANYWHERE.US-WEST-2.AMAZONAWS.COM", "us-west-2", "rolesanywhere"),
+            ("rolesanywhere.cn-north-1.api.amazonwebservices.com.cn", "cn-north-1", "rolesanywhere"),
+            ("sts.cn-north-1.amazonaws.com.cn", "cn-north-1", "sts"),
+            ("sts.amazonaws.com", "us-east-1", "sts"),
+            ("127.0.0.1:8080", "us-west-2", "rolesanywhere"),
+            ("127.1.2.3", "us-west-2", "rolesanywhere"),
+            ("localhost:9000", "us-west-2", "rolesanywhere"),
+            ("[::1]:8080", "us-west-2", "sts"),
+            ("[::1]", "us-west-2", "sts"),
+        ] {
+            assert!(
+                check(host, region, service).is_ok(),
+                "{host} {region} {service}: {:?}",
+                check(host, region, service)
+            );
+        }
+        // A foreign host: refused, naming the hosts expected.
+        let e = check("evil.example.com", "us-west-2", "rolesanywhere").unwrap_err();
+        assert!(e.contains("evil.example.com") && e.contains("rolesanywhere.us-west-2.api.aws"), "{e}");
+        assert!(check("sts.example.com", "us-west-2", "rolesanywhere").is_err());
         let e = check("rolesanywhere.eu-west-1.amazonaws.com", "us-west-2", "rolesanywhere").unwrap_err();
         assert!(e.contains("us-west-2") && e.contains("eu-west-1"), "{e}");
         let e = check("rolesanywhere.cn-north-1.amazonaws.com", "cn-north-1", "rolesanywhere").unwrap_err();
         assert!(e.contains("partition") && e.contains("amazonaws.com.cn"), "{e}");
+        for (host, region, service) in [
+            ("sts.amazonaws.com", "us-west-2", "sts"),
+            ("sts.us-west-2.amazonaws.com", "us-west-2", "rolesanywhere"),
+            ("rolesanywhere.us-west-2.amazonaws.com.evil.com", "us-west-2", "rolesanywhere"),
+            ("rolesanywhere.cn-north-1.api.aws", "cn-north-1", "rolesanywhere"),
+            ("localhost.evil.com", "us-west-2", "rolesanywhere"),
+            ("127.0.0.1:http", "us-west-2", "rolesanywhere"),
+            ("[::2]:80", "us-west-2", "rolesanywhere"),
+            ("[::1", "us-west-2", "rolesanywhere"),
+            ("", "us-west-2", "rolesanywhere"),
+            ("rolesanywhere.nowhere.amazonaws.com", "nowhere", "rolesanywhere"),
+        ] {
+            assert!(check(host, region, service).is_err(), "{host:?} {region} {service}");
+        }
+        assert!(check_host(&request("/", &[]), "us-west-2", "rolesanywhere").unwrap_err().contains("no Host"));
     }
 
     #[test]

@@ -18,11 +18,13 @@ use crate::common::{ANCHOR, PROFILE, ROLE};
 
 /// The account of the test ARNs.
 pub const ACCOUNT: &str = "123456789012";
-/// A role that sessions of ROLE may assume through STS (role chaining), for source identity p256.
+/// A role that sessions of ROLE may assume through STS (role chaining), for source identity
+/// `CN=p256`.
 pub const ROLE_CHAINED: &str = "arn:aws:iam::123456789012:role/chained";
 
-/// The trust policy of [`ROLE_CHAINED`]: sessions of ROLE whose source identity is `p256` (the
-/// p256 leaf's subject CN) may assume it and keep their source identity.
+/// The trust policy of [`ROLE_CHAINED`]: sessions of ROLE whose source identity is `CN=p256` (the
+/// p256 leaf's subject CN, with the prefix of Roles Anywhere's source identity rules) may assume
+/// it and keep their source identity.
 pub fn chained_trust_policy() -> serde_json::Value {
     serde_json::json!({
         "Version": "2012-10-17",
@@ -30,7 +32,7 @@ pub fn chained_trust_policy() -> serde_json::Value {
             "Effect": "Allow",
             "Principal": {"AWS": ROLE},
             "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"],
-            "Condition": {"StringEquals": {"sts:SourceIdentity": "p256"}}
+            "Condition": {"StringEquals": {"sts:SourceIdentity": "CN=p256"}}
         }]
     })
 }
