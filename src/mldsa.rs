@@ -16,9 +16,12 @@
 //! ```
 //!
 //! An expanded key is checked: its `s1`/`s2` coefficients in range before the `ml-dsa` crate
-//! decodes it (its decoder asserts on the others), and its parts consistent (a signature made with
-//! it verifies under the public key recomputed from it). With `both`, the seed must expand to the
-//! same key.
+//! decodes it (its decoder asserts on the others), and its parts belonging together as far as a
+//! probe signature tells: it must verify under the public key t1 = HighBits(A·s1 + s2)
+//! recomputed from ρ, s1 and s2, which needs tr = H(ρ ‖ t1). A changed ρ, tr or s1 fails that; a
+//! small change to s2 or t0 mostly leaves t1 alone and shows only as signatures that fail to
+//! verify (the crate keeps t private, so t0 is not recomputed), and K may be any 32 bytes. With
+//! `both`, the seed must expand to the same key, which checks every part.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -185,8 +188,8 @@ fn decode_expanded<P: MlDsaParams>(bytes: &[u8]) -> Result<ExpandedSigningKey<P>
     }
     #[allow(deprecated)] // The expanded form is deprecated in favour of seeds; files still hold it.
     let key = ExpandedSigningKey::<P>::from_expanded(&array);
-    // ρ, K, tr, s1, s2 and t0 must belong together: a signature of this key verifies under the
-    // public key recomputed from ρ, s1 and s2 only if tr = H(pk) and t0 is the low part of t.
+    // A signature of this key verifies under the public key recomputed from ρ, s1 and s2 only if
+    // tr = H(pk) (see the module doc).
     let public = key.verifying_key();
     let probe = b"AWS4-X509-MLDSA key check";
     let consistent =
