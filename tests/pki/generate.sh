@@ -323,7 +323,8 @@ cat p256.pem chain.pem >p256-fullchain.pem
 cat rsa2048.pem int.pem root.pem >rsa2048-fullchain-root.pem
 
 # PKCS#12 (password "test"): OpenSSL 3 defaults (AES-256-CBC, PBKDF2-HMAC-SHA256, SHA-256
-# MAC), unencrypted bags, and the legacy schemes.
+# MAC), unencrypted bags, and the legacy schemes: 3DES bags under a SHA-256 MAC, and `-legacy`
+# (RC2-40 certificates, 3DES key, SHA-1 MAC).
 ossl pkcs12 -export -in p256.pem -inkey p256.pkcs8.pem -certfile chain.pem \
     -passout pass:test -out p256.p12
 ossl pkcs12 -export -in rsa2048.pem -inkey rsa2048.pkcs8.pem -certfile chain.pem \
@@ -331,7 +332,7 @@ ossl pkcs12 -export -in rsa2048.pem -inkey rsa2048.pkcs8.pem -certfile chain.pem
 ossl pkcs12 -export -in p384.pem -inkey p384.pkcs8.pem \
     -keypbe NONE -certpbe NONE -passout pass:test -out p384-plain.p12
 ossl pkcs12 -export -in p256.pem -inkey p256.pkcs8.pem -certfile chain.pem \
-    -keypbe PBE-SHA1-3DES -certpbe PBE-SHA1-3DES -macalg sha1 -passout pass:test \
+    -keypbe PBE-SHA1-3DES -certpbe PBE-SHA1-3DES -passout pass:test \
     -out p256-3des.p12
 ossl pkcs12 -export -legacy -in p256.pem -inkey p256.pkcs8.pem -certfile chain.pem \
     -passout pass:test -out p256-legacy.p12
