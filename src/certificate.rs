@@ -116,10 +116,7 @@ impl fmt::Display for CertificateError {
                 write!(f, "certificate is signed with {algorithm}; AWS requires SHA-256 or stronger")
             }
             UnsupportedPublicKey { algorithm } => {
-                write!(
-                    f,
-                    "certificate key {algorithm} is not supported (ECDSA P-256/P-384, RSA 2048-4096 or ML-DSA)"
-                )
+                write!(f, "certificate key {algorithm} is not supported (ECDSA P-256/P-384, RSA 2048-4096 or ML-DSA)")
             }
             TooManyIntermediates { count } => {
                 write!(f, "{count} intermediate certificates given; AWS accepts at most {MAX_INTERMEDIATES}")

@@ -121,9 +121,9 @@ fn unsupported_pbes2(parameters: der::AnyRef<'_>) -> KeyError {
         Ok::<_, der::Error>((kdf.oid, cipher.oid))
     });
     match oids {
-        Ok((kdf, cipher)) => {
-            KeyError::UnsupportedEncryption { scheme: format!("PBES2 with {} and {}", oid_name(&kdf), oid_name(&cipher)) }
-        }
+        Ok((kdf, cipher)) => KeyError::UnsupportedEncryption {
+            scheme: format!("PBES2 with {} and {}", oid_name(&kdf), oid_name(&cipher)),
+        },
         Err(_) => KeyError::Malformed { what: "PBES2 parameters" },
     }
 }

@@ -115,16 +115,16 @@ pub use certificate::{
     PublicKey, MAX_INTERMEDIATES,
 };
 pub use credentials::Credentials;
-pub use error::{Error, ErrorCode};
 #[cfg(feature = "encrypted-keys")]
 pub use encrypted::{MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY};
+pub use error::{Error, ErrorCode};
 pub use key::{KeyError, PrivateKey, Signer};
 #[cfg(feature = "ml-dsa")]
 pub use mldsa::verify_ml_dsa;
-#[cfg(feature = "pkcs12")]
-pub use pkcs12::{Pkcs12, Pkcs12Error};
 pub use options::{CreateSessionOptions, OptionError, OptionValue};
 pub use pem::{PemError, MAX_INPUT_LEN};
+#[cfg(feature = "pkcs12")]
+pub use pkcs12::{Pkcs12, Pkcs12Error};
 pub use provider::{Action, Lease, Millis, Next, Provider, ProviderConfig};
 pub use refresh::{Backoff, RefreshPolicy};
 pub use request::{

@@ -27,8 +27,8 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use ml_dsa::{
-    B32, EncodedSignature, EncodedVerifyingKey, ExpandedSigningKey, ExpandedSigningKeyBytes, MlDsa44, MlDsa65,
-    MlDsa87, MlDsaParams, Signature, VerifyingKey,
+    EncodedSignature, EncodedVerifyingKey, ExpandedSigningKey, ExpandedSigningKeyBytes, MlDsa44, MlDsa65, MlDsa87,
+    MlDsaParams, Signature, VerifyingKey, B32,
 };
 
 use crate::algorithm::KeyType;
@@ -192,8 +192,7 @@ fn decode_expanded<P: MlDsaParams>(bytes: &[u8]) -> Result<ExpandedSigningKey<P>
     // tr = H(pk) (see the module doc).
     let public = key.verifying_key();
     let probe = b"AWS4-X509-MLDSA key check";
-    let consistent =
-        key.sign_deterministic(probe, &[]).is_ok_and(|sig| public.verify_with_context(probe, &[], &sig));
+    let consistent = key.sign_deterministic(probe, &[]).is_ok_and(|sig| public.verify_with_context(probe, &[], &sig));
     if !consistent {
         return Err(malformed);
     }

@@ -183,8 +183,7 @@ impl Pkcs12 {
                 let data = octets(info, "SafeContents")?;
                 found.read_safe_contents(data.as_bytes(), password, 0)?;
             } else if info.content_type == OID_ENCRYPTED_DATA {
-                let encrypted: EncryptedData =
-                    info.content.decode_as().map_err(|_| malformed("EncryptedData"))?;
+                let encrypted: EncryptedData = info.content.decode_as().map_err(|_| malformed("EncryptedData"))?;
                 let content = &encrypted.enc_content_info;
                 let algorithm = AlgorithmIdentifierRef {
                     oid: content.content_enc_alg.oid,
@@ -195,9 +194,7 @@ impl Pkcs12 {
                 let plain = crate::encrypted::decrypt(&algorithm, ciphertext.as_bytes(), password)?;
                 found.read_safe_contents(&plain, password, 0)?;
             } else {
-                return Err(Pkcs12Error::Unsupported {
-                    what: String::from("public-key privacy mode (envelopedData)"),
-                });
+                return Err(Pkcs12Error::Unsupported { what: String::from("public-key privacy mode (envelopedData)") });
             }
         }
         found.finish()
@@ -264,12 +261,11 @@ impl Found {
     fn finish(self) -> Result<Pkcs12, Pkcs12Error> {
         let key = self.key.ok_or(Pkcs12Error::NoKey)?;
         let mut certificates = self.certificates;
-        let at = certificates.iter().position(|c| key.check_matches(c).is_ok()).ok_or(Pkcs12Error::NoCertificateForKey)?;
+        let at =
+            certificates.iter().position(|c| key.check_matches(c).is_ok()).ok_or(Pkcs12Error::NoCertificateForKey)?;
         let leaf = certificates.remove(at);
         if certificates.len() > MAX_INTERMEDIATES {
-            return Err(Pkcs12Error::Certificate(CertificateError::TooManyIntermediates {
-                count: certificates.len(),
-            }));
+            return Err(Pkcs12Error::Certificate(CertificateError::TooManyIntermediates { count: certificates.len() }));
         }
         Ok(Pkcs12 { leaf, intermediates: certificates, key })
     }

@@ -498,10 +498,7 @@ fn full_chain_files_split_into_leaf_and_intermediates() {
         assert!(chain.is_empty());
     }
     assert_eq!(split_full_chain(b"").unwrap_err(), CertificateError::Empty);
-    assert!(matches!(
-        split_full_chain(&shared().read("p256.pkcs8.pem")),
-        Err(CertificateError::WrongPemLabel { .. })
-    ));
+    assert!(matches!(split_full_chain(&shared().read("p256.pkcs8.pem")), Err(CertificateError::WrongPemLabel { .. })));
 
     // Merging with --intermediates: the full chain's first, then the others, each once; the
     // leaf itself is dropped.

@@ -434,7 +434,7 @@ fn error_display_of_every_variant_is_one_line_without_key_bytes() {
 /// each decrypts to.
 #[cfg(feature = "encrypted-keys")]
 const ENCRYPTED: [(&str, &str); 6] = [
-    ("p256.pkcs8-encrypted.pem", "p256.pkcs8.pem"),  // AES-256-CBC, PBKDF2-HMAC-SHA256
+    ("p256.pkcs8-encrypted.pem", "p256.pkcs8.pem"), // AES-256-CBC, PBKDF2-HMAC-SHA256
     ("p256.pkcs8-aes128-sha256.pem", "p256.pkcs8.pem"),
     ("p256.pkcs8-aes256-sha1.pem", "p256.pkcs8.pem"), // what ACM's export uses
     ("p256.pkcs8-aes128-sha1.pem", "p256.pkcs8.pem"),
@@ -497,7 +497,8 @@ fn unsupported_encryption_is_named_with_the_way_out() {
 #[cfg(feature = "encrypted-keys")]
 fn encrypted_with(kdf: pkcs5::pbes2::Kdf) -> Vec<u8> {
     use der::Encode;
-    let parameters = pkcs5::pbes2::Parameters { kdf, encryption: pkcs5::pbes2::EncryptionScheme::Aes256Cbc { iv: [7; 16] } };
+    let parameters =
+        pkcs5::pbes2::Parameters { kdf, encryption: pkcs5::pbes2::EncryptionScheme::Aes256Cbc { iv: [7; 16] } };
     let algorithm = pkcs5::EncryptionScheme::from(parameters).to_der().unwrap();
     let data = der::asn1::OctetString::new(vec![0u8; 48]).unwrap().to_der().unwrap();
     let mut body = algorithm;

@@ -234,11 +234,8 @@ fn hostile_key_bytes_never_panic_or_leak() {
     let mut rng = XorShift(0x6d6c_6473_6134_3421);
     let certificate = cert("mldsa44.pem");
     for (file, rounds) in [("mldsa44.seed.der", 300), ("mldsa44.both.pem", 20)] {
-        let original = if file.ends_with(".der") {
-            pki().read(file)
-        } else {
-            fixtures::pem_to_der(&pki().read_str(file))
-        };
+        let original =
+            if file.ends_with(".der") { pki().read(file) } else { fixtures::pem_to_der(&pki().read_str(file)) };
         let seed_der = pki().read("mldsa44.seed.der");
         let seed = &seed_der[seed_der.len() - 32..];
         for _ in 0..rounds {
@@ -335,7 +332,8 @@ fn dilithium_py_agrees() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), serde_json::to_string(&cases).unwrap().as_bytes()).unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), serde_json::to_string(&cases).unwrap().as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),

@@ -8,9 +8,7 @@
 mod common;
 
 use common::{shared, XorShift, ANCHOR, PROFILE, ROLE};
-use rolesanywhere::{
-    Certificate, CreateSession, ErrorCode, KeyError, Pkcs12, Pkcs12Error, PrivateKey, Signer, Time,
-};
+use rolesanywhere::{Certificate, CreateSession, ErrorCode, KeyError, Pkcs12, Pkcs12Error, PrivateKey, Signer, Time};
 
 const PASSWORD: &[u8] = common::PASSWORD.as_bytes();
 
@@ -62,7 +60,9 @@ fn wrong_or_missing_password() {
 
 #[test]
 fn legacy_files_are_refused_with_the_way_out() {
-    for (file, scheme) in [("p256-3des.p12", "pbeWithSHAAnd3-KeyTripleDES-CBC"), ("p256-legacy.p12", "SHA-1 MAC")] {
+    for (file, scheme) in
+        [("p256-3des.p12", "PKCS#12 pbeWithSHAAnd3-KeyTripleDES-CBC"), ("p256-legacy.p12", "SHA-1 MAC")]
+    {
         let err = Pkcs12::parse(&shared().read(file), PASSWORD).unwrap_err();
         assert_eq!(err, Pkcs12Error::Legacy { scheme: scheme.into() }, "{file}");
         assert_eq!(err.code(), ErrorCode::InvalidPkcs12);

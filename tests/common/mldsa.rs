@@ -124,7 +124,14 @@ pub fn write(dir: &Path) {
 
 /// A certificate signed by `issuer` with pure ML-DSA (empty context, RFC 9881) through the
 /// core's own signer.
-fn ml_dsa_signed(issuer: &Key, issuer_name: &[u8], subject: &[u8], spki: &[u8], validity: (&str, &str), extensions: &[u8]) -> Vec<u8> {
+fn ml_dsa_signed(
+    issuer: &Key,
+    issuer_name: &[u8],
+    subject: &[u8],
+    spki: &[u8],
+    validity: (&str, &str),
+    extensions: &[u8],
+) -> Vec<u8> {
     use rolesanywhere::Signer;
     let algorithm = seq(&[&issuer.oid()]);
     let tbs = tbs(&algorithm, issuer_name, validity, subject, spki, extensions);
@@ -133,7 +140,14 @@ fn ml_dsa_signed(issuer: &Key, issuer_name: &[u8], subject: &[u8], spki: &[u8], 
     certificate(&tbs, &algorithm, &signature)
 }
 
-fn tbs(algorithm: &[u8], issuer: &[u8], validity: (&str, &str), subject: &[u8], spki: &[u8], extensions: &[u8]) -> Vec<u8> {
+fn tbs(
+    algorithm: &[u8],
+    issuer: &[u8],
+    validity: (&str, &str),
+    subject: &[u8],
+    spki: &[u8],
+    extensions: &[u8],
+) -> Vec<u8> {
     let mut serial = random_seed()[..16].to_vec();
     serial[0] = (serial[0] & 0x3f) | 0x40;
     seq(&[
@@ -174,10 +188,8 @@ fn extension(arc: u32, critical: bool, value: &[u8]) -> Vec<u8> {
 
 /// As the `leaf` section of generate.sh, without the key identifiers.
 fn leaf_extensions() -> Vec<u8> {
-    let san = seq(&[
-        &tlv(0x86, b"spiffe://ORG.aws-us-west.example.io/ns/prj-demo/app"),
-        &tlv(0x82, b"app.example.test"),
-    ]);
+    let san =
+        seq(&[&tlv(0x86, b"spiffe://ORG.aws-us-west.example.io/ns/prj-demo/app"), &tlv(0x82, b"app.example.test")]);
     seq(&[
         &extension(19, true, &seq(&[])),
         &extension(15, true, &[0x03, 0x02, 0x07, 0x80]),
@@ -275,8 +287,12 @@ pub fn pem(label: &str, der: &[u8]) -> String {
 
 /// The DER of the first PEM block of `text`.
 pub fn pem_to_der(text: &str) -> Vec<u8> {
-    let body: String =
-        text.lines().skip_while(|l| !l.starts_with("-----BEGIN")).skip(1).take_while(|l| !l.starts_with("-----END")).collect();
+    let body: String = text
+        .lines()
+        .skip_while(|l| !l.starts_with("-----BEGIN"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("-----END"))
+        .collect();
     unbase64(&body)
 }
 
