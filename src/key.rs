@@ -290,6 +290,7 @@ impl PrivateKey {
     }
 
     /// A DER PKCS#8 `PrivateKeyInfo` (the contents of a PKCS#12 key bag, or a decrypted key).
+    #[cfg(feature = "pkcs12")]
     pub(crate) fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
         Self::from_der(der, Some(Format::Pkcs8))
     }
