@@ -2,7 +2,17 @@
 //! and key are parsed once, as a long-running client would).
 //!
 //! Compare the medians with `openssl speed -seconds 3 ecdsap256 ecdsap384 rsa2048` run on the
-//! same machine in the same session (`scripts/bench` prints both).
+//! same machine in the same session (`scripts/bench` prints both). ML-DSA-44/65/87 have no
+//! `openssl speed` counterpart on OpenSSL 3.0 (ML-DSA arrived in 3.5); `mldsa_sign_only` is the
+//! bare signature of a string-to-sign-sized message, to show what the request around it costs.
+//! Their fixtures come from tests/common/mldsa.rs (the `ml-dsa` crate's keygen).
+
+#[path = "../tests/common/mod.rs"]
+#[allow(dead_code)]
+mod common;
+#[path = "../tests/common/mldsa.rs"]
+#[allow(dead_code)]
+mod mldsa;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -46,6 +56,35 @@ fn bench(c: &mut Criterion) {
                     .unwrap()
             })
         });
+    }
+    mldsa::write(&dir);
+    let mut sign_only = Vec::new();
+    for (name, cert, key) in [
+        ("mldsa-44", "mldsa44.pem", "mldsa44.seed.pem"),
+        ("mldsa-65", "mldsa65.pem", "mldsa65.seed.pem"),
+        ("mldsa-87", "mldsa87.pem", "mldsa87.seed.pem"),
+    ] {
+        let leaf = Certificate::parse(&read(cert)).unwrap();
+        let key = PrivateKey::parse(&read(key)).unwrap();
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                CreateSession::new(&leaf, ANCHOR, PROFILE, ROLE)
+                    .intermediates(&chain)
+                    .prepare(now)
+                    .unwrap()
+                    .sign(&key)
+                    .unwrap()
+            })
+        });
+        sign_only.push((name, key));
+    }
+    group.finish();
+    let mut group = c.benchmark_group("mldsa_sign_only");
+    // A string to sign is ~250 bytes: algorithm, date, scope, canonical-request hash.
+    let message = [b'x'; 250];
+    for (name, key) in &sign_only {
+        use rolesanywhere::Signer;
+        group.bench_function(*name, |b| b.iter(|| key.sign(&message).unwrap()));
     }
     group.finish();
     let leaf_pem = read("p256.pem");

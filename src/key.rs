@@ -271,8 +271,9 @@ impl PrivateKey {
         key.ok_or(KeyError::Empty)
     }
 
-    /// A DER `EncryptedPrivateKeyInfo`: decrypted with the password, then read as PKCS#8.
-    fn from_encrypted_der(der: &[u8], password: Option<&[u8]>) -> Result<Self, KeyError> {
+    /// A DER `EncryptedPrivateKeyInfo` (or a PKCS#12 `pkcs8ShroudedKeyBag`): decrypted with the
+    /// password, then read as PKCS#8.
+    pub(crate) fn from_encrypted_der(der: &[u8], password: Option<&[u8]>) -> Result<Self, KeyError> {
         let Some(password) = password else { return Err(KeyError::Encrypted) };
         #[cfg(feature = "encrypted-keys")]
         {
@@ -289,7 +290,7 @@ impl PrivateKey {
         }
     }
 
-    /// A DER PKCS#8 `PrivateKeyInfo` (the contents of a PKCS#12 key bag, or a decrypted key).
+    /// A DER PKCS#8 `PrivateKeyInfo` (the contents of a PKCS#12 `keyBag`).
     #[cfg(feature = "pkcs12")]
     pub(crate) fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
         Self::from_der(der, Some(Format::Pkcs8))

@@ -31,6 +31,8 @@ use ml_dsa::{
     MlDsaParams, Signature, VerifyingKey, B32,
 };
 
+use zeroize::Zeroizing;
+
 use crate::algorithm::KeyType;
 use crate::key::KeyError;
 
@@ -123,11 +125,13 @@ fn read_form(der: &[u8]) -> Result<Form<'_>, KeyError> {
 
 impl<P: MlDsaParams> Key<P> {
     fn from_form(form: &Form<'_>) -> Result<Self, KeyError> {
+        // The seed copied for the crate is zeroized too (the key types zeroize themselves).
+        let expand = |seed: &[u8; 32]| ExpandedSigningKey::<P>::from_seed(&Zeroizing::new(B32::from(*seed)));
         let signing = match form {
-            Form::Seed(seed) => ExpandedSigningKey::<P>::from_seed(&B32::from(**seed)),
+            Form::Seed(seed) => expand(seed),
             Form::Expanded(expanded) => decode_expanded::<P>(expanded)?,
             Form::Both { seed, expanded } => {
-                let from_seed = ExpandedSigningKey::<P>::from_seed(&B32::from(**seed));
+                let from_seed = expand(seed);
                 let decoded = decode_expanded::<P>(expanded)?;
                 // `PartialEq` of ExpandedSigningKey compares in constant time (`CtEq`).
                 if from_seed != decoded {

@@ -226,9 +226,7 @@ impl Found {
                     if let Some(oid) = encryption_oid(value) {
                         refuse_legacy(&oid)?;
                     }
-                    let plain = crate::encrypted::decrypt_pkcs8(value, password)?;
-                    pkcs8::PrivateKeyInfoRef::from_der(&plain).map_err(|_| KeyError::WrongPassword)?;
-                    self.add_key(PrivateKey::from_pkcs8_der(&plain)?)?;
+                    self.add_key(PrivateKey::from_encrypted_der(value, Some(password))?)?;
                 }
                 pkcs12::PKCS_12_CERT_BAG_OID => {
                     let bag = pkcs12::CertBag::from_der(value).map_err(|_| malformed("CertBag"))?;
