@@ -381,3 +381,25 @@ for c in json.load(sys.stdin):
     })
 json.dump(out, sys.stdout)
 "#;
+
+/// An ML-DSA key under PBES2 (encrypted here with `pkcs5`, as OpenSSL 3.0 cannot load ML-DSA keys
+/// to encrypt them) opens with its password like any other PKCS#8 key.
+#[cfg(feature = "encrypted-keys")]
+#[test]
+fn encrypted_ml_dsa_key() {
+    use der::Encode;
+    let plain = pki().read("mldsa65.seed.der");
+    let kdf = pkcs5::pbes2::Pbkdf2Params::hmac_sha256(2048, &[9u8; 16]).unwrap();
+    let parameters =
+        pkcs5::pbes2::Parameters { kdf: kdf.into(), encryption: pkcs5::pbes2::EncryptionScheme::Aes256Cbc { iv: [3; 16] } };
+    let ciphertext = parameters.encrypt(b"pq password", &plain).unwrap();
+    let algorithm = pkcs5::EncryptionScheme::from(parameters).to_der().unwrap();
+    let data = der::asn1::OctetString::new(ciphertext).unwrap().to_der().unwrap();
+    let info = fixtures::seq(&[&algorithm, &data]);
+    let pem = fixtures::pem("ENCRYPTED PRIVATE KEY", &info);
+    assert_eq!(PrivateKey::parse(pem.as_bytes()).unwrap_err(), KeyError::Encrypted);
+    assert_eq!(PrivateKey::parse_with_password(pem.as_bytes(), b"pq").unwrap_err(), KeyError::WrongPassword);
+    let k = PrivateKey::parse_with_password(pem.as_bytes(), b"pq password").unwrap();
+    assert_eq!(k.key_type(), KeyType::MlDsa65);
+    assert_eq!(k.check_matches(&cert("mldsa65.pem")), Ok(()));
+}
