@@ -390,8 +390,10 @@ fn encrypted_ml_dsa_key() {
     use der::Encode;
     let plain = pki().read("mldsa65.seed.der");
     let kdf = pkcs5::pbes2::Pbkdf2Params::hmac_sha256(2048, &[9u8; 16]).unwrap();
-    let parameters =
-        pkcs5::pbes2::Parameters { kdf: kdf.into(), encryption: pkcs5::pbes2::EncryptionScheme::Aes256Cbc { iv: [3; 16] } };
+    let parameters = pkcs5::pbes2::Parameters {
+        kdf: kdf.into(),
+        encryption: pkcs5::pbes2::EncryptionScheme::Aes256Cbc { iv: [3; 16] },
+    };
     let ciphertext = parameters.encrypt(b"pq password", &plain).unwrap();
     let algorithm = pkcs5::EncryptionScheme::from(parameters).to_der().unwrap();
     let data = der::asn1::OctetString::new(ciphertext).unwrap().to_der().unwrap();
