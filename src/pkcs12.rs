@@ -15,6 +15,11 @@
 //! Chosen over `p12-keystore`, which reads the legacy ciphers too, because it needs `std`, pulls
 //! `x509-parser`/`nom`/`rand`, and is itself built on these pre-release RustCrypto crates; these
 //! are `no_std` + `alloc` like the rest of the core.
+//!
+//! Decrypted contents and the MAC key are zeroized. The `pkcs12`/`cms` decoders copy the
+//! authSafe before it is decrypted without zeroizing the copies: that is ciphertext in files
+//! with encrypted bags (every exporter's default), and the plain key only in files made with
+//! `-keypbe NONE`.
 
 use alloc::string::String;
 use alloc::vec::Vec;
