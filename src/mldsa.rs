@@ -99,7 +99,8 @@ enum Form<'a> {
 /// Tells the three forms apart by their first tag: `[0]` primitive, OCTET STRING, SEQUENCE.
 fn read_form(der: &[u8]) -> Result<Form<'_>, KeyError> {
     use der::{Decode, Reader, SliceReader, Tag, TagNumber, Tagged};
-    let malformed = |_| KeyError::Malformed { what: "ML-DSA private key (seed, expandedKey or both)" };
+    const MALFORMED: KeyError = KeyError::Malformed { what: "ML-DSA private key (seed, expandedKey or both)" };
+    let malformed = |_| MALFORMED;
     fn seed(bytes: &[u8]) -> Result<&[u8; 32], KeyError> {
         bytes.try_into().map_err(|_| KeyError::Malformed { what: "ML-DSA seed (32 bytes)" })
     }
@@ -119,7 +120,7 @@ fn read_form(der: &[u8]) -> Result<Form<'_>, KeyError> {
                 .map_err(malformed)?;
             Ok(Form::Both { seed: seed(s)?, expanded: e })
         }
-        _ => Err(malformed(der::Error::from(der::ErrorKind::Failed))),
+        _ => Err(MALFORMED),
     }
 }
 
