@@ -8,10 +8,8 @@
 //! Their fixtures come from tests/common/mldsa.rs (the `ml-dsa` crate's keygen).
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 #[path = "../tests/common/mldsa.rs"]
-#[allow(dead_code)]
 mod mldsa;
 
 use std::path::PathBuf;
