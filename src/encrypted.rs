@@ -17,9 +17,10 @@ use zeroize::Zeroizing;
 use crate::algorithm::oid_name;
 use crate::key::KeyError;
 
-/// Most PBKDF2 iterations an encrypted key or PKCS#12 file may ask for: the tools' defaults are
-/// far below (OpenSSL 2048, Java 10 000; OWASP's 2023 advice for PBKDF2-HMAC-SHA1 is 1 300 000),
-/// and 2 000 000 HMAC-SHA-256 iterations take about a second natively, a few in wasm.
+/// Most PBKDF2 iterations an encrypted key or PKCS#12 file may ask for (and a PKCS#12 MAC's key
+/// derivation): above what tools write (OpenSSL 2048, Java's keytool 10 000) and what OWASP's
+/// password storage advice asks for (600 000 for HMAC-SHA-256, 1 300 000 for HMAC-SHA-1), far
+/// below what a hostile file may claim (up to 2^32 − 1).
 pub const MAX_PBKDF2_ITERATIONS: u32 = 2_000_000;
 
 /// Most memory (128·r·N bytes) scrypt may ask for: 64 MiB, four times OpenSSL's `-scrypt`
