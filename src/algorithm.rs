@@ -14,6 +14,14 @@ pub(crate) const OID_RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_un
 pub(crate) const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
 /// `secp384r1` (RFC 5480).
 pub(crate) const OID_P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+/// `id-ml-dsa-44` (NIST CSOR; RFC 9881), the SPKI and PKCS#8 algorithm of ML-DSA-44 keys, and
+/// the signature algorithm of certificates an ML-DSA-44 CA signs. \[Go\] `mldsa_utils.go` knows
+/// Roles Anywhere ML-DSA certificates by these three OIDs.
+pub(crate) const OID_ML_DSA_44: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.17");
+/// `id-ml-dsa-65`.
+pub(crate) const OID_ML_DSA_65: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.18");
+/// `id-ml-dsa-87`.
+pub(crate) const OID_ML_DSA_87: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.19");
 
 /// A public key type this library signs with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -28,6 +36,12 @@ pub enum KeyType {
         /// Modulus size in bits.
         bits: u32,
     },
+    /// ML-DSA-44 (FIPS 204, security category 2).
+    MlDsa44,
+    /// ML-DSA-65 (FIPS 204, security category 3).
+    MlDsa65,
+    /// ML-DSA-87 (FIPS 204, security category 5).
+    MlDsa87,
 }
 
 impl KeyType {
@@ -36,6 +50,40 @@ impl KeyType {
         match self {
             KeyType::EcdsaP256 | KeyType::EcdsaP384 => Algorithm::EcdsaSha256,
             KeyType::Rsa { .. } => Algorithm::RsaSha256,
+            KeyType::MlDsa44 | KeyType::MlDsa65 | KeyType::MlDsa87 => Algorithm::MlDsa,
+        }
+    }
+
+    /// The ML-DSA parameter set of an SPKI or PKCS#8 algorithm OID.
+    pub(crate) fn ml_dsa_from_oid(oid: &ObjectIdentifier) -> Option<KeyType> {
+        match *oid {
+            OID_ML_DSA_44 => Some(KeyType::MlDsa44),
+            OID_ML_DSA_65 => Some(KeyType::MlDsa65),
+            OID_ML_DSA_87 => Some(KeyType::MlDsa87),
+            _ => None,
+        }
+    }
+
+    /// The length in bytes of every signature of this key type where it is fixed: ML-DSA-44
+    /// 2420, ML-DSA-65 3309, ML-DSA-87 4627 (FIPS 204, Table 2). `None` for ECDSA and RSA, whose
+    /// signatures [`crate::UnsignedRequest::finish`] bounds at 1024 bytes instead.
+    pub fn signature_len(self) -> Option<usize> {
+        match self {
+            KeyType::MlDsa44 => Some(2420),
+            KeyType::MlDsa65 => Some(3309),
+            KeyType::MlDsa87 => Some(4627),
+            _ => None,
+        }
+    }
+
+    /// The length in bytes of an encoded ML-DSA public key (`pkEncode`, the SPKI's
+    /// `subjectPublicKey`): 1312, 1952, 2592 (FIPS 204, Table 2). `None` for ECDSA and RSA.
+    pub fn ml_dsa_public_key_len(self) -> Option<usize> {
+        match self {
+            KeyType::MlDsa44 => Some(1312),
+            KeyType::MlDsa65 => Some(1952),
+            KeyType::MlDsa87 => Some(2592),
+            _ => None,
         }
     }
 }
@@ -46,14 +94,18 @@ impl fmt::Display for KeyType {
             KeyType::EcdsaP256 => f.write_str("ECDSA P-256"),
             KeyType::EcdsaP384 => f.write_str("ECDSA P-384"),
             KeyType::Rsa { bits } => write!(f, "RSA-{bits}"),
+            KeyType::MlDsa44 => f.write_str("ML-DSA-44"),
+            KeyType::MlDsa65 => f.write_str("ML-DSA-65"),
+            KeyType::MlDsa87 => f.write_str("ML-DSA-87"),
         }
     }
 }
 
 /// The `CreateSession` signing algorithms (\[S\], "Signing process", Task 3 and Task 4).
 ///
-/// Both hash the string to sign with SHA-256, whatever the curve or key size: AWS's credential
-/// helper signs P-384 keys with `ecdsa.SignASN1` over a SHA-256 digest too.
+/// ECDSA and RSA hash the string to sign with SHA-256, whatever the curve or key size: AWS's
+/// credential helper signs P-384 keys with `ecdsa.SignASN1` over a SHA-256 digest too. ML-DSA
+/// signs the string to sign itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Algorithm {
@@ -61,6 +113,11 @@ pub enum Algorithm {
     EcdsaSha256,
     /// `AWS4-X509-RSA-SHA256`: RSASSA-PKCS1-v1_5 over SHA-256.
     RsaSha256,
+    /// `AWS4-X509-MLDSA`: pure ML-DSA (FIPS 204) of the string to sign itself, empty context,
+    /// deterministic; the same name for ML-DSA-44, -65 and -87 (\[S\] Task 2: "AWS4-X509-MLDSA";
+    /// Task 3: "SigningAlgorithm must be one of: … ML-DSA-44, ML-DSA-65, ML-DSA-87"; \[Go\]
+    /// `signer.go` `aws4_x509_mldsa`).
+    MlDsa,
 }
 
 impl Algorithm {
@@ -69,6 +126,7 @@ impl Algorithm {
         match self {
             Algorithm::EcdsaSha256 => "AWS4-X509-ECDSA-SHA256",
             Algorithm::RsaSha256 => "AWS4-X509-RSA-SHA256",
+            Algorithm::MlDsa => "AWS4-X509-MLDSA",
         }
     }
 }
@@ -87,6 +145,25 @@ pub(crate) fn oid_name(oid: &ObjectIdentifier) -> String {
         "1.2.840.113549.1.1.14" => "sha224WithRSAEncryption",
         "1.2.840.10045.4.1" => "ecdsa-with-SHA1",
         "1.2.840.10045.4.3.1" => "ecdsa-with-SHA224",
+        // Password-based encryption schemes and ciphers (RFC 8018, RFC 7292), for the
+        // encrypted-key errors.
+        "1.2.840.113549.1.5.3" => "PBES1 pbeWithMD5AndDES-CBC",
+        "1.2.840.113549.1.5.6" => "PBES1 pbeWithMD5AndRC2-CBC",
+        "1.2.840.113549.1.5.10" => "PBES1 pbeWithSHA1AndDES-CBC",
+        "1.2.840.113549.1.5.11" => "PBES1 pbeWithSHA1AndRC2-CBC",
+        "1.2.840.113549.1.12.1.1" => "PKCS#12 pbeWithSHAAnd128BitRC4",
+        "1.2.840.113549.1.12.1.2" => "PKCS#12 pbeWithSHAAnd40BitRC4",
+        "1.2.840.113549.1.12.1.3" => "PKCS#12 pbeWithSHAAnd3-KeyTripleDES-CBC",
+        "1.2.840.113549.1.12.1.4" => "PKCS#12 pbeWithSHAAnd2-KeyTripleDES-CBC",
+        "1.2.840.113549.1.12.1.5" => "PKCS#12 pbeWithSHAAnd128BitRC2-CBC",
+        "1.2.840.113549.1.12.1.6" => "PKCS#12 pbeWithSHAAnd40BitRC2-CBC",
+        "1.2.840.113549.1.5.12" => "PBKDF2",
+        "1.3.6.1.4.1.11591.4.11" => "scrypt",
+        "1.2.840.113549.3.7" => "des-ede3-cbc",
+        "1.3.14.3.2.7" => "des-cbc",
+        "1.2.840.113549.3.2" => "rc2-cbc",
+        "1.3.14.3.2.26" => "SHA-1",
+        "1.2.840.113549.2.7" => "hmacWithSHA1",
         other => return other.to_string(),
     };
     name.to_string()

@@ -79,7 +79,7 @@ pub enum CertificateError {
         algorithm: String,
     },
     /// The certificate's public key is not one Roles Anywhere signs with here (ECDSA P-256/P-384,
-    /// RSA 2048-4096).
+    /// RSA 2048-4096, ML-DSA-44/65/87).
     UnsupportedPublicKey {
         /// Name or dotted OID of the key algorithm.
         algorithm: String,
@@ -116,7 +116,7 @@ impl fmt::Display for CertificateError {
                 write!(f, "certificate is signed with {algorithm}; AWS requires SHA-256 or stronger")
             }
             UnsupportedPublicKey { algorithm } => {
-                write!(f, "certificate key {algorithm} is not supported (ECDSA P-256/P-384 or RSA 2048-4096)")
+                write!(f, "certificate key {algorithm} is not supported (ECDSA P-256/P-384, RSA 2048-4096 or ML-DSA)")
             }
             TooManyIntermediates { count } => {
                 write!(f, "{count} intermediate certificates given; AWS accepts at most {MAX_INTERMEDIATES}")
@@ -153,6 +153,14 @@ pub enum PublicKey {
         /// Public exponent, big-endian, without leading zeros.
         exponent: Vec<u8>,
     },
+    /// An ML-DSA key (FIPS 204; SPKI algorithm `id-ml-dsa-44/65/87`, RFC 9881).
+    MlDsa {
+        /// Which parameter set.
+        key_type: KeyType,
+        /// The encoded public key (`pkEncode`, the SPKI's `subjectPublicKey`), of
+        /// [`KeyType::ml_dsa_public_key_len`] bytes; [`crate::verify_ml_dsa`] takes it.
+        key: Vec<u8>,
+    },
     /// Any other key; `algorithm` names it (e.g. `Ed25519`, or a dotted OID).
     Unsupported {
         /// Name or dotted OID of the key algorithm or curve.
@@ -164,7 +172,7 @@ impl PublicKey {
     /// The key type, when it is one this library signs with.
     pub fn key_type(&self) -> Result<KeyType, CertificateError> {
         match self {
-            PublicKey::Ec { key_type, .. } => Ok(*key_type),
+            PublicKey::Ec { key_type, .. } | PublicKey::MlDsa { key_type, .. } => Ok(*key_type),
             PublicKey::Rsa { modulus, .. } => {
                 let bits = bit_length(modulus);
                 if (2048..=4096).contains(&bits) {
@@ -395,6 +403,42 @@ pub fn parse_intermediates(input: &[u8]) -> Result<Vec<Certificate>, Certificate
     Ok(chain)
 }
 
+/// Reads a certificate input that may hold a full chain, as cert-manager's `tls.crt` and most
+/// ACME clients write it: the first certificate is the leaf, the others its intermediates, in
+/// the file's order (the leaf's issuer first). A file with one certificate gives no
+/// intermediates. Join them with intermediates given separately with [`merge_intermediates`],
+/// which also applies the [`MAX_INTERMEDIATES`] limit.
+pub fn split_full_chain(input: &[u8]) -> Result<(Certificate, Vec<Certificate>), CertificateError> {
+    let mut all = parse_certificates(input)?;
+    if all.is_empty() {
+        return Err(CertificateError::Empty);
+    }
+    let leaf = all.remove(0);
+    Ok((leaf, all))
+}
+
+/// The intermediates to send with `leaf`: those of its full-chain file first (see
+/// [`split_full_chain`]), then the separately given ones (`--intermediates`, the JS
+/// `intermediates` option), each certificate once (the same DER twice, or the leaf itself, is
+/// dropped). More than [`MAX_INTERMEDIATES`] after that is
+/// [`CertificateError::TooManyIntermediates`].
+pub fn merge_intermediates(
+    leaf: &Certificate,
+    from_chain: Vec<Certificate>,
+    given: Vec<Certificate>,
+) -> Result<Vec<Certificate>, CertificateError> {
+    let mut merged: Vec<Certificate> = Vec::with_capacity(from_chain.len() + given.len());
+    for certificate in from_chain.into_iter().chain(given) {
+        if certificate.der() != leaf.der() && !merged.iter().any(|c| c.der() == certificate.der()) {
+            merged.push(certificate);
+        }
+    }
+    if merged.len() > MAX_INTERMEDIATES {
+        return Err(CertificateError::TooManyIntermediates { count: merged.len() });
+    }
+    Ok(merged)
+}
+
 fn malformed(field: &'static str) -> impl Fn(der::Error) -> CertificateError {
     move |_| CertificateError::Malformed { field }
 }
@@ -588,6 +632,13 @@ fn read_public_key(spki: AnyRef<'_>) -> Result<PublicKey, CertificateError> {
             })
             .map_err(malformed(field))?;
         return Ok(PublicKey::Rsa { modulus, exponent });
+    }
+    if let Some(key_type) = KeyType::ml_dsa_from_oid(&algorithm) {
+        // Parameters absent, and the key exactly pkEncode's length (RFC 9881).
+        if parameters.is_some() || Some(key_bytes.len()) != key_type.ml_dsa_public_key_len() {
+            return Err(CertificateError::Malformed { field });
+        }
+        return Ok(PublicKey::MlDsa { key_type, key: key_bytes.to_vec() });
     }
     Ok(PublicKey::Unsupported { algorithm: oid_name(&algorithm) })
 }

@@ -59,10 +59,15 @@ error_codes! {
     InvalidCertificate,
     /// A private key could not be parsed or could not sign.
     InvalidKey,
-    /// The private key is encrypted.
+    /// The private key is encrypted and no password was given (or this build cannot decrypt).
     EncryptedKey,
+    /// The password does not decrypt the private key or PKCS#12 file.
+    WrongPassword,
     /// The private key does not belong to the certificate.
     KeyMismatch,
+    /// A PKCS#12 (`.p12`/`.pfx`) file could not be read: malformed, legacy encryption (RC2,
+    /// 3DES, SHA-1 MAC), or no private key or no certificate for it.
+    InvalidPkcs12,
     /// This build has no signer for the key type (a cargo feature or wasm build left it out).
     UnsupportedSigner,
     /// The request could not be built from the inputs (ARNs, region, endpoint, duration, …).
@@ -120,6 +125,9 @@ pub enum Error {
     SigV4(SigV4Error),
     /// A time could not be parsed.
     Time(InvalidTime),
+    /// A PKCS#12 file could not be read.
+    #[cfg(feature = "pkcs12")]
+    Pkcs12(crate::pkcs12::Pkcs12Error),
 }
 
 impl Error {
@@ -132,6 +140,8 @@ impl Error {
             Error::Response(e) => e.code(),
             Error::SigV4(e) => e.code(),
             Error::Time(_) => ErrorCode::InvalidTime,
+            #[cfg(feature = "pkcs12")]
+            Error::Pkcs12(e) => e.code(),
         }
     }
 }
@@ -145,6 +155,8 @@ impl fmt::Display for Error {
             Error::Response(e) => e.fmt(f),
             Error::SigV4(e) => e.fmt(f),
             Error::Time(e) => e.fmt(f),
+            #[cfg(feature = "pkcs12")]
+            Error::Pkcs12(e) => e.fmt(f),
         }
     }
 }
@@ -169,6 +181,8 @@ from!(
     SigV4(SigV4Error),
     Time(InvalidTime)
 );
+#[cfg(feature = "pkcs12")]
+from!(Pkcs12(crate::pkcs12::Pkcs12Error));
 
 #[cfg(test)]
 mod tests {

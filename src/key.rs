@@ -1,8 +1,11 @@
 //! Private keys and the [`Signer`] trait that signs the string to sign.
 //!
 //! Keys come as PKCS#8 (`PRIVATE KEY`), SEC1 (`EC PRIVATE KEY`) or PKCS#1 (`RSA PRIVATE KEY`),
-//! in PEM or DER. A key held elsewhere (WebCrypto, an HSM, a KMS) implements [`Signer`] itself,
-//! or the caller uses [`crate::session::UnsignedRequest::finish`] with a signature made outside.
+//! in PEM or DER; password-encrypted PKCS#8 (`ENCRYPTED PRIVATE KEY`, PBES2) with
+//! [`PrivateKey::parse_with_password`]. Key types: ECDSA P-256 and P-384, RSA 2048–4096, and
+//! ML-DSA-44/65/87 (PKCS#8 only, in its `seed`, `expandedKey` or `both` form). A key held
+//! elsewhere (WebCrypto, an HSM, a KMS) implements [`Signer`] itself, or the caller uses
+//! [`crate::UnsignedRequest::finish`] with a signature made outside.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -38,8 +41,34 @@ pub enum KeyError {
     },
     /// The input holds no key.
     Empty,
-    /// The key is encrypted (`ENCRYPTED PRIVATE KEY` or `Proc-Type: 4,ENCRYPTED`).
+    /// The key is encrypted (`ENCRYPTED PRIVATE KEY` or `Proc-Type: 4,ENCRYPTED`) and
+    /// [`PrivateKey::parse`] was given no password: use [`PrivateKey::parse_with_password`].
     Encrypted,
+    /// The password does not decrypt the key (or the encrypted data is corrupt: PBES2 with
+    /// AES-CBC cannot tell the two apart).
+    WrongPassword,
+    /// The key is encrypted with a scheme this library does not read: PBES1, PKCS#12 PBE
+    /// (3DES, RC2), PBES2 with DES/3DES, or OpenSSL's legacy PEM encryption
+    /// (`Proc-Type: 4,ENCRYPTED`). `openssl pkcs8 -topk8 -v2 aes-256-cbc` converts it.
+    UnsupportedEncryption {
+        /// Name or dotted OID of the scheme.
+        scheme: String,
+    },
+    /// The key derivation of an encrypted key asks for more work or memory than this library
+    /// spends, so that a hostile file cannot hang or exhaust the process: PBKDF2 above
+    /// [`crate::MAX_PBKDF2_ITERATIONS`] iterations, scrypt above
+    /// [`crate::MAX_SCRYPT_MEMORY`] bytes of memory (128·r·N) or four times that in work
+    /// (128·r·N·p).
+    KdfTooCostly {
+        /// `PBKDF2 iterations`, `scrypt memory` or `scrypt work`.
+        what: &'static str,
+        /// The value the file asks for.
+        value: u64,
+        /// The most this library accepts.
+        limit: u64,
+    },
+    /// Encrypted keys are not read by this build (the `encrypted-keys` cargo feature).
+    EncryptionNotCompiledIn,
     /// The DER structure is not a PKCS#8, SEC1 or PKCS#1 private key.
     Malformed {
         /// The structure being read.
@@ -71,11 +100,22 @@ impl fmt::Display for KeyError {
                 write!(f, "expected a PRIVATE KEY, EC PRIVATE KEY or RSA PRIVATE KEY PEM block, found {found}")
             }
             Empty => f.write_str("no private key found in the input"),
-            Encrypted => f.write_str("the private key is encrypted; encrypted keys are not supported yet"),
-            Malformed { what } => write!(f, "malformed private key: cannot parse {what}"),
-            Unsupported { algorithm } => {
-                write!(f, "private key algorithm {algorithm} is not supported (ECDSA P-256/P-384 or RSA 2048-4096)")
+            Encrypted => f.write_str("the private key is encrypted and needs a password"),
+            WrongPassword => f.write_str("the password does not decrypt the private key"),
+            UnsupportedEncryption { scheme } => write!(
+                f,
+                "the private key is encrypted with {scheme}, which is not supported; \
+                 convert it with openssl pkcs8 -topk8 -v2 aes-256-cbc"
+            ),
+            KdfTooCostly { what, value, limit } => {
+                write!(f, "the encrypted private key asks for {what} {value}, more than the {limit} allowed")
             }
+            EncryptionNotCompiledIn => f.write_str("encrypted private keys are not enabled in this build"),
+            Malformed { what } => write!(f, "malformed private key: cannot parse {what}"),
+            Unsupported { algorithm } => write!(
+                f,
+                "private key algorithm {algorithm} is not supported (ECDSA P-256/P-384, RSA 2048-4096 or ML-DSA)"
+            ),
             NotCompiledIn { key_type } => write!(f, "{key_type} keys are not enabled in this build"),
             Mismatch => f.write_str("the private key does not match the certificate's public key"),
             SigningFailed => f.write_str("signing failed"),
@@ -84,12 +124,14 @@ impl fmt::Display for KeyError {
 }
 
 impl KeyError {
-    /// The stable code: [`ErrorCode::EncryptedKey`], [`ErrorCode::KeyMismatch`],
+    /// The stable code: [`ErrorCode::EncryptedKey`] (a password is needed, or this build
+    /// cannot decrypt), [`ErrorCode::WrongPassword`], [`ErrorCode::KeyMismatch`],
     /// [`ErrorCode::UnsupportedSigner`] (a key type this build has no signer for), or
-    /// [`ErrorCode::InvalidKey`].
+    /// [`ErrorCode::InvalidKey`] (including an encryption scheme or KDF cost refused).
     pub fn code(&self) -> ErrorCode {
         match self {
-            KeyError::Encrypted => ErrorCode::EncryptedKey,
+            KeyError::Encrypted | KeyError::EncryptionNotCompiledIn => ErrorCode::EncryptedKey,
+            KeyError::WrongPassword => ErrorCode::WrongPassword,
             KeyError::Mismatch => ErrorCode::KeyMismatch,
             KeyError::NotCompiledIn { .. } => ErrorCode::UnsupportedSigner,
             _ => ErrorCode::InvalidKey,
@@ -102,13 +144,14 @@ impl std::error::Error for KeyError {}
 
 /// Something that signs the `CreateSession` string to sign with the certificate's private key.
 ///
-/// The message is the string to sign itself; the signer hashes it with SHA-256 and returns the
-/// signature bytes as AWS expects them: DER `Ecdsa-Sig-Value` for ECDSA, the PKCS#1 v1.5
-/// signature block for RSA.
+/// The message is the string to sign itself; the signer returns the signature bytes as AWS
+/// expects them: for ECDSA a DER `Ecdsa-Sig-Value` over its SHA-256, for RSA the PKCS#1 v1.5
+/// block over its SHA-256, for ML-DSA the pure ML-DSA signature of the message itself (empty
+/// context; [`crate::KeyType::signature_len`] bytes).
 pub trait Signer {
     /// The algorithm this signer's signatures are made with.
     fn algorithm(&self) -> Algorithm;
-    /// Signs `message` (SHA-256, then the key's signature scheme).
+    /// Signs `message` with the [`Signer::algorithm`]'s scheme.
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError>;
     /// Checks that this signer holds the private half of `certificate`'s key, where it can
     /// tell; a signer that cannot (a key in a HSM) keeps this default, which accepts.
@@ -130,8 +173,10 @@ enum Inner {
     P384(p384::ecdsa::SigningKey),
     #[cfg(feature = "rsa")]
     Rsa(rsa::pkcs1v15::SigningKey<Sha256Rsa>),
+    #[cfg(feature = "ml-dsa")]
+    MlDsa(crate::mldsa::MlDsaKey),
     /// With no signing feature there is no key to hold; this keeps `match` exhaustive.
-    #[cfg(not(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa")))]
+    #[cfg(not(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa", feature = "ml-dsa")))]
     #[allow(dead_code)]
     None(core::convert::Infallible),
 }
@@ -157,7 +202,29 @@ enum Format {
 impl PrivateKey {
     /// Parses a private key from PEM (`PRIVATE KEY`, `EC PRIVATE KEY`, `RSA PRIVATE KEY`; an
     /// `EC PARAMETERS` block before it is skipped) or DER (PKCS#8, SEC1 or PKCS#1, detected).
+    /// An encrypted key gives [`KeyError::Encrypted`] ([`ErrorCode::EncryptedKey`]).
     pub fn parse(input: &[u8]) -> Result<Self, KeyError> {
+        Self::parse_inner(input, None)
+    }
+
+    /// Parses a private key as [`PrivateKey::parse`] does, decrypting an `ENCRYPTED PRIVATE KEY`
+    /// (PEM, or DER `EncryptedPrivateKeyInfo`) with `password`, the password's bytes as typed
+    /// (UTF-8, as OpenSSL uses them). A key that is not encrypted is read as it is, whatever the
+    /// password.
+    ///
+    /// PBES2 (RFC 8018) only, as `openssl pkcs8 -topk8 -v2 …` and AWS Certificate Manager's
+    /// export write it: PBKDF2 with HMAC-SHA-1/224/256/384/512 or scrypt, then AES-128/192/256
+    /// in CBC or GCM mode. Errors: [`KeyError::WrongPassword`];
+    /// [`KeyError::UnsupportedEncryption`] for PBES1, PKCS#12 PBE, DES/3DES and OpenSSL's legacy
+    /// `Proc-Type: 4,ENCRYPTED` PEM; [`KeyError::KdfTooCostly`] for a key derivation above
+    /// [`crate::MAX_PBKDF2_ITERATIONS`] / [`crate::MAX_SCRYPT_MEMORY`];
+    /// [`KeyError::EncryptionNotCompiledIn`] without the `encrypted-keys` feature. The password
+    /// is never kept, and the decrypted key's DER is zeroized.
+    pub fn parse_with_password(input: &[u8], password: &[u8]) -> Result<Self, KeyError> {
+        Self::parse_inner(input, Some(password))
+    }
+
+    fn parse_inner(input: &[u8], password: Option<&[u8]>) -> Result<Self, KeyError> {
         if input.len() > MAX_INPUT_LEN {
             return Err(KeyError::TooLarge { len: input.len() });
         }
@@ -165,15 +232,32 @@ impl PrivateKey {
             if input.iter().all(u8::is_ascii_whitespace) {
                 return Err(KeyError::Empty);
             }
-            return Self::from_der(input, None);
+            return match detect_format(input) {
+                Err(KeyError::Encrypted) => Self::from_encrypted_der(input, password),
+                Ok(format) => Self::from_der(input, Some(format)),
+                Err(e) => Err(e),
+            };
         }
         let blocks = pem::decode_blocks(input).map_err(KeyError::Pem)?;
         let mut key = None;
         for block in &blocks {
             let format = match block.label.as_str() {
                 "EC PARAMETERS" => continue,
-                "ENCRYPTED PRIVATE KEY" => return Err(KeyError::Encrypted),
-                _ if block.encrypted => return Err(KeyError::Encrypted),
+                "ENCRYPTED PRIVATE KEY" => {
+                    if key.is_some() {
+                        return Err(KeyError::Malformed { what: "input (more than one private key)" });
+                    }
+                    key = Some(Self::from_encrypted_der(&block.der, password)?);
+                    continue;
+                }
+                _ if block.encrypted => {
+                    return Err(match password {
+                        None => KeyError::Encrypted,
+                        Some(_) => KeyError::UnsupportedEncryption {
+                            scheme: "OpenSSL's legacy PEM encryption (Proc-Type: 4,ENCRYPTED)".into(),
+                        },
+                    })
+                }
                 "PRIVATE KEY" => Format::Pkcs8,
                 "EC PRIVATE KEY" => Format::Sec1,
                 "RSA PRIVATE KEY" => Format::Pkcs1,
@@ -187,6 +271,31 @@ impl PrivateKey {
         key.ok_or(KeyError::Empty)
     }
 
+    /// A DER `EncryptedPrivateKeyInfo` (or a PKCS#12 `pkcs8ShroudedKeyBag`): decrypted with the
+    /// password, then read as PKCS#8.
+    pub(crate) fn from_encrypted_der(der: &[u8], password: Option<&[u8]>) -> Result<Self, KeyError> {
+        let Some(password) = password else { return Err(KeyError::Encrypted) };
+        #[cfg(feature = "encrypted-keys")]
+        {
+            let plain = crate::encrypted::decrypt_pkcs8(der, password)?;
+            // CBC has no integrity check: a wrong password that happens to leave valid padding
+            // gives bytes that are not a PrivateKeyInfo.
+            pkcs8::PrivateKeyInfoRef::from_der(&plain).map_err(|_| KeyError::WrongPassword)?;
+            Self::from_der(&plain, Some(Format::Pkcs8))
+        }
+        #[cfg(not(feature = "encrypted-keys"))]
+        {
+            let _ = (der, password);
+            Err(KeyError::EncryptionNotCompiledIn)
+        }
+    }
+
+    /// A DER PKCS#8 `PrivateKeyInfo` (the contents of a PKCS#12 `keyBag`).
+    #[cfg(feature = "pkcs12")]
+    pub(crate) fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
+        Self::from_der(der, Some(Format::Pkcs8))
+    }
+
     fn from_der(der: &[u8], format: Option<Format>) -> Result<Self, KeyError> {
         let format = match format {
             Some(f) => f,
@@ -198,6 +307,17 @@ impl PrivateKey {
                     pkcs8::PrivateKeyInfoRef::from_der(der).map_err(|_| KeyError::Malformed { what: "PKCS#8" })?;
                 let inner = info.private_key.as_bytes();
                 let oid = info.algorithm.oid;
+                if let Some(key_type) = KeyType::ml_dsa_from_oid(&oid) {
+                    // "The parameters field of the AlgorithmIdentifier … MUST be absent" (RFC 9881).
+                    if info.algorithm.parameters.is_some() {
+                        return Err(KeyError::Malformed { what: "PKCS#8 ML-DSA parameters (must be absent)" });
+                    }
+                    #[cfg(feature = "ml-dsa")]
+                    return crate::mldsa::MlDsaKey::from_pkcs8(key_type, inner)
+                        .map(|k| PrivateKey { inner: Inner::MlDsa(k) });
+                    #[cfg(not(feature = "ml-dsa"))]
+                    return Err(KeyError::NotCompiledIn { key_type });
+                }
                 if oid == OID_EC_PUBLIC_KEY {
                     let curve = info
                         .algorithm
@@ -274,7 +394,7 @@ impl PrivateKey {
     /// The key's type.
     pub fn key_type(&self) -> KeyType {
         match &self.inner {
-            #[cfg(not(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa")))]
+            #[cfg(not(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa", feature = "ml-dsa")))]
             Inner::None(never) => match *never {},
             #[cfg(feature = "ecdsa-p256")]
             Inner::P256(_) => KeyType::EcdsaP256,
@@ -285,6 +405,8 @@ impl PrivateKey {
                 use rsa::traits::PublicKeyParts;
                 KeyType::Rsa { bits: bit_length(&k.as_ref().n_bytes()) }
             }
+            #[cfg(feature = "ml-dsa")]
+            Inner::MlDsa(k) => k.key_type(),
         }
     }
 
@@ -305,6 +427,10 @@ impl PrivateKey {
                 use rsa::traits::PublicKeyParts;
                 let key = k.as_ref();
                 *key.n_bytes() == modulus[..] && *key.e_bytes() == exponent[..]
+            }
+            #[cfg(feature = "ml-dsa")]
+            (Inner::MlDsa(k), crate::certificate::PublicKey::MlDsa { key_type, key }) => {
+                *key_type == k.key_type() && k.public_key() == &key[..]
             }
             _ => false,
         };
@@ -329,7 +455,7 @@ impl Signer for PrivateKey {
         #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384"))]
         use signature::hazmat::PrehashSigner;
         match &self.inner {
-            #[cfg(not(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa")))]
+            #[cfg(not(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa", feature = "ml-dsa")))]
             Inner::None(never) => match (*never, message) {},
             // ECDSA over SHA-256 on every curve ([S], Task 3; [Go] signs a SHA-256 digest with
             // ecdsa.SignASN1 for P-384 too); nonces from RFC 6979, so signatures are deterministic.
@@ -351,6 +477,10 @@ impl Signer for PrivateKey {
                 let signature = k.try_sign(message).map_err(|_| KeyError::SigningFailed)?;
                 Ok(signature.to_vec())
             }
+            // Pure ML-DSA of the string to sign, empty context, deterministic ([S] Task 3; [Go]
+            // `mldsa_utils.go`).
+            #[cfg(feature = "ml-dsa")]
+            Inner::MlDsa(k) => k.sign(message),
         }
     }
 }

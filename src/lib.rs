@@ -2,7 +2,7 @@
 //! [AWS IAM Roles Anywhere](https://docs.aws.amazon.com/rolesanywhere/latest/userguide/introduction.html).
 //!
 //! This crate parses the certificate, its chain and the private key, builds and signs the
-//! `CreateSession` request (`AWS4-X509-ECDSA-SHA256` / `AWS4-X509-RSA-SHA256`), reads AWS's
+//! `CreateSession` request (`AWS4-X509-ECDSA-SHA256`, `AWS4-X509-RSA-SHA256`, `AWS4-X509-MLDSA`), reads AWS's
 //! answer into temporary credentials, and signs any AWS request with them (SigV4). It is
 //! `#![no_std]` + `alloc`, takes the time as an input, and never reads a clock, a file or the
 //! network itself: the caller sends the request with any HTTP client.
@@ -40,6 +40,10 @@
 //!   struct), [`UnsignedRequest`] and [`SignedRequest`]. A key held elsewhere implements
 //!   [`Signer`], or the caller signs [`UnsignedRequest::string_to_sign`] itself and calls
 //!   [`UnsignedRequest::finish`].
+//! - Inputs: [`Certificate::parse`], [`split_full_chain`] (a full-chain file: leaf, then
+//!   intermediates) and [`merge_intermediates`], [`parse_intermediates`];
+//!   [`PrivateKey::parse`] and [`PrivateKey::parse_with_password`] (encrypted PKCS#8); `Pkcs12::parse`
+//!   (certificate, key and chain from a `.p12`/`.pfx` file, feature `pkcs12`).
 //! - The answer: [`parse_response`] gives a [`Session`] with [`Credentials`].
 //! - [`sigv4`] signs any AWS request with those credentials (`Authorization` header or presigned
 //!   URL; every case of the AWS SigV4 test suite passes).
@@ -60,9 +64,13 @@
 //! | `ecdsa-p256` | yes | P-256 keys held in this process |
 //! | `ecdsa-p384` | yes | P-384 keys held in this process |
 //! | `rsa` | yes | RSA 2048–4096 keys held in this process (PKCS#1 v1.5) |
+//! | `ml-dsa` | yes | ML-DSA-44/65/87 keys held in this process (`AWS4-X509-MLDSA`), `verify_ml_dsa` |
+//! | `encrypted-keys` | yes | `ENCRYPTED PRIVATE KEY` (PBES2) through [`PrivateKey::parse_with_password`] |
+//! | `pkcs12` | yes | `Pkcs12::parse`: `.p12`/`.pfx` files (PBES2, SHA-2 MAC); implies `encrypted-keys` |
 //!
 //! `--no-default-features --features ecdsa-p256` is the smallest build that signs; with no
-//! features at all the crate still builds requests for a signer outside the process.
+//! features at all the crate still builds requests for a signer outside the process. ML-DSA
+//! certificates are read, and their requests built for an outside signer, in every build.
 
 #![no_std]
 // The JS bindings' generated glue (wasm-bindgen's macros) needs `unsafe`; everything else forbids it.
@@ -79,12 +87,18 @@ mod arn;
 mod certificate;
 mod credentials;
 mod digits;
+#[cfg(feature = "encrypted-keys")]
+mod encrypted;
 mod endpoint;
 mod error;
 mod json;
 mod key;
+#[cfg(feature = "ml-dsa")]
+mod mldsa;
 mod options;
 mod pem;
+#[cfg(feature = "pkcs12")]
+mod pkcs12;
 mod provider;
 mod refresh;
 mod request;
@@ -97,13 +111,20 @@ mod wasm;
 pub use algorithm::{Algorithm, KeyType};
 pub use arn::{Arn, ArnField, Region};
 pub use certificate::{
-    parse_certificates, parse_intermediates, Certificate, CertificateError, PublicKey, MAX_INTERMEDIATES,
+    merge_intermediates, parse_certificates, parse_intermediates, split_full_chain, Certificate, CertificateError,
+    PublicKey, MAX_INTERMEDIATES,
 };
 pub use credentials::Credentials;
+#[cfg(feature = "encrypted-keys")]
+pub use encrypted::{MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY};
 pub use error::{Error, ErrorCode};
 pub use key::{KeyError, PrivateKey, Signer};
+#[cfg(feature = "ml-dsa")]
+pub use mldsa::verify_ml_dsa;
 pub use options::{CreateSessionOptions, OptionError, OptionValue};
 pub use pem::{PemError, MAX_INPUT_LEN};
+#[cfg(feature = "pkcs12")]
+pub use pkcs12::{Pkcs12, Pkcs12Error};
 pub use provider::{Action, Lease, Millis, Next, Provider, ProviderConfig};
 pub use refresh::{Backoff, RefreshPolicy};
 pub use request::{

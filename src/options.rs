@@ -116,9 +116,10 @@ impl CreateSessionOptions {
             "durationSeconds" => {
                 self.duration_seconds = match value {
                     Absent => None,
-                    // Whole numbers up to 2^53 are exact in an f64; the range is checked when
-                    // the request is built.
-                    Number(n) if (0.0..=MAX_SAFE_INTEGER).contains(&n) && (n as u64) as f64 == n => Some(n as u64),
+                    // Whole numbers up to 2^53 are exact in an f64 (and survive the cast to u64
+                    // and back; `f64::fract` is not in `core`); the range is checked when the
+                    // request is built.
+                    Number(n) if (0.0..=MAX_SAFE_INTEGER).contains(&n) && n == (n as u64) as f64 => Some(n as u64),
                     _ => return Err(OptionError { name: "durationSeconds", expected: "a whole number of seconds" }),
                 }
             }

@@ -96,8 +96,8 @@ pub enum RequestError {
         /// Algorithm of the signer.
         found: Algorithm,
     },
-    /// A signature handed to [`UnsignedRequest::finish`] is empty, too long, or (for ECDSA) not
-    /// a DER `Ecdsa-Sig-Value`.
+    /// A signature handed to [`UnsignedRequest::finish`] is empty, too long, not the length of
+    /// the ML-DSA parameter set, or (for ECDSA) not a DER `Ecdsa-Sig-Value`.
     InvalidSignature,
 }
 
@@ -490,9 +490,15 @@ impl UnsignedRequest<'_> {
     }
 
     /// Finishes the request with a signature made elsewhere over [`Self::string_to_sign`]:
-    /// DER `Ecdsa-Sig-Value` for ECDSA, the PKCS#1 v1.5 block for RSA.
+    /// DER `Ecdsa-Sig-Value` for ECDSA, the PKCS#1 v1.5 block for RSA (at most 1024 bytes),
+    /// the ML-DSA signature for ML-DSA (exactly [`crate::KeyType::signature_len`] bytes of the
+    /// certificate's parameter set).
     pub fn finish(self, signature: &[u8]) -> Result<SignedRequest, RequestError> {
-        if signature.is_empty() || signature.len() > 1024 {
+        let length_ok = match self.certificate.key_type().ok().and_then(|k| k.signature_len()) {
+            Some(len) => signature.len() == len,
+            None => !signature.is_empty() && signature.len() <= 1024,
+        };
+        if !length_ok {
             return Err(RequestError::InvalidSignature);
         }
         if self.algorithm == Algorithm::EcdsaSha256 && !is_der_ecdsa_signature(signature) {

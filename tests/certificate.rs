@@ -480,3 +480,44 @@ fn serial_numbers_in_twos_complement() {
         assert_eq!(c.serial_number(), i128::from_be_bytes(serial).to_string(), "{serial:02x?}");
     }
 }
+
+#[test]
+fn full_chain_files_split_into_leaf_and_intermediates() {
+    use rolesanywhere::{merge_intermediates, split_full_chain, MAX_INTERMEDIATES};
+    let (leaf, chain) = split_full_chain(&shared().read("p256-fullchain.pem")).unwrap();
+    assert_eq!(leaf, cert("p256.pem"));
+    assert_eq!(chain, vec![cert("int.pem")]);
+    // Leaf, intermediate, root: the root is kept (AWS ignores a trust anchor sent in the chain).
+    let (leaf, chain) = split_full_chain(&shared().read("rsa2048-fullchain-root.pem")).unwrap();
+    assert_eq!(leaf, cert("rsa2048.pem"));
+    assert_eq!(chain, vec![cert("int.pem"), cert("root.pem")]);
+    // One certificate, PEM or DER: no intermediates.
+    for file in ["p256.pem", "p256.cert.der"] {
+        let (leaf, chain) = split_full_chain(&shared().read(file)).unwrap();
+        assert_eq!(leaf, cert("p256.pem"));
+        assert!(chain.is_empty());
+    }
+    assert_eq!(split_full_chain(b"").unwrap_err(), CertificateError::Empty);
+    assert!(matches!(split_full_chain(&shared().read("p256.pkcs8.pem")), Err(CertificateError::WrongPemLabel { .. })));
+
+    // Merging with --intermediates: the full chain's first, then the others, each once; the
+    // leaf itself is dropped.
+    let leaf = cert("p256.pem");
+    let int = cert("int.pem");
+    let root = cert("root.pem");
+    let given = parse_certificates(&shared().read("bundle.pem")).unwrap(); // root, root2
+    let merged = merge_intermediates(&leaf, vec![int.clone(), root.clone()], given.clone()).unwrap();
+    assert_eq!(merged, vec![int.clone(), root.clone(), given[1].clone()]);
+    let merged = merge_intermediates(&leaf, vec![int.clone(), leaf.clone()], vec![int.clone(), int.clone()]).unwrap();
+    assert_eq!(merged, vec![int.clone()]);
+    assert_eq!(merge_intermediates(&leaf, Vec::new(), Vec::new()).unwrap(), Vec::<Certificate>::new());
+    // The limit applies after duplicates are dropped.
+    let six = parse_certificates(&shared().read("six-intermediates.pem")).unwrap();
+    assert_eq!(six.len(), MAX_INTERMEDIATES + 1);
+    let five = six[..MAX_INTERMEDIATES].to_vec();
+    assert_eq!(merge_intermediates(&leaf, five.clone(), five.clone()).unwrap(), five);
+    assert_eq!(
+        merge_intermediates(&leaf, five.clone(), vec![six[5].clone()]).unwrap_err(),
+        CertificateError::TooManyIntermediates { count: 6 }
+    );
+}

@@ -165,7 +165,7 @@ fn encrypted_keys_are_refused() {
         let err = PrivateKey::parse(&shared().read(file)).unwrap_err();
         assert_eq!(err, KeyError::Encrypted, "{file}");
         let text = err.to_string();
-        assert!(text.contains("encrypted keys are not supported yet"), "{file}: {text}");
+        assert!(text.contains("encrypted and needs a password"), "{file}: {text}");
         let top: rolesanywhere::Error = err.into();
         assert_eq!(top.code().as_str(), "EncryptedKey");
     }
@@ -402,6 +402,10 @@ fn random_byte_flips_never_panic_rsa_pkcs8() {
 fn error_display_of_every_variant_is_one_line_without_key_bytes() {
     let secret = Secret::new("p256.pkcs8.pem");
     let errors = [
+        KeyError::WrongPassword,
+        KeyError::UnsupportedEncryption { scheme: "PBES1 pbeWithMD5AndDES-CBC".into() },
+        KeyError::KdfTooCostly { what: "PBKDF2 iterations", value: 1 << 30, limit: 2_000_000 },
+        KeyError::EncryptionNotCompiledIn,
         KeyError::TooLarge { len: 1 << 20 },
         KeyError::WrongPemLabel { found: "CERTIFICATE".into() },
         KeyError::Empty,
@@ -419,8 +423,156 @@ fn error_display_of_every_variant_is_one_line_without_key_bytes() {
         let top: rolesanywhere::Error = e.clone().into();
         assert_eq!(top.to_string(), text);
         assert!(
-            ["InvalidKey", "EncryptedKey", "KeyMismatch", "UnsupportedSigner"].contains(&top.code().as_str()),
+            ["InvalidKey", "EncryptedKey", "WrongPassword", "KeyMismatch", "UnsupportedSigner"]
+                .contains(&top.code().as_str()),
             "{e:?}"
         );
+    }
+}
+
+/// The PBES2 variants of tests/pki/generate.sh (password [`common::PASSWORD`]) and the plain key
+/// each decrypts to.
+#[cfg(feature = "encrypted-keys")]
+const ENCRYPTED: [(&str, &str); 6] = [
+    ("p256.pkcs8-encrypted.pem", "p256.pkcs8.pem"), // AES-256-CBC, PBKDF2-HMAC-SHA256
+    ("p256.pkcs8-aes128-sha256.pem", "p256.pkcs8.pem"),
+    ("p256.pkcs8-aes256-sha1.pem", "p256.pkcs8.pem"), // what ACM's export uses
+    ("p256.pkcs8-aes128-sha1.pem", "p256.pkcs8.pem"),
+    ("p256.pkcs8-scrypt.pem", "p256.pkcs8.pem"),
+    ("p384.pkcs8-encrypted.der", "p384.pkcs8.pem"),
+];
+
+#[cfg(feature = "encrypted-keys")]
+#[test]
+fn encrypted_pkcs8_opens_with_its_password_only() {
+    let password = common::PASSWORD.as_bytes();
+    let wrong = b"Tr0ub4dor&3-not-it";
+    for (file, plain) in ENCRYPTED {
+        let input = shared().read(file);
+        let k = PrivateKey::parse_with_password(&input, password).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let reference = key(plain);
+        assert_eq!(k.key_type(), reference.key_type(), "{file}");
+        assert_eq!(k.sign(b"message").unwrap(), reference.sign(b"message").unwrap(), "{file}: another key");
+        // No password, a wrong one, an empty one.
+        assert_eq!(PrivateKey::parse(&input).unwrap_err(), KeyError::Encrypted, "{file}");
+        for bad in [&wrong[..], b"", b"tesT", b"test "] {
+            let err = PrivateKey::parse_with_password(&input, bad).unwrap_err();
+            assert_eq!(err, KeyError::WrongPassword, "{file}");
+            let text = format!("{err} {err:?}");
+            assert!(!text.contains("Tr0ub4dor"), "{file}: the password shows in {text}");
+            assert_eq!(rolesanywhere::Error::from(err).code().as_str(), "WrongPassword");
+        }
+    }
+    // A key that is not encrypted is read as it is, whatever the password.
+    for file in ["p256.pkcs8.pem", "rsa2048.pkcs1.der", "p384.sec1.pem"] {
+        let k = PrivateKey::parse_with_password(&shared().read(file), wrong).unwrap();
+        assert_eq!(k.sign(b"m").unwrap(), key(file).sign(b"m").unwrap(), "{file}");
+    }
+}
+
+#[cfg(feature = "encrypted-keys")]
+#[test]
+fn unsupported_encryption_is_named_with_the_way_out() {
+    let cases = [
+        ("p256.pkcs8-pbes1.pem", "pbeWithSHAAnd3-KeyTripleDES-CBC"),
+        ("p256.pkcs8-pbes2-3des.pem", "des-ede3-cbc"),
+        ("p256.sec1-encrypted.pem", "Proc-Type: 4,ENCRYPTED"),
+        ("rsa2048.pkcs1-encrypted.pem", "Proc-Type: 4,ENCRYPTED"),
+    ];
+    for (file, name) in cases {
+        let input = shared().read(file);
+        assert_eq!(PrivateKey::parse(&input).unwrap_err(), KeyError::Encrypted, "{file}");
+        let err = PrivateKey::parse_with_password(&input, common::PASSWORD.as_bytes()).unwrap_err();
+        match &err {
+            KeyError::UnsupportedEncryption { scheme } => assert!(scheme.contains(name), "{file}: {scheme}"),
+            other => panic!("{file}: {other:?}"),
+        }
+        assert!(err.to_string().contains("openssl pkcs8 -topk8 -v2 aes-256-cbc"), "{err}");
+        assert_eq!(err.code().as_str(), "InvalidKey");
+    }
+}
+
+/// An `EncryptedPrivateKeyInfo` with the given PBES2 parameters and junk ciphertext: the cost
+/// check must refuse it before any key derivation runs.
+#[cfg(feature = "encrypted-keys")]
+fn encrypted_with(kdf: pkcs5::pbes2::Kdf) -> Vec<u8> {
+    use der::Encode;
+    let parameters =
+        pkcs5::pbes2::Parameters { kdf, encryption: pkcs5::pbes2::EncryptionScheme::Aes256Cbc { iv: [7; 16] } };
+    let algorithm = pkcs5::EncryptionScheme::from(parameters).to_der().unwrap();
+    let data = der::asn1::OctetString::new(vec![0u8; 48]).unwrap().to_der().unwrap();
+    let mut body = algorithm;
+    body.extend(data);
+    let mut der = vec![0x30, 0x81, body.len() as u8];
+    der.extend(body);
+    der
+}
+
+#[cfg(feature = "encrypted-keys")]
+#[test]
+fn hostile_key_derivation_costs_are_refused_before_work() {
+    use pkcs5::pbes2::{Kdf, Pbkdf2Params, ScryptParams};
+    let salt = [1u8; 16];
+    let limit = rolesanywhere::MAX_PBKDF2_ITERATIONS;
+    let pbkdf2 = |iterations| Kdf::Pbkdf2(Pbkdf2Params::hmac_sha256(iterations, &salt).unwrap());
+    let scrypt = |n: u64, r: u16, p: u16| {
+        Kdf::Scrypt(ScryptParams {
+            salt: salt.as_slice().try_into().unwrap(),
+            cost_parameter: n,
+            block_size: r,
+            parallelization: p,
+            key_length: None,
+        })
+    };
+    let started = std::time::Instant::now();
+    for (kdf, what) in [
+        (pbkdf2(limit + 1), "PBKDF2 iterations"),
+        (pbkdf2(100_000_000), "PBKDF2 iterations"),
+        (scrypt(1 << 20, 8, 1), "scrypt memory"),
+        (scrypt(1 << 62, 65535, 1), "scrypt memory"),
+        (scrypt(1 << 14, 8, 100), "scrypt work"),
+    ] {
+        let err = PrivateKey::parse_with_password(&encrypted_with(kdf), b"test").unwrap_err();
+        match &err {
+            KeyError::KdfTooCostly { what: w, value, limit } => {
+                assert!(w.starts_with(what), "{w}");
+                assert!(value > limit);
+            }
+            other => panic!("{what}: {other:?}"),
+        }
+        assert_eq!(err.code().as_str(), "InvalidKey");
+    }
+    // Refused without deriving anything (2M debug-build PBKDF2 iterations alone take seconds).
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
+    // Within the limits the derivation runs, and the junk ciphertext is a wrong password.
+    assert_eq!(
+        PrivateKey::parse_with_password(&encrypted_with(pbkdf2(1000)), b"test").unwrap_err(),
+        KeyError::WrongPassword
+    );
+    assert_eq!(
+        PrivateKey::parse_with_password(&encrypted_with(scrypt(1 << 10, 8, 1)), b"test").unwrap_err(),
+        KeyError::WrongPassword
+    );
+}
+
+#[cfg(feature = "encrypted-keys")]
+#[test]
+fn every_prefix_and_random_flips_of_an_encrypted_key_are_errors() {
+    let der = shared().read("p384.pkcs8-encrypted.der");
+    for len in 0..der.len() {
+        assert!(PrivateKey::parse_with_password(&der[..len], b"test").is_err(), "prefix {len}");
+    }
+    let mut rng = XorShift(0x0e0c_0e0c_1234_5678);
+    let plain = Secret::new("p384.pkcs8.pem");
+    for _ in 0..60 {
+        let mut bytes = der.clone();
+        let at = rng.below(bytes.len());
+        bytes[at] ^= 1 << rng.below(8);
+        match PrivateKey::parse_with_password(&bytes, b"test") {
+            // A flip in the salt, IV or ciphertext changes the key or plaintext: refused; a flip
+            // that leaves both alone (e.g. in an unused length form) may still open.
+            Ok(k) => assert_eq!(k.key_type(), KeyType::EcdsaP384),
+            Err(e) => plain.assert_absent("encrypted key error", &format!("{e} {e:?}")),
+        }
     }
 }

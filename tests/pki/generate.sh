@@ -251,6 +251,19 @@ cat "$WORK/p256.params.pem" p256.sec1.pem >p256.sec1-params.pem
 ossl pkcs8 -topk8 -in p256.pkcs8.pem -v2 aes-256-cbc -v2prf hmacWithSHA256 \
     -passout pass:test -out p256.pkcs8-encrypted.pem
 ossl ec -in p256.pkcs8.pem -aes256 -passout pass:test -out p256.sec1-encrypted.pem
+# PBES2 variants as `openssl pkcs8 -topk8` and ACM export write them: each PRF and cipher, scrypt.
+ossl pkcs8 -topk8 -in p256.pkcs8.pem -v2 aes-128-cbc -v2prf hmacWithSHA256 \
+    -passout pass:test -out p256.pkcs8-aes128-sha256.pem
+ossl pkcs8 -topk8 -in p256.pkcs8.pem -v2 aes-256-cbc -v2prf hmacWithSHA1 \
+    -passout pass:test -out p256.pkcs8-aes256-sha1.pem
+ossl pkcs8 -topk8 -in p256.pkcs8.pem -v2 aes-128-cbc -v2prf hmacWithSHA1 \
+    -passout pass:test -out p256.pkcs8-aes128-sha1.pem
+ossl pkcs8 -topk8 -in p256.pkcs8.pem -scrypt -passout pass:test -out p256.pkcs8-scrypt.pem
+ossl pkcs8 -topk8 -in p384.pkcs8.pem -v2 aes-256-cbc -v2prf hmacWithSHA256 \
+    -passout pass:test -outform DER -out p384.pkcs8-encrypted.der
+# Schemes refused with a clear error: PBES1 (PKCS#12 PBE, 3DES) and PBES2 with 3DES.
+ossl pkcs8 -topk8 -in p256.pkcs8.pem -v1 PBE-SHA1-3DES -passout pass:test -out p256.pkcs8-pbes1.pem
+ossl pkcs8 -topk8 -in p256.pkcs8.pem -v2 des3 -passout pass:test -out p256.pkcs8-pbes2-3des.pem
 
 # --------------------------------------------------------------------------
 # CAs
@@ -378,6 +391,30 @@ leaf rsa1024 rsa1024.pkcs8.pem leaf "$START" "$END" "$(serial16)" sha256 \
 for k in p256 p384 rsa2048; do
     cp "leaf-der/$k.der" "$k.cert.der"
 done
+
+# Full-chain certificate files (leaf first, then its intermediates), as cert-manager and ACME
+# clients write them.
+cat p256.pem chain.pem >p256-fullchain.pem
+cat rsa2048.pem int.pem root.pem >rsa2048-fullchain-root.pem
+
+# PKCS#12 (password "test"): OpenSSL 3 defaults (AES-256-CBC, PBKDF2-HMAC-SHA256, SHA-256
+# MAC), unencrypted bags, and the legacy schemes: 3DES bags under a SHA-256 MAC, and `-legacy`
+# (RC2-40 certificates, 3DES key, SHA-1 MAC).
+ossl pkcs12 -export -in p256.pem -inkey p256.pkcs8.pem -certfile chain.pem \
+    -passout pass:test -out p256.p12
+ossl pkcs12 -export -in rsa2048.pem -inkey rsa2048.pkcs8.pem -certfile chain.pem \
+    -passout pass:test -out rsa2048.p12
+ossl pkcs12 -export -in p384.pem -inkey p384.pkcs8.pem \
+    -keypbe NONE -certpbe NONE -passout pass:test -out p384-plain.p12
+ossl pkcs12 -export -in p256.pem -inkey p256.pkcs8.pem -certfile chain.pem \
+    -keypbe PBE-SHA1-3DES -certpbe PBE-SHA1-3DES -passout pass:test \
+    -out p256-3des.p12
+ossl pkcs12 -export -legacy -in p256.pem -inkey p256.pkcs8.pem -certfile chain.pem \
+    -passout pass:test -out p256-legacy.p12
+ossl pkcs12 -export -nokeys -in p256.pem -certfile chain.pem -passout pass:test \
+    -out p256-nokey.p12
+ossl pkcs12 -export -nocerts -inkey p256.pkcs8.pem -certfile chain.pem -passout pass:test \
+    -out p256-nocert.p12
 
 # --------------------------------------------------------------------------
 # manifest.json
