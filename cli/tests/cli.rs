@@ -331,7 +331,7 @@ fn bad_inputs_fail_with_one_line() {
         check_failure(encrypted, &with(&good, "--private-key", pki.path(encrypted)), &["encrypted"]);
     }
     let rsa = sign_args(&pki.path("rsa2048.pem"), &pki.path("rsa2048.pkcs1-encrypted.pem"));
-    check_failure("encrypted RSA key", &rsa, &["encrypted keys are not supported"]);
+    check_failure("encrypted RSA key", &rsa, &["encrypted", "needs a password"]);
     check_failure("mismatched key", &with(&good, "--private-key", pki.path("other.pkcs8.pem")), &["does not match"]);
     check_failure(
         "RSA key for a P-256 certificate",
