@@ -105,22 +105,15 @@ fn default_dir() -> Option<PathBuf> {
         .map(|base| base.join("rolesanywhere"))
 }
 
-/// Creates `dir` (0700) if it is missing, and checks that it is a directory of this user that
-/// no one else can enter.
+/// Creates `dir` (0700, and its missing parents 0700, as the XDG Base Directory Specification
+/// asks) if it is missing, and checks that it is a directory of this user that no one else can
+/// enter.
 fn prepare(dir: &Path) -> Result<(), String> {
     if let Err(e) = fs::symlink_metadata(dir) {
         if e.kind() != io::ErrorKind::NotFound {
             return Err(e.to_string());
         }
-        if let Some(parent) = dir.parent() {
-            fs::create_dir_all(parent).map_err(|e| format!("cannot create its parent: {e}"))?;
-        }
-        match create_private_dir(dir) {
-            Ok(()) => {}
-            // Another run created it meanwhile: checked below like any existing directory.
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(format!("cannot create it: {e}")),
-        }
+        create_private_dir(dir).map_err(|e| format!("cannot create it: {e}"))?;
     }
     let meta = fs::metadata(dir).map_err(|e| e.to_string())?;
     if !meta.is_dir() {
@@ -342,10 +335,12 @@ fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     file.sync_all()
 }
 
+/// Creates `dir` and its missing parents, 0700. Another run may create it at the same time:
+/// either way it ends up 0700.
 #[cfg(unix)]
 fn create_private_dir(dir: &Path) -> io::Result<()> {
     use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-    fs::DirBuilder::new().mode(0o700).create(dir)?;
+    fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
     // The umask may have taken the owner's bits too.
     fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
 }
@@ -378,7 +373,7 @@ fn euid() -> u32 {
 // they were private, which the platform's own per-user directories provide.
 #[cfg(not(unix))]
 fn create_private_dir(dir: &Path) -> io::Result<()> {
-    fs::create_dir(dir)
+    fs::create_dir_all(dir)
 }
 
 #[cfg(not(unix))]

@@ -312,7 +312,7 @@ fn the_default_cache_directory_and_no_cache() {
     for _ in 0..2 {
         assert_eq!(credential_process(&args, &env).access_key_id(), "ASIA2");
     }
-    assert_eq!(mode(&xdg.join("rolesanywhere")), 0o700);
+    assert_eq!((mode(&xdg), mode(&xdg.join("rolesanywhere"))), (0o700, 0o700));
     assert_eq!(entries(&xdg.join("rolesanywhere")).len(), 1);
 }
 
