@@ -1,35 +1,114 @@
-//! `rolesanywhere credential-process`: sends the signed `CreateSession` request and prints the
-//! credentials in the JSON shape that the AWS CLI and SDKs read from a `credential_process`
-//! (AWS CLI User Guide, *Sourcing credentials with an external process*), as AWS's own
-//! `aws_signing_helper credential-process` does.
+//! `rolesanywhere credential-process`: gets credentials through the provider ([`crate::provider`]:
+//! the CLI's cache, then a sign-in with the core's retries and backoff) and prints them in the
+//! JSON shape that the AWS CLI and SDKs read from a `credential_process` (AWS CLI User Guide,
+//! *Sourcing credentials with an external process*), as AWS's own `aws_signing_helper
+//! credential-process` does. Also the sign-in both commands share: [`hooks`] and
+//! [`create_session`].
 
 use std::io::Read;
+use std::sync::Arc;
 use std::time::Duration;
 
-use rolesanywhere::{parse_response, Credentials, ErrorCode, SignedRequest};
+use clap::Args;
+use rolesanywhere::{parse_response, Credentials, ErrorCode, Millis, ProviderConfig, SignedRequest, Time};
+use serde::Serialize;
 use zeroize::Zeroizing;
 
-use crate::Failure;
+use crate::cache::{Cache, CacheArgs};
+use crate::provider::{AttemptError, DueRefresh, Hooks, Provider};
+use crate::{Failure, SignArgs};
 
-/// How long the whole exchange may take before the command gives up.
+/// Options of `rolesanywhere credential-process`.
+#[derive(Args)]
+pub struct CredentialProcessArgs {
+    #[command(flatten)]
+    sign: SignArgs,
+    #[command(flatten)]
+    cache: CacheArgs,
+}
+
+/// How long one `CreateSession` exchange may take before the attempt gives up.
 const TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Sends `signed` and prints `{"Version":1,"AccessKeyId",…,"Expiration"}` on stdout.
-pub fn run(signed: &SignedRequest) -> Result<(), Failure> {
-    let credentials = &create_session(signed)?;
-    // The field order and names of the documented credential_process output; Expiration in
-    // RFC 3339 (UTC), which the SDKs use to refresh before it passes.
-    let json = Zeroizing::new(
-        serde_json::json!({
-            "Version": 1,
-            "AccessKeyId": credentials.access_key_id(),
-            "SecretAccessKey": credentials.secret_access_key(),
-            "SessionToken": credentials.session_token(),
-            "Expiration": credentials.expiration().to_string(),
-        })
-        .to_string(),
-    );
+/// The longest `Retry-After` taken as given; a longer one counts as this, so that a bogus header
+/// cannot stop the refreshes of a long-running `serve` for good.
+const MAX_RETRY_AFTER_MS: u64 = 3_600_000;
+
+/// The documented `credential_process` output, in its field order.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Output<'a> {
+    version: u32,
+    access_key_id: &'a str,
+    secret_access_key: &'a str,
+    session_token: &'a str,
+    /// RFC 3339 (UTC), which the SDKs use to refresh before it passes.
+    expiration: String,
+}
+
+/// Gets credentials and prints `{"Version":1,"AccessKeyId",…,"Expiration"}` on stdout.
+///
+/// `--date` (a fixed signing time) and `--explain` (the signing steps on stderr) ask for a
+/// sign-in of this run's own, so they leave the cache out.
+pub fn run(args: CredentialProcessArgs) -> Result<(), Failure> {
+    let CredentialProcessArgs { sign, cache } = args;
+    let now: Box<dyn Fn() -> Millis + Send + Sync> = match &sign.date {
+        Some(text) => {
+            let pinned = crate::parse_date(text)?.unix_seconds().saturating_mul(1000);
+            Box::new(move || pinned)
+        }
+        None => {
+            // A clock before 1970 is reported here, before anything else.
+            crate::unix_millis()?;
+            Box::new(|| crate::unix_millis().unwrap_or(0))
+        }
+    };
+    let cache = if sign.date.is_some() || sign.explain { None } else { Cache::open(&cache) };
+    let explain = sign.explain;
+    let provider =
+        Provider::new(hooks(Arc::new(sign), now, explain, cache), ProviderConfig::default(), DueRefresh::Wait);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new(ErrorCode::Internal, format!("cannot start the async runtime: {e}")))?;
+    let credentials = runtime.block_on(provider.credentials())?;
+    let output = Output {
+        version: 1,
+        access_key_id: credentials.access_key_id(),
+        secret_access_key: credentials.secret_access_key(),
+        session_token: credentials.session_token(),
+        expiration: credentials.expiration().to_string(),
+    };
+    let json =
+        Zeroizing::new(serde_json::to_string(&output).map_err(|e| Failure::new(ErrorCode::Internal, e.to_string()))?);
     crate::write_stdout(&json)
+}
+
+/// The provider hooks of both commands: the clock `now`; signing with the flags of `sign` (the
+/// files read again each time); sending with [`create_session`] on a blocking thread; and the
+/// `cache` entry of the certificate currently in `--certificate`.
+pub fn hooks(
+    sign: Arc<SignArgs>,
+    now: Box<dyn Fn() -> Millis + Send + Sync>,
+    explain: bool,
+    cache: Option<Cache>,
+) -> Hooks {
+    let args = sign.clone();
+    Hooks {
+        now,
+        sign: Box::new(move |time| crate::sign_at(&sign, time, explain)),
+        send: Box::new(|request| {
+            Box::pin(async move {
+                tokio::task::spawn_blocking(move || create_session(&request))
+                    .await
+                    .unwrap_or_else(|e| Err(Failure::new(ErrorCode::Internal, e.to_string()).into()))
+            })
+        }),
+        shared: cache.map(|cache| {
+            Box::new(move || Ok(cache.entry(&crate::read_certificate(&args)?, &args.create_session_options())))
+                as Box<dyn Fn() -> _ + Send + Sync>
+        }),
+    }
 }
 
 /// What the endpoint answered.
@@ -37,17 +116,24 @@ struct Answer {
     status: u16,
     /// The `X-Amzn-ErrorType` header.
     error_type: Option<String>,
+    /// The wait a 429 or 503 answer asked for (`Retry-After`), in milliseconds.
+    retry_after_ms: Option<u64>,
     /// At most one byte more than the core accepts, so that an oversized answer is reported as such.
     body: Zeroizing<Vec<u8>>,
 }
 
 /// Sends a signed `CreateSession` request and returns the credentials of the answer; errors
-/// carry AWS's error kind as their code, or `Network` when the endpoint could not be reached.
-pub fn create_session(signed: &SignedRequest) -> Result<Credentials, Failure> {
+/// carry AWS's error kind as their code, or `Network` when the endpoint could not be reached,
+/// and the service's `Retry-After`. Whether the credentials are fresh enough is the provider's
+/// call.
+pub fn create_session(signed: &SignedRequest) -> Result<Credentials, AttemptError> {
     let answer = send(signed)?;
-    let session = parse_response(answer.status, answer.error_type.as_deref(), &answer.body)
-        .map_err(rolesanywhere::Error::from)?;
-    Ok(session.credentials)
+    match parse_response(answer.status, answer.error_type.as_deref(), &answer.body) {
+        Ok(session) => Ok(session.credentials),
+        Err(e) => {
+            Err(AttemptError { failure: rolesanywhere::Error::from(e).into(), retry_after_ms: answer.retry_after_ms })
+        }
+    }
 }
 
 /// POSTs the request and reads the answer.
@@ -62,7 +148,13 @@ fn send(signed: &SignedRequest) -> Result<Answer, Failure> {
     let mut response =
         request.send(signed.body.as_bytes()).map_err(|e| network(format!("cannot reach {}: {e}", signed.url)))?;
     let status = response.status().as_u16();
-    let error_type = response.headers().get("x-amzn-errortype").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok());
+    let error_type = header("x-amzn-errortype").map(str::to_string);
+    // RFC 9110 §10.2.3 defines Retry-After for 503, RFC 6585 §4 for 429.
+    let retry_after_ms = match status {
+        429 | 503 => header("retry-after").and_then(|v| retry_after(v, crate::unix_millis().unwrap_or(0))),
+        _ => None,
+    };
     let limit = rolesanywhere::MAX_RESPONSE_LEN as u64;
     let mut body = Zeroizing::new(Vec::new());
     response
@@ -71,5 +163,75 @@ fn send(signed: &SignedRequest) -> Result<Answer, Failure> {
         .take(limit + 1)
         .read_to_end(&mut body)
         .map_err(|e| network(format!("reading the answer of {}: {e}", signed.url)))?;
-    Ok(Answer { status, error_type, body })
+    Ok(Answer { status, error_type, retry_after_ms, body })
+}
+
+/// The wait a `Retry-After` value asks for at `now`, in milliseconds, at most
+/// [`MAX_RETRY_AFTER_MS`]: delay-seconds, or an HTTP-date in the IMF-fixdate form (`Sun, 06 Nov
+/// 1994 08:49:37 GMT`, RFC 9110 §10.2.3 and §5.6.7); `None` for anything else.
+fn retry_after(value: &str, now: Millis) -> Option<u64> {
+    let value = value.trim();
+    let ms = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // Too many digits for a u64: as long as it gets.
+        digits(value).unwrap_or(u64::MAX).saturating_mul(1000)
+    } else {
+        http_date(value)?.unix_seconds().saturating_mul(1000).saturating_sub(now)
+    };
+    Some(ms.min(MAX_RETRY_AFTER_MS))
+}
+
+/// An IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT` (the day name is not checked).
+fn http_date(text: &str) -> Option<Time> {
+    let b = text.as_bytes();
+    if b.len() != 29 || !text.is_ascii() || &b[3..5] != b", " || &b[25..] != b" GMT" {
+        return None;
+    }
+    let fields: Vec<&str> = text[5..25].split(' ').collect();
+    let [day, month, year, clock] = fields[..] else { return None };
+    let clock: Vec<&str> = clock.split(':').collect();
+    let [hour, minute, second] = clock[..] else { return None };
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let month = MONTHS.iter().position(|m| *m == month)? as u8 + 1;
+    let two = |s: &str| if s.len() == 2 { digits(s).and_then(|n| u8::try_from(n).ok()) } else { None };
+    let year = if year.len() == 4 { u16::try_from(digits(year)?).ok()? } else { return None };
+    Time::from_utc(year, month, two(day)?, two(hour)?, two(minute)?, two(second)?).ok()
+}
+
+/// A decimal number of ASCII digits only.
+fn digits(s: &str) -> Option<u64> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_takes_seconds_or_an_http_date() {
+        let now = 784_111_777_000; // Sun, 06 Nov 1994 08:49:37 GMT
+        assert_eq!(retry_after("30", now), Some(30_000));
+        assert_eq!(retry_after(" 0 ", now), Some(0));
+        assert_eq!(retry_after("Sun, 06 Nov 1994 08:50:07 GMT", now), Some(30_000));
+        assert_eq!(retry_after("Sun, 06 Nov 1994 08:49:07 GMT", now), Some(0), "a past date: no wait");
+        assert_eq!(retry_after("99999999999999999999999", now), Some(MAX_RETRY_AFTER_MS));
+        assert_eq!(retry_after("7200", now), Some(MAX_RETRY_AFTER_MS));
+        for bad in [
+            "",
+            "-1",
+            "1.5",
+            "soon",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+            "Sun, 31 Feb 1994 08:49:37 GMT",
+            "Sun, 06 Nox 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:3x GMT",
+            "Sun, 06 Nov 1994 0849:37  GMT",
+            "Sun, 06 Nov 19é4 08:49:3 GMT",
+        ] {
+            assert_eq!(retry_after(bad, now), None, "{bad:?}");
+        }
+    }
 }

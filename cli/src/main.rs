@@ -3,6 +3,7 @@
 //!
 //! Flag names follow AWS's own `aws_signing_helper` where it has the same flag.
 
+mod cache;
 mod credential_process;
 mod http;
 mod provider;
@@ -34,8 +35,9 @@ enum Command {
     /// Print a signed CreateSession request as JSON ({"method","url","headers","body"}); sends nothing.
     SignRequest(SignArgs),
     /// Send the CreateSession request and print the credentials as credential_process JSON
-    /// ({"Version":1,"AccessKeyId",…,"Expiration"}), for `credential_process` in ~/.aws/config.
-    CredentialProcess(SignArgs),
+    /// ({"Version":1,"AccessKeyId",…,"Expiration"}), for `credential_process` in ~/.aws/config;
+    /// runs on one machine share credentials through a cache directory until their refresh time.
+    CredentialProcess(credential_process::CredentialProcessArgs),
     /// Serve credentials to local processes over the IMDSv2 and container-credential protocols,
     /// refreshing them at half their lifetime.
     Serve(serve::ServeArgs),
@@ -140,13 +142,13 @@ fn main() -> ExitCode {
                 .map(str::trim)
                 .filter(|l| !l.is_empty() && !l.starts_with("tip:"))
                 .collect();
-            eprintln!("{}", problem.join(" "));
+            eprintln!("{}", elide(&problem.join(" "), MAX_ERROR_LINE));
             return ExitCode::from(2);
         }
     };
     let result = match cli.command {
         Command::SignRequest(args) => sign_request(&args),
-        Command::CredentialProcess(args) => build(&args).and_then(|signed| credential_process::run(&signed)),
+        Command::CredentialProcess(args) => credential_process::run(args),
         Command::Serve(args) => serve::run(args),
         // The stand-in's errors name a bad configuration file or flag.
         Command::StandIn(args) => stand_in::run(&args).map_err(|e| Failure::new(ErrorCode::InvalidInput, e)),
@@ -154,10 +156,46 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("error: {failure}");
+            eprintln!("error: {}", elide(&failure.message, MAX_ERROR_LINE));
             ExitCode::FAILURE
         }
     }
+}
+
+/// Longest error line printed; a longer one (a huge flag value echoed) loses its middle.
+const MAX_ERROR_LINE: usize = 1024;
+/// Longest input (a flag value, a path) echoed in a message.
+const MAX_ECHO: usize = 200;
+
+/// `text` cut to at most about `max` bytes by replacing its middle with ` … `, on character
+/// boundaries, so that both the start and the reason at the end stay.
+fn elide(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let floor = |mut i: usize| {
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let head = floor(max * 2 / 3);
+    let tail = floor(text.len() - max / 3);
+    format!("{} … {}", &text[..head], &text[tail..])
+}
+
+/// A flag value for a message: quoted and escaped like `{:?}` (so it stays on one line), and cut
+/// to its first [`MAX_ECHO`] characters.
+pub fn shown(value: &str) -> String {
+    match value.char_indices().nth(MAX_ECHO) {
+        Some((cut, _)) => format!("{:?}…", &value[..cut]),
+        None => format!("{value:?}"),
+    }
+}
+
+/// A path for a message, as [`shown`].
+pub fn shown_path(path: &Path) -> String {
+    shown(&path.to_string_lossy())
 }
 
 fn sign_request(args: &SignArgs) -> Result<(), Failure> {
@@ -177,11 +215,15 @@ fn write_stdout(text: &str) -> Result<(), Failure> {
 
 fn build(args: &SignArgs) -> Result<SignedRequest, Failure> {
     let now = match &args.date {
-        Some(text) => Time::parse_rfc3339(text)
-            .map_err(|e| Failure::new(ErrorCode::InvalidTime, format!("--date {text:?}: {e}")))?,
+        Some(text) => parse_date(text)?,
         None => system_time()?,
     };
     Ok(sign_at(args, now, args.explain)?.0)
+}
+
+/// The `--date` flag's time.
+fn parse_date(text: &str) -> Result<Time, Failure> {
+    Time::parse_rfc3339(text).map_err(|e| Failure::new(ErrorCode::InvalidTime, format!("--date {}: {e}", shown(text))))
 }
 
 /// The system clock, in milliseconds since the Unix epoch.
@@ -210,15 +252,24 @@ impl SignArgs {
     }
 }
 
+/// A failure with `e`'s code, naming the flag and its file.
+fn coded(flag: &str, path: &Path, e: rolesanywhere::Error) -> Failure {
+    Failure::new(e.code(), format!("{flag} {}: {e}", shown_path(path)))
+}
+
+/// Reads the `--certificate` file.
+fn read_certificate(args: &SignArgs) -> Result<Certificate, Failure> {
+    Certificate::parse(&read_input("--certificate", &args.certificate)?)
+        .map_err(|e| coded("--certificate", &args.certificate, e.into()))
+}
+
 /// Reads the certificate, key and intermediates and signs a CreateSession request at `now`;
 /// returns it with the certificate's expiry.
 fn sign_at(args: &SignArgs, now: Time, explain: bool) -> Result<(SignedRequest, Time), Failure> {
-    let coded =
-        |flag: &str, path: &Path, e: rolesanywhere::Error| Failure::new(e.code(), format!("{flag} {path:?}: {e}"));
-    let leaf = Certificate::parse(&read_input("--certificate", &args.certificate)?)
-        .map_err(|e| coded("--certificate", &args.certificate, e.into()))?;
+    let leaf = read_certificate(args)?;
     let key = PrivateKey::parse(&read_input("--private-key", &args.private_key)?)
         .map_err(|e| coded("--private-key", &args.private_key, e.into()))?;
+    warn_if_exposed("--private-key", &args.private_key);
     let chain = match &args.intermediates {
         Some(path) => rolesanywhere::parse_intermediates(&read_input("--intermediates", path)?)
             .map_err(|e| coded("--intermediates", path, e.into()))?,
@@ -252,14 +303,39 @@ fn sign_at(args: &SignArgs, now: Time, explain: bool) -> Result<(SignedRequest, 
 /// is zeroized when dropped since it may hold a key.
 fn read_input(flag: &str, path: &Path) -> Result<Zeroizing<Vec<u8>>, Failure> {
     let limit = rolesanywhere::MAX_INPUT_LEN as u64;
-    let fail = |e: std::io::Error| Failure::new(ErrorCode::InvalidInput, format!("cannot read {flag} {path:?}: {e}"));
+    let fail = |e: std::io::Error| {
+        Failure::new(ErrorCode::InvalidInput, format!("cannot read {flag} {}: {e}", shown_path(path)))
+    };
     let file = File::open(path).map_err(fail)?;
     let mut bytes = Zeroizing::new(Vec::new());
     file.take(limit + 1).read_to_end(&mut bytes).map_err(fail)?;
     if bytes.len() as u64 > limit {
-        return Err(Failure::new(ErrorCode::InvalidInput, format!("{flag} {path:?} is larger than {limit} bytes")));
+        return Err(Failure::new(
+            ErrorCode::InvalidInput,
+            format!("{flag} {} is larger than {limit} bytes", shown_path(path)),
+        ));
     }
     Ok(bytes)
+}
+
+/// Warns on stderr when a secret's file (a private key, a token) can be read or changed by
+/// group or others, the check ssh makes of private keys ("UNPROTECTED PRIVATE KEY FILE").
+pub fn warn_if_exposed(flag: &str, path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            let mode = meta.permissions().mode() & 0o7777;
+            if mode & 0o077 != 0 {
+                eprintln!(
+                    "warning: {flag} {} is open to group or others (mode {mode:04o}); make it private to its owner (chmod 600), as ssh requires of private keys",
+                    shown_path(path)
+                );
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (flag, path);
 }
 
 /// The JSON object `sign-request` prints: `{"method", "url", "headers": {name: value}, "body"}`.

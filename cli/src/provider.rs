@@ -1,8 +1,14 @@
-//! The credential provider of `rolesanywhere serve`: a tokio driver of the core's sans-IO
-//! [`rolesanywhere::Provider`], which holds every rule (refresh at half the lifetime or earlier,
-//! one refresh at a time, stale-while-refresh, full-jitter backoff for the errors a retry can
-//! fix, the refresh's deadline). This driver reads the clock, signs and sends, sleeps between
-//! attempts, and hands one refresh's outcome to every caller waiting for it.
+//! The credential provider of `rolesanywhere serve` and `credential-process`: a tokio driver of
+//! the core's sans-IO [`rolesanywhere::Provider`], which holds every rule (refresh at half the
+//! lifetime or earlier, one refresh at a time, stale-while-refresh, full-jitter backoff for the
+//! errors a retry can fix, the service's `Retry-After`, the refresh's deadline, the short
+//! negative cache after a failed refresh). This driver reads the clock, signs and sends, sleeps
+//! between attempts, and hands one refresh's outcome to every caller waiting for it.
+//!
+//! With the CLI's cache ([`crate::cache`]) a refresh first looks for credentials that another
+//! process on the machine got: it takes them when they need no refresh yet, and otherwise holds
+//! the entry's lock while it signs in, then writes what it got, so that the processes of one
+//! machine make one `CreateSession` per refresh.
 //!
 //! The `sign` hook re-reads the certificate and key on every refresh, so a rotated certificate
 //! is picked up on the next refresh, and an expired one is never used to sign (the core refuses
@@ -15,9 +21,10 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use rolesanywhere::{Action, Credentials, ErrorCode, Millis, Next, ProviderConfig, SignedRequest, Time};
-use tokio::sync::watch;
+use rolesanywhere::{Action, Credentials, ErrorCode, Lease, Millis, Next, ProviderConfig, SignedRequest, Time};
+use tokio::sync::{oneshot, watch};
 
+use crate::cache::{Entry, Lock};
 use crate::Failure;
 
 /// A boxed future, as the hooks return them.
@@ -25,6 +32,22 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 /// A signed `CreateSession` request and the expiry of the certificate that signed it.
 pub type Signed = (SignedRequest, Time);
+
+/// A failed `CreateSession` attempt: its error, and how long the service asked to wait before
+/// the next one (`Retry-After`), when it said.
+#[derive(Debug)]
+pub struct AttemptError {
+    /// What went wrong.
+    pub failure: Failure,
+    /// The service's `Retry-After`, in milliseconds.
+    pub retry_after_ms: Option<u64>,
+}
+
+impl From<Failure> for AttemptError {
+    fn from(failure: Failure) -> Self {
+        AttemptError { failure, retry_after_ms: None }
+    }
+}
 
 /// What a provider needs from the outside world, so that tests can replace each part.
 pub struct Hooks {
@@ -36,7 +59,11 @@ pub struct Hooks {
     /// Sends the request and returns the credentials of the answer. It must end on its own (the
     /// CLI's HTTP client gives up after 30 s): a refresh past its deadline stops blocking the next
     /// one, but its callers wait for it.
-    pub send: Box<dyn Fn(SignedRequest) -> BoxFuture<Result<Credentials, Failure>> + Send + Sync>,
+    pub send: Box<dyn Fn(SignedRequest) -> BoxFuture<Result<Credentials, AttemptError>> + Send + Sync>,
+    /// The cache entry of the current certificate, where processes of this machine share their
+    /// credentials; `None` without a cache. An error (an unreadable certificate) skips the
+    /// cache for that refresh: signing reports it.
+    pub shared: Option<Box<dyn Fn() -> Result<Entry, Failure> + Send + Sync>>,
 }
 
 /// What a refresh ends with: fresh credentials; the cached ones, when it failed while they were
@@ -93,6 +120,20 @@ impl State {
             _ => Failure::new(code, format!("the last refresh failed ({code})")),
         }
     }
+
+    /// Whether refresh number `id` is the one under way (the machine has not given up on it).
+    fn current(&self, id: u64) -> bool {
+        self.refresh.as_ref().map(|(current, _)| *current) == Some(id)
+    }
+}
+
+/// How a refresh's attempts end.
+enum Attempted {
+    /// With this outcome; fresh credentials (and when they were obtained) are to be saved in the
+    /// shared cache.
+    Done(Outcome, Option<(Credentials, Millis)>),
+    /// The machine says to try again after this wait.
+    Retry(Duration),
 }
 
 impl Provider {
@@ -165,58 +206,152 @@ impl Provider {
         outcome
     }
 
-    /// Refresh number `id`: sign and send, as often as the machine says.
+    /// Refresh number `id`: take the shared cache's credentials, or sign in and send as often as
+    /// the machine says.
     async fn refresh(&self, id: u64) -> Outcome {
         let hooks = &self.inner.hooks;
-        loop {
+        // The shared entry and, while this refresh signs in, its lock: the other processes of
+        // the machine wait for it, then find its credentials.
+        let mut shared: Option<(Arc<Entry>, Option<Lock>)> = None;
+        if let Some(entry) = hooks.shared.as_ref().and_then(|locate| locate().ok()) {
+            if let Some(credentials) = self.take_shared(id, &entry) {
+                return Ok(credentials);
+            }
+            let entry = Arc::new(entry);
+            let wait = Duration::from_millis(self.lock().machine.config().refresh_timeout_ms);
+            let lock = lock_entry(&entry, wait).await;
+            if lock.is_some() {
+                if let Some(credentials) = self.take_shared(id, &entry) {
+                    return Ok(credentials);
+                }
+            }
+            shared = Some((entry, lock));
+        }
+        let (outcome, fresh) = loop {
             let issued = (hooks.now)();
             let attempt = match signing_time(issued).and_then(|time| (hooks.sign)(time)) {
                 Ok((request, certificate_not_after)) => {
                     (hooks.send)(request).await.map(|credentials| (credentials, certificate_not_after))
                 }
-                Err(e) => Err(e),
+                Err(e) => Err(e.into()),
             };
-            let retry_at = {
-                let now = (hooks.now)();
-                let mut state = self.lock();
-                if state.refresh.as_ref().map(|(current, _)| *current) != Some(id) {
-                    // The machine gave up on this refresh at its deadline: the result goes to
-                    // its own waiters only.
-                    return attempt.map(|(credentials, _)| credentials);
-                }
-                let error = match attempt {
-                    Ok((credentials, certificate_not_after)) => {
-                        let expiration = millis(credentials.expiration());
-                        match state.machine.succeeded(issued, expiration, millis(certificate_not_after)) {
-                            Ok(_) => {
-                                state.credentials = Some(credentials.clone());
-                                state.last_error = None;
-                                state.refresh = None;
-                                return Ok(credentials);
-                            }
-                            // Credentials that expire too soon: a failed refresh, which the
-                            // machine has already ended.
-                            Err(e) => {
-                                let error = Failure::from(rolesanywhere::Error::from(e));
-                                state.refresh = None;
-                                state.last_error = Some(error.clone());
-                                return state.usable(now).ok_or(error);
-                            }
-                        }
+            match self.attempted(id, issued, attempt) {
+                Attempted::Done(outcome, fresh) => break (outcome, fresh),
+                Attempted::Retry(wait) => tokio::time::sleep(wait).await,
+            }
+        };
+        if let (Some((entry, _lock)), Some((credentials, issued))) = (&shared, fresh) {
+            let entry = entry.clone();
+            let saved = tokio::task::spawn_blocking(move || entry.save(&credentials, issued)).await;
+            if let Some(e) = saved.map_err(|e| e.to_string()).and_then(|r| r.map_err(|e| e.to_string())).err() {
+                eprintln!("warning: cannot write the credential cache entry: {e}");
+            }
+        }
+        outcome
+    }
+
+    /// Reports an attempt of refresh number `id`, signed at `issued`, to the machine.
+    fn attempted(&self, id: u64, issued: Millis, attempt: Result<(Credentials, Time), AttemptError>) -> Attempted {
+        let now = (self.inner.hooks.now)();
+        let mut state = self.lock();
+        if !state.current(id) {
+            // The machine gave up on this refresh at its deadline: the result goes to its own
+            // waiters only.
+            return Attempted::Done(attempt.map(|(credentials, _)| credentials).map_err(|e| e.failure), None);
+        }
+        let error = match attempt {
+            Ok((credentials, certificate_not_after)) => {
+                let expiration = millis(credentials.expiration());
+                match state.machine.succeeded(issued, expiration, millis(certificate_not_after)) {
+                    Ok(_) => {
+                        state.credentials = Some(credentials.clone());
+                        state.last_error = None;
+                        state.refresh = None;
+                        return Attempted::Done(Ok(credentials.clone()), Some((credentials, issued)));
                     }
-                    Err(error) => error,
-                };
-                match state.machine.failed(now, error.code, None, random_u32()) {
-                    Next::RetryAt(at) => Duration::from_millis(at.saturating_sub(now)),
-                    Next::GiveUp => {
+                    // Credentials that expire too soon: a failed refresh, which the machine has
+                    // already ended.
+                    Err(e) => {
+                        let error = Failure::from(rolesanywhere::Error::from(e));
                         state.refresh = None;
                         state.last_error = Some(error.clone());
-                        return state.usable(now).ok_or(error);
+                        return Attempted::Done(state.usable(now).ok_or(error), None);
                     }
                 }
-            };
-            tokio::time::sleep(retry_at).await;
+            }
+            Err(error) => error,
+        };
+        match state.machine.failed(now, error.failure.code, error.retry_after_ms, random_u32()) {
+            Next::RetryAt(at) => Attempted::Retry(Duration::from_millis(at.saturating_sub(now))),
+            Next::GiveUp => {
+                state.refresh = None;
+                state.last_error = Some(error.failure.clone());
+                Attempted::Done(state.usable(now).ok_or(error.failure), None)
+            }
         }
+    }
+
+    /// Takes over the credentials of the shared `entry` when they are newer than this
+    /// provider's: returns them if they need no refresh yet; otherwise, if they are still
+    /// usable, keeps them to fall back on should refresh number `id` fail.
+    fn take_shared(&self, id: u64, entry: &Entry) -> Option<Credentials> {
+        let saved = entry.load()?;
+        let now = (self.inner.hooks.now)();
+        let mut state = self.lock();
+        let expiration = millis(saved.credentials.expiration());
+        let newer = state.machine.lease().is_none_or(|ours| ours.expiration < expiration);
+        if !state.current(id) || !newer {
+            return None;
+        }
+        let policy = state.machine.config().policy;
+        let refresh_at = policy.refresh_at_ms(saved.issued, expiration, entry.certificate_not_after);
+        let lease = Lease { expiration, refresh_at };
+        if now < lease.fresh_until() {
+            state.machine.adopt(lease);
+            state.credentials = Some(saved.credentials.clone());
+            state.last_error = None;
+            state.refresh = None;
+            return Some(saved.credentials);
+        }
+        if lease.usable(now) {
+            // Adopting ends the machine's refresh; this one goes on.
+            state.machine.adopt(lease);
+            state.machine.started(now);
+            state.credentials = Some(saved.credentials);
+        }
+        None
+    }
+}
+
+/// The lock of `entry`, waiting for it at most `wait` (past that, the refresh signs in without
+/// it); `None` without the lock. The wait runs on a thread of its own, since `flock` blocks.
+async fn lock_entry(entry: &Arc<Entry>, wait: Duration) -> Option<Lock> {
+    let warn = |e: std::io::Error| eprintln!("warning: cannot lock the credential cache entry: {e}");
+    match entry.try_lock() {
+        Ok(Some(lock)) => return Some(lock),
+        Ok(None) => {}
+        Err(e) => {
+            warn(e);
+            return None;
+        }
+    }
+    let (give, take) = oneshot::channel();
+    let waiting = entry.clone();
+    // A lock that arrives after the wait is dropped with the channel's message: released at once.
+    let spawned = std::thread::Builder::new().spawn(move || {
+        let _ = give.send(waiting.lock());
+    });
+    if let Err(e) = spawned {
+        warn(e);
+        return None;
+    }
+    match tokio::time::timeout(wait, take).await {
+        Ok(Ok(Ok(lock))) => Some(lock),
+        Ok(Ok(Err(e))) => {
+            warn(e);
+            None
+        }
+        Ok(Err(_)) | Err(_) => None,
     }
 }
 
@@ -260,6 +395,15 @@ mod tests {
         slow_provider(script, backoff, vec![Duration::ZERO], DueRefresh::Wait)
     }
 
+    /// [`provider`] with the cache entry `key` in `dir` (a certificate valid for a day).
+    fn sharing_provider(script: Vec<Result<u64, &'static str>>, dir: &std::path::Path) -> (Provider, World) {
+        let (p, w) = provider(script, Backoff { max_retries: 0, ..Backoff::default() });
+        let mut inner = Arc::into_inner(p.inner).unwrap();
+        let dir = dir.to_path_buf();
+        inner.hooks.shared = Some(Box::new(move || Ok(Entry::at(&dir, "key", (START + 86_400) * 1000))));
+        (Provider { inner: Arc::new(inner) }, w)
+    }
+
     fn slow_provider(
         script: Vec<Result<u64, &'static str>>,
         backoff: Backoff,
@@ -291,10 +435,11 @@ mod tests {
                     tokio::time::sleep(latency).await;
                     match step {
                         Ok(lifetime) => Ok(session(i, now + lifetime)),
-                        Err(code) => Err(Failure::new(ErrorCode::from_name(code).unwrap(), code)),
+                        Err(code) => Err(Failure::new(ErrorCode::from_name(code).unwrap(), code).into()),
                     }
                 })
             }),
+            shared: None,
         };
         let config = ProviderConfig { backoff, ..ProviderConfig::default() };
         (Provider::new(hooks, config, due), World { clock, calls })
@@ -307,6 +452,46 @@ mod tests {
             "token".into(),
             Time::from_unix_seconds(expiration).unwrap(),
         )
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn processes_share_credentials_until_their_refresh_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, w1) = sharing_provider(vec![Ok(3600)], dir.path());
+        assert_eq!(first.credentials().await.unwrap().access_key_id(), "ASIA0");
+        // Another process finds them and makes no CreateSession, until their refresh time.
+        let (second, w2) = sharing_provider(vec![Ok(3600)], dir.path());
+        w2.clock.store(START + 1799, Ordering::SeqCst);
+        assert_eq!(second.credentials().await.unwrap().access_key_id(), "ASIA0");
+        assert_eq!((w1.calls.load(Ordering::SeqCst), w2.calls.load(Ordering::SeqCst)), (1, 0));
+        let (third, w3) = sharing_provider(vec![Ok(3600)], dir.path());
+        w3.clock.store(START + 1800, Ordering::SeqCst);
+        assert_eq!(third.credentials().await.unwrap().access_key_id(), "ASIA0");
+        assert_eq!(w3.calls.load(Ordering::SeqCst), 1);
+        // Its sign-in replaced the entry.
+        let (fourth, w4) = sharing_provider(vec![Err("AccessDenied")], dir.path());
+        w4.clock.store(START + 1800, Ordering::SeqCst);
+        assert_eq!(fourth.credentials().await.unwrap().expiration(), Time::from_unix_seconds(START + 5400).unwrap());
+        assert_eq!(w4.calls.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn shared_credentials_past_their_refresh_time_are_a_fallback() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, _) = sharing_provider(vec![Ok(3600)], dir.path());
+        first.credentials().await.unwrap();
+        // Due for refresh, still valid: the sign-in is tried, and when it fails they are used.
+        let (second, w) = sharing_provider(vec![Err("Server")], dir.path());
+        w.clock.store(START + 3000, Ordering::SeqCst);
+        assert_eq!(second.credentials().await.unwrap().access_key_id(), "ASIA0");
+        assert_eq!(w.calls.load(Ordering::SeqCst), 1);
+        // Expired, they are not.
+        let (third, w) = sharing_provider(vec![Err("Server")], dir.path());
+        w.clock.store(START + 3600, Ordering::SeqCst);
+        assert_eq!(third.credentials().await.unwrap_err().code, ErrorCode::Server);
+        // And a failure is not written: the entry still holds the first credentials.
+        let saved = Entry::at(dir.path(), "key", 0).load().unwrap();
+        assert_eq!(saved.credentials.access_key_id(), "ASIA0");
     }
 
     #[tokio::test(start_paused = true)]

@@ -8,7 +8,9 @@
 //!   /latest/meta-data/iam/security-credentials/` with `X-aws-ec2-metadata-token` names the role,
 //!   and `GET …/security-credentials/ROLE` gives `{"Code":"Success","LastUpdated","Type":
 //!   "AWS-HMAC","AccessKeyId","SecretAccessKey","Token","Expiration"}`. A `PUT` carrying
-//!   `X-Forwarded-For` is refused, as IMDS does, so that a proxy cannot fetch tokens.
+//!   `X-Forwarded-For` (whatever its value) is refused, as IMDS does, so that a proxy cannot
+//!   fetch tokens. Tokens hold their expiry and an HMAC of it under a key made at start, so
+//!   that checking one needs no table that a flood of `PUT`s could fill.
 //!   Clients: `AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:PORT/`.
 //! - **Container credentials** (SDKs and Tools Reference Guide, *Container credential
 //!   provider*): `GET /credentials` with the `Authorization` header equal to the token from
@@ -16,13 +18,14 @@
 //!   "RoleArn"}`. Clients: `AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:PORT/credentials`
 //!   and `AWS_CONTAINER_AUTHORIZATION_TOKEN`.
 //!
-//! It binds loopback unless told otherwise, and never logs a secret.
+//! Credentials come from [`crate::provider`] with stale-while-refresh: a client gets the valid
+//! credentials at once while a refresh runs in the background. It binds loopback unless told
+//! otherwise (and warns when told otherwise), and never logs a secret.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Instant;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use clap::Args;
@@ -30,11 +33,13 @@ use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
+use ring::hmac;
 use rolesanywhere::{Credentials, ErrorCode, ProviderConfig, RefreshPolicy};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::provider::{DueRefresh, Hooks, Provider};
+use crate::cache::{Cache, CacheArgs};
+use crate::provider::{DueRefresh, Provider};
 use crate::{Failure, SignArgs};
 
 /// Options of `rolesanywhere serve`.
@@ -57,20 +62,63 @@ pub struct ServeArgs {
     /// expire (they are refreshed at half their lifetime anyway).
     #[arg(long, value_name = "SECONDS", default_value_t = RefreshPolicy::default().margin_seconds)]
     refresh_margin: u64,
+    #[command(flatten)]
+    cache: CacheArgs,
 }
 
 /// Longest IMDSv2 token lifetime (six hours), as IMDS allows.
 const MAX_TOKEN_TTL: u64 = 21_600;
-/// Most IMDSv2 tokens held at once; expired ones are dropped first.
-const MAX_TOKENS: usize = 10_000;
 
 struct State {
     provider: Provider,
     role_name: String,
     role_arn: String,
-    /// IMDSv2 tokens and when each expires.
-    tokens: Mutex<HashMap<String, Instant>>,
+    tokens: Tokens,
     container_token: Option<Zeroizing<String>>,
+}
+
+/// IMDSv2 session tokens without state: a token is its expiry (milliseconds since this process
+/// started, 8 bytes big-endian) and the HMAC-SHA256 of it under a random key made at start,
+/// base64url. Checking one needs the key alone, so no number of `PUT`s uses anything up, and
+/// no token outlives the process.
+struct Tokens {
+    key: hmac::Key,
+    start: Instant,
+}
+
+/// Bytes in a token: the expiry and the HMAC-SHA256 tag.
+const TOKEN_BYTES: usize = 8 + 32;
+
+impl Tokens {
+    fn new() -> Result<Self, Failure> {
+        let key = hmac::Key::generate(hmac::HMAC_SHA256, &ring::rand::SystemRandom::new())
+            .map_err(|_| Failure::new(ErrorCode::Internal, "cannot make a key for the IMDSv2 tokens"))?;
+        Ok(Tokens { key, start: Instant::now() })
+    }
+
+    /// Milliseconds since the process started.
+    fn now(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// A token valid for `ttl` seconds.
+    fn issue(&self, ttl: u64) -> String {
+        let expiry = self.now().saturating_add(ttl * 1000).to_be_bytes();
+        let mut bytes = expiry.to_vec();
+        bytes.extend_from_slice(hmac::sign(&self.key, &expiry).as_ref());
+        Base64UrlUnpadded::encode_string(&bytes)
+    }
+
+    /// Whether `token` was issued by this process and has not expired.
+    fn valid(&self, token: &str) -> bool {
+        if token.len() != Base64UrlUnpadded::encoded_len(&[0; TOKEN_BYTES]) {
+            return false;
+        }
+        let mut bytes = [0u8; TOKEN_BYTES];
+        let Ok(decoded) = Base64UrlUnpadded::decode(token, &mut bytes) else { return false };
+        let Some((expiry, tag)) = decoded.split_first_chunk::<8>() else { return false };
+        hmac::verify(&self.key, expiry, tag).is_ok() && self.now() < u64::from_be_bytes(*expiry)
+    }
 }
 
 /// Runs the server until interrupted.
@@ -83,42 +131,41 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
     }
     let container_token = match &args.authorization_token_file {
         Some(path) => {
+            let shown = crate::shown_path(path);
             let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
-                Failure::new(ErrorCode::InvalidInput, format!("cannot read --authorization-token-file {path:?}: {e}"))
+                Failure::new(ErrorCode::InvalidInput, format!("cannot read --authorization-token-file {shown}: {e}"))
             })?);
             let token = text.trim();
             if token.is_empty() || token.len() > 8192 || token.bytes().any(|b| !(0x21..0x7f).contains(&b)) {
                 return Err(Failure::new(
                     ErrorCode::InvalidInput,
-                    format!("--authorization-token-file {path:?}: expected one printable token"),
+                    format!("--authorization-token-file {shown}: expected one printable token"),
                 ));
             }
+            crate::warn_if_exposed("--authorization-token-file", path);
             Some(Zeroizing::new(token.to_string()))
         }
         None => None,
     };
     let listen = args.listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], args.port.unwrap_or(9911))));
+    if !listen.ip().is_loopback() {
+        eprintln!(
+            "warning: listening on {listen}, not on loopback: every host that can reach it can take the credentials \
+             with an IMDSv2 token{}",
+            if container_token.is_some() { " (the container endpoint still needs its token)" } else { "" }
+        );
+    }
     let role_arn = args.sign.role_arn.clone();
     let role_name = role_arn.rsplit('/').next().unwrap_or_default().to_string();
     let config =
         ProviderConfig { policy: RefreshPolicy { margin_seconds: args.refresh_margin }, ..ProviderConfig::default() };
-    let sign = Arc::new(args.sign);
-    let hooks = Hooks {
-        now: Box::new(|| crate::unix_millis().unwrap_or(0)),
-        sign: Box::new(move |now| crate::sign_at(&sign, now, false)),
-        send: Box::new(|request| {
-            Box::pin(async move {
-                tokio::task::spawn_blocking(move || crate::credential_process::create_session(&request))
-                    .await
-                    .unwrap_or_else(|e| Err(Failure::new(ErrorCode::Internal, e.to_string())))
-            })
-        }),
-    };
+    let now = Box::new(|| crate::unix_millis().unwrap_or(0));
+    let hooks = crate::credential_process::hooks(Arc::new(args.sign), now, false, Cache::open(&args.cache));
     let state = Arc::new(State {
-        provider: Provider::new(hooks, config, DueRefresh::Wait),
+        provider: Provider::new(hooks, config, DueRefresh::Background),
         role_name,
         role_arn,
-        tokens: Mutex::new(HashMap::new()),
+        tokens: Tokens::new()?,
         container_token,
     });
 
@@ -142,11 +189,13 @@ async fn handle(state: &State, request: &Request<Incoming>) -> Response<Full<Byt
     let path = request.uri().path();
     let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
     let response = match (request.method(), path) {
-        (&Method::PUT, "/latest/api/token") => {
-            issue_token(state, header("x-forwarded-for"), header("x-aws-ec2-metadata-token-ttl-seconds"))
-        }
+        (&Method::PUT, "/latest/api/token") => issue_token(
+            state,
+            request.headers().contains_key("x-forwarded-for"),
+            header("x-aws-ec2-metadata-token-ttl-seconds"),
+        ),
         (&Method::GET, _) if path.starts_with("/latest/") => {
-            if !valid_token(state, header("x-aws-ec2-metadata-token")) {
+            if !header("x-aws-ec2-metadata-token").is_some_and(|token| state.tokens.valid(token)) {
                 text(StatusCode::UNAUTHORIZED, "")
             } else {
                 match path.strip_prefix("/latest/meta-data/iam/security-credentials/") {
@@ -170,35 +219,18 @@ async fn handle(state: &State, request: &Request<Incoming>) -> Response<Full<Byt
     response
 }
 
-fn issue_token(state: &State, forwarded_for: Option<&str>, ttl: Option<&str>) -> Response<Full<Bytes>> {
-    if forwarded_for.is_some() {
+/// `PUT /latest/api/token`; refused when the request came through a proxy (`X-Forwarded-For`
+/// present, whatever its bytes), as IMDS refuses it.
+fn issue_token(state: &State, forwarded: bool, ttl: Option<&str>) -> Response<Full<Bytes>> {
+    if forwarded {
         return text(StatusCode::FORBIDDEN, "");
     }
     let Some(ttl) = ttl.and_then(|t| t.parse::<u64>().ok()).filter(|t| (1..=MAX_TOKEN_TTL).contains(t)) else {
         return text(StatusCode::BAD_REQUEST, "");
     };
-    let mut bytes = [0u8; 32];
-    if ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes).is_err() {
-        return text(StatusCode::INTERNAL_SERVER_ERROR, "");
-    }
-    let token = Base64UrlUnpadded::encode_string(&bytes);
-    let now = Instant::now();
-    let mut tokens = state.tokens.lock().unwrap_or_else(|e| e.into_inner());
-    if tokens.len() >= MAX_TOKENS {
-        tokens.retain(|_, expires| *expires > now);
-        if tokens.len() >= MAX_TOKENS {
-            return text(StatusCode::SERVICE_UNAVAILABLE, "");
-        }
-    }
-    tokens.insert(token.clone(), now + Duration::from_secs(ttl));
-    let mut response = text(StatusCode::OK, &token);
+    let mut response = text(StatusCode::OK, &state.tokens.issue(ttl));
     response.headers_mut().insert("x-aws-ec2-metadata-token-ttl-seconds", HeaderValue::from(ttl));
     response
-}
-
-fn valid_token(state: &State, token: Option<&str>) -> bool {
-    let tokens = state.tokens.lock().unwrap_or_else(|e| e.into_inner());
-    token.and_then(|t| tokens.get(t)).is_some_and(|expires| *expires > Instant::now())
 }
 
 /// Which JSON shape to answer with.

@@ -33,9 +33,9 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::{guide_trust_policy, Pki, ANCHOR, PROFILE, ROLE};
-use serde_json::{json, Value};
-use support::{chained_trust_policy, Server, ACCOUNT, ROLE_CHAINED};
+use common::{Pki, ANCHOR, PROFILE, ROLE};
+use serde_json::Value;
+use support::{Server, ACCOUNT, ROLE_CHAINED};
 
 /// The region of ANCHOR and PROFILE, where the AWS CLI sends its STS request.
 const REGION: &str = "us-west-2";
@@ -44,43 +44,20 @@ const AWS_PROFILE: &str = "rolesanywhere";
 /// Longest an `aws` or `python3` run may take before the test gives up (kills it and fails).
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// The test PKI, with the stand-in's configuration written into it once.
+/// The test PKI.
 fn pki() -> &'static Pki {
-    static CONFIG: OnceLock<()> = OnceLock::new();
-    let pki = common::shared();
-    CONFIG.get_or_init(|| write_config(pki));
-    pki
+    common::shared()
 }
 
-/// The setup guide's configuration: the test PKI's CAs as the trust anchor's bundle, a role
-/// whose trust policy is the guide's (`aws:SourceArn` StringEquals the anchor, the SPIFFE ID
-/// StringLike the project `prj-demo`), and a profile for it; and a role that ROLE's sessions
-/// may assume (role chaining; the source identity carries over).
-fn write_config(pki: &Pki) {
-    let config = json!({
-        "trustAnchors": [{"arn": ANCHOR, "certificateBundleFile": "bundle.pem"}],
-        "roles": [
-            {"arn": ROLE, "trustPolicy": guide_trust_policy(&[ANCHOR])},
-            {"arn": ROLE_CHAINED, "trustPolicy": chained_trust_policy()}
-        ],
-        "profiles": [{"arn": PROFILE, "roleArns": [ROLE], "durationSeconds": 3600}]
-    });
-    std::fs::write(pki.path("aws-cli-stand-in.json"), serde_json::to_string_pretty(&config).unwrap()).unwrap();
-}
-
-/// `rolesanywhere stand-in` with the configuration above, on the system clock.
+/// `rolesanywhere stand-in` with the setup guide's configuration, on the system clock.
 fn stand_in() -> Server {
-    support::stand_in(&pki().path("aws-cli-stand-in.json"), None)
+    support::stand_in(&support::guide_config(pki()), None)
 }
 
 /// The `rolesanywhere` arguments that build a CreateSession request for `leaf` (`p256` or
 /// `prj-other`, both P-256 leaves under the intermediate) and send it to `endpoint`.
 fn sign_args(leaf: &str, endpoint: &str) -> Vec<OsString> {
-    let pki = pki();
-    let mut args = support::sign_args(&pki.path(&format!("{leaf}.pem")), &pki.path(&format!("{leaf}.pkcs8.pem")));
-    args.extend(["--intermediates".into(), pki.path("chain.pem").into()]);
-    args.extend(["--endpoint".into(), endpoint.into()]);
-    args
+    support::leaf_args(pki(), leaf, endpoint)
 }
 
 /// `rolesanywhere serve` for `leaf` in front of `endpoint`, with the container endpoint on when
@@ -275,6 +252,27 @@ fn credential_process_profile() {
     assert_p256_identity(&out);
     stand_in.assert_logged("POST /sessions -> 201 ok");
     stand_in.assert_logged("POST / -> 200 ok");
+}
+
+/// A shell loop of `aws` commands: the AWS CLI runs `credential_process` for every command, and
+/// the runs share one sign-in through the cache in `$HOME/.cache/rolesanywhere`.
+#[test]
+fn aws_commands_in_a_row_sign_in_once() {
+    let stand_in = stand_in();
+    let home = Home::new();
+    write_credential_process_config(&home, "p256", &stand_in.base, "");
+    for _ in 0..3 {
+        let out = home.get_caller_identity(&stand_in, Some(AWS_PROFILE), &[("AWS_EC2_METADATA_DISABLED", "true")]);
+        assert_p256_identity(&out);
+    }
+    stand_in.assert_logged_times("POST / -> 200 ok", 3);
+    assert_eq!(stand_in.count("POST /sessions -> 201 ok"), 1, "{}", stand_in.log());
+    let entries: Vec<_> = std::fs::read_dir(home.path(".cache/rolesanywhere"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.ends_with(".json"))
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
 }
 
 /// The AWS CLI's own assume-role provider on top of the credential_process profile

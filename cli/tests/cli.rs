@@ -433,3 +433,23 @@ fn a_path_with_a_newline_still_gives_one_line() {
     let missing = tmp.path().join("missing\nkey.pem");
     check_failure("missing key path with a newline", &with(&good, "--private-key", &missing), &["--private-key"]);
 }
+
+/// A huge flag value is not echoed whole: the error line stays short (a 70 KB `--date`, a 70 KB
+/// `--session-duration` that clap refuses, a 70 KB path).
+#[test]
+fn huge_inputs_are_not_echoed_whole() {
+    let good = sign_args(&pki().path("p256.pem"), &pki().path("p256.pkcs8.pem"));
+    let huge = "9".repeat(70 * 1024);
+    let mut duration = good.clone();
+    duration.extend(["--session-duration".into(), format!("x{huge}").into()]);
+    let long_path = format!("/{}", "d/".repeat(35 * 1024));
+    for (what, args, keywords) in [
+        ("--date", with(&good, "--date", &huge), &["--date", "time"][..]),
+        ("--session-duration", duration, &["--session-duration", "invalid value"][..]),
+        ("--certificate", with(&good, "--certificate", &long_path), &["--certificate"][..]),
+    ] {
+        check_failure(what, &args, keywords);
+        let stderr = run(&args).stderr;
+        assert!(stderr.len() < 1200, "{what}: {} bytes of stderr", stderr.len());
+    }
+}

@@ -1,20 +1,20 @@
 //! Helpers of the CLI tests: the flags of a CreateSession request ([`sign_args`]), [`Server`], a
-//! child process that serves HTTP (started by [`stand_in`] and [`serve`]), the role-chaining setup
-//! the stand-in tests and the AWS CLI tests share, and [`MockServer`], a small HTTP/1.1 server on
-//! loopback that records each request and answers with whatever the test's responder returns (one
-//! request per connection). Every test crate that uses it also declares `mod common`
-//! (`tests/common`).
+//! child process that serves HTTP (started by [`stand_in`] and [`serve`]), the setup guide's
+//! stand-in configuration and the role-chaining setup that the stand-in tests and the AWS CLI
+//! tests share, and [`MockServer`], a small HTTP/1.1 server on loopback that records each request
+//! and answers it as the test's script says (an answer, or hanging; one request per connection).
+//! Every test crate that uses it also declares `mod common` (`tests/common`).
 #![allow(dead_code)]
 
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::common::{ANCHOR, PROFILE, ROLE};
+use crate::common::{guide_trust_policy, Pki, ANCHOR, PROFILE, ROLE};
 
 /// The account of the test ARNs.
 pub const ACCOUNT: &str = "123456789012";
@@ -35,6 +35,36 @@ pub fn chained_trust_policy() -> serde_json::Value {
             "Condition": {"StringEquals": {"sts:SourceIdentity": "CN=p256"}}
         }]
     })
+}
+
+/// The setup guide's stand-in configuration, written into `pki` once: the test PKI's CAs as the
+/// trust anchor's bundle, a role whose trust policy is the guide's (`aws:SourceArn` StringEquals
+/// the anchor, the SPIFFE ID StringLike the project `prj-demo`), and a profile for it; and a
+/// role that ROLE's sessions may assume (role chaining; the source identity carries over).
+pub fn guide_config(pki: &Pki) -> PathBuf {
+    static WRITTEN: OnceLock<()> = OnceLock::new();
+    let path = pki.path("guide-stand-in.json");
+    WRITTEN.get_or_init(|| {
+        let config = serde_json::json!({
+            "trustAnchors": [{"arn": ANCHOR, "certificateBundleFile": "bundle.pem"}],
+            "roles": [
+                {"arn": ROLE, "trustPolicy": guide_trust_policy(&[ANCHOR])},
+                {"arn": ROLE_CHAINED, "trustPolicy": chained_trust_policy()}
+            ],
+            "profiles": [{"arn": PROFILE, "roleArns": [ROLE], "durationSeconds": 3600}]
+        });
+        std::fs::write(&path, serde_json::to_string_pretty(&config).unwrap()).unwrap();
+    });
+    path
+}
+
+/// The flags that sign in to the stand-in at `endpoint` with `leaf` (`p256` or `prj-other`,
+/// P-256 leaves under the intermediate) of `pki`.
+pub fn leaf_args(pki: &Pki, leaf: &str, endpoint: &str) -> Vec<OsString> {
+    let mut args = sign_args(&pki.path(&format!("{leaf}.pem")), &pki.path(&format!("{leaf}.pkcs8.pem")));
+    args.extend(["--intermediates".into(), pki.path("chain.pem").into()]);
+    args.extend(["--endpoint".into(), endpoint.into()]);
+    args
 }
 
 /// `--certificate C --private-key K` and the three ARN flags of the test setup.
@@ -60,10 +90,20 @@ pub fn stand_in(config: &Path, now: Option<&str>) -> Server {
 }
 
 /// `rolesanywhere serve` with `sign_args` on a free loopback port, with the container endpoint
-/// on when `token_file` is given.
+/// on when `token_file` is given, and a credential cache of its own (removed with the server).
 pub fn serve(sign_args: &[OsString], token_file: Option<&Path>) -> Server {
+    let cache = tempfile::tempdir().expect("a cache directory");
+    let mut args = sign_args.to_vec();
+    args.extend(["--cache-dir".into(), cache.path().join("cache").into()]);
+    let mut server = serve_with(&args, token_file);
+    server.cache = Some(cache);
+    server
+}
+
+/// `rolesanywhere serve` with exactly `args` (the cache flags included) on a free loopback port.
+pub fn serve_with(args: &[OsString], token_file: Option<&Path>) -> Server {
     let mut command = Command::new(env!("CARGO_BIN_EXE_rolesanywhere"));
-    command.arg("serve").args(sign_args).args(["--listen", "127.0.0.1:0"]);
+    command.arg("serve").args(args).args(["--listen", "127.0.0.1:0"]);
     if let Some(path) = token_file {
         command.arg("--authorization-token-file").arg(path);
     }
@@ -77,6 +117,8 @@ pub struct Server {
     /// `http://127.0.0.1:PORT`
     pub base: String,
     log: Arc<Mutex<String>>,
+    /// The server's own cache directory, if it has one.
+    cache: Option<tempfile::TempDir>,
 }
 
 impl Drop for Server {
@@ -105,7 +147,7 @@ impl Server {
             }
         });
         // Owned by `server` from here on, so that a failure below still kills the child.
-        let mut server = Server { child, base: String::new(), log };
+        let mut server = Server { child, base: String::new(), log, cache: None };
         let mut line = String::new();
         BufReader::new(server.child.stdout.take().unwrap()).read_line(&mut line).unwrap();
         server.base = match line.trim().strip_prefix("listening on ") {
@@ -141,6 +183,15 @@ impl Server {
     pub fn assert_logged(&self, line: &str) {
         self.assert_logged_times(line, 1);
     }
+
+    /// Waits (up to 5 s) for a line that contains `part`.
+    pub fn assert_logged_containing(&self, part: &str) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !self.log().lines().any(|l| l.contains(part)) {
+            assert!(Instant::now() < deadline, "want a line with {part:?} in the log:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
 }
 
 /// A request the server received: request line, headers (lower-case names), body.
@@ -165,6 +216,36 @@ pub struct Answer {
     pub body: Vec<u8>,
 }
 
+impl Answer {
+    /// A CreateSession success (201) with credentials `access_key_id` that expire `lifetime`
+    /// seconds from now (negative: in the past).
+    pub fn session(access_key_id: &str, lifetime: i64) -> Answer {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let expiration = rolesanywhere::Time::from_unix_seconds(now.saturating_add_signed(lifetime)).unwrap();
+        let body = serde_json::json!({"credentialSet": [{
+            "credentials": {"accessKeyId": access_key_id, "secretAccessKey": "secret", "sessionToken": "token", "expiration": expiration.to_string()},
+            "roleArn": ROLE,
+        }]});
+        Answer { status: 201, headers: vec![], body: body.to_string().into_bytes() }
+    }
+
+    /// An error answer with `status`, `X-Amzn-ErrorType: error_type` and `Retry-After` if given.
+    pub fn error(status: u16, error_type: &str, retry_after: Option<&str>) -> Answer {
+        let mut headers = vec![("x-amzn-errortype", error_type.to_string())];
+        headers.extend(retry_after.map(|r| ("retry-after", r.to_string())));
+        let body = serde_json::json!({"message": format!("scripted {error_type}")});
+        Answer { status, headers, body: body.to_string().into_bytes() }
+    }
+}
+
+/// What the server does with a request.
+pub enum Step {
+    /// Answers.
+    Answer(Answer),
+    /// Never answers: holds the connection open until the test process ends.
+    Hang,
+}
+
 /// The running server; it stops with the test process.
 pub struct MockServer {
     /// `http://127.0.0.1:PORT`
@@ -173,29 +254,48 @@ pub struct MockServer {
 }
 
 impl MockServer {
-    /// Starts serving on a free loopback port.
-    pub fn start(responder: impl Fn(&Seen) -> Answer + Send + 'static) -> MockServer {
+    /// Starts serving on a free loopback port, answering each request with `responder`'s answer.
+    pub fn start(responder: impl Fn(&Seen) -> Answer + Send + Sync + 'static) -> MockServer {
+        MockServer::scripted(move |_, request| Step::Answer(responder(request)))
+    }
+
+    /// Starts serving on a free loopback port; `script` says what to do with request number `n`
+    /// (from 0). Each connection has a thread of its own, so a hanging step holds up no other.
+    pub fn scripted(script: impl Fn(usize, &Seen) -> Step + Send + Sync + 'static) -> MockServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let seen = Arc::new(Mutex::new(Vec::new()));
         let log = seen.clone();
+        let script = Arc::new(script);
         std::thread::spawn(move || {
             for stream in listener.incoming() {
-                let Ok(stream) = stream else { continue };
-                let Some(request) = read_request(&stream) else { continue };
-                let answer = responder(&request);
-                log.lock().unwrap().push(request);
-                let mut stream = stream;
-                let mut head = format!(
-                    "HTTP/1.1 {} X\r\ncontent-length: {}\r\nconnection: close\r\n",
-                    answer.status,
-                    answer.body.len()
-                );
-                for (name, value) in &answer.headers {
-                    head.push_str(&format!("{name}: {value}\r\n"));
-                }
-                head.push_str("\r\n");
-                let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(&answer.body));
+                let Ok(mut stream) = stream else { continue };
+                let (log, script) = (log.clone(), script.clone());
+                std::thread::spawn(move || {
+                    let Some(request) = read_request(&stream) else { return };
+                    let step = {
+                        let mut log = log.lock().unwrap();
+                        let step = script(log.len(), &request);
+                        log.push(request);
+                        step
+                    };
+                    let answer = match step {
+                        Step::Answer(answer) => answer,
+                        Step::Hang => loop {
+                            std::thread::sleep(Duration::from_secs(3600));
+                        },
+                    };
+                    let mut head = format!(
+                        "HTTP/1.1 {} X\r\ncontent-length: {}\r\nconnection: close\r\n",
+                        answer.status,
+                        answer.body.len()
+                    );
+                    for (name, value) in &answer.headers {
+                        head.push_str(&format!("{name}: {value}\r\n"));
+                    }
+                    head.push_str("\r\n");
+                    let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(&answer.body));
+                });
             }
         });
         MockServer { endpoint, seen }
@@ -204,6 +304,11 @@ impl MockServer {
     /// Every request received so far.
     pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
+    }
+
+    /// How many requests were received so far.
+    pub fn count(&self) -> usize {
+        self.seen.lock().unwrap().len()
     }
 }
 
