@@ -200,6 +200,11 @@ fn valid_credentials_are_served_at_once_while_the_upstream_hangs() {
         // The hung CreateSession lasts until the 30 s timeout of an attempt.
         assert!(took < Duration::from_secs(10), "answered after {took:?}");
     }
+    // The refresh runs in the background: give it time to reach the endpoint on a loaded machine.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while aws.count() < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     assert_eq!(aws.count(), 2, "one refresh, hanging");
     serve.assert_logged_times("GET /credentials -> 200", 4);
 }
