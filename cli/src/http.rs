@@ -151,7 +151,7 @@ fn open_file_limit() -> Option<u64> {
 /// Most connections served at once: three quarters of the open-file limit (the rest is for the
 /// listener, the standard streams, the connection being accepted, `serve`'s own requests to AWS
 /// and the files it reads), at most [`MAX_CONNECTIONS`], at least one.
-pub fn connection_cap(open_file_limit: Option<u64>) -> usize {
+fn connection_cap(open_file_limit: Option<u64>) -> usize {
     open_file_limit
         .map_or(MAX_CONNECTIONS, |n| usize::try_from(n / 4 * 3).unwrap_or(MAX_CONNECTIONS))
         .clamp(1, MAX_CONNECTIONS)

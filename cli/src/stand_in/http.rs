@@ -12,6 +12,7 @@ use hyper::body::Bytes;
 use super::{sessions, sts, Reply, Request, State};
 use crate::http::BodyError;
 use crate::Failure;
+
 /// Headers a browser page may send (CORS preflight).
 const ALLOW_HEADERS: &str = "authorization, content-type, x-amz-date, x-amz-x509, x-amz-x509-chain, \
      x-amz-security-token, x-amz-content-sha256, x-amz-user-agent, amz-sdk-invocation-id, amz-sdk-request";

@@ -26,7 +26,7 @@ use std::time::Instant;
 use serde::Deserialize;
 
 /// \[Q\]: 10 `CreateSession` requests per second per account and region.
-pub const DEFAULT_PER_SECOND: u32 = 10;
+const DEFAULT_PER_SECOND: u32 = 10;
 /// Largest rate or burst the configuration takes.
 const MAX_RATE: u32 = 1_000_000;
 /// Most buckets kept at once. A full bucket is the same as none, so full ones are dropped to
@@ -48,12 +48,6 @@ pub struct Quotas {
     pub create_session_per_second: u32,
     /// The bucket size: the most requests accepted at once after a quiet second.
     pub create_session_burst: u32,
-}
-
-impl Default for Quotas {
-    fn default() -> Self {
-        Quotas { create_session_per_second: DEFAULT_PER_SECOND, create_session_burst: DEFAULT_PER_SECOND }
-    }
 }
 
 impl RawQuotas {
@@ -145,8 +139,7 @@ mod tests {
 
     #[test]
     fn configuration() {
-        assert_eq!(quotas("{}").unwrap(), Quotas::default());
-        assert_eq!(Quotas::default(), Quotas { create_session_per_second: 10, create_session_burst: 10 });
+        assert_eq!(quotas("{}").unwrap(), Quotas { create_session_per_second: 10, create_session_burst: 10 });
         // The burst follows the rate unless given.
         let q = quotas(r#"{"createSessionPerSecond": 3}"#).unwrap();
         assert_eq!((q.create_session_per_second, q.create_session_burst), (3, 3));
