@@ -169,12 +169,12 @@ where
         Ok(Ok(())) => {}
         Ok(Err(HeadError::TooLarge)) => {
             let message = format!("Request header fields too large: heads are limited to {MAX_HEAD} bytes");
-            return refuse(stream, &slot, "431 Request Header Fields Too Large", &message).await;
+            return refuse(stream, "431 Request Header Fields Too Large", &message).await;
         }
         Ok(Err(HeadError::Closed)) => return,
         // A connection that never sent a byte is closed without an answer.
         Err(_) if head.is_empty() => return,
-        Err(_) => return refuse(stream, &slot, "408 Request Timeout", &BodyError::TimedOut.message()).await,
+        Err(_) => return refuse(stream, "408 Request Timeout", &BodyError::TimedOut.message()).await,
     }
     let slot = Arc::new(slot);
     let answering = slot.clone();
@@ -263,13 +263,12 @@ async fn read_body(headers: &hyper::HeaderMap, body: Incoming, deadline: Instant
 }
 
 /// Answers `status` with `{"message": …}` before hyper has seen the request, then closes.
-async fn refuse(mut stream: TcpStream, slot: &Slot, status: &str, message: &str) {
+async fn refuse(mut stream: TcpStream, status: &str, message: &str) {
     let body = serde_json::json!({ "message": message }).to_string();
     let answer = format!(
         "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
         body.len()
     );
-    slot.answered();
     if let Ok(Ok(())) = timeout(LINGER, stream.write_all(answer.as_bytes())).await {
         linger(stream).await;
     }

@@ -8,7 +8,7 @@
 mod common;
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Barrier;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -49,12 +49,12 @@ fn now() -> Time {
     Time::from_unix_seconds(SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()).unwrap()
 }
 
-/// A CreateSession request for the leaf `leaf` (certificate file; key `key`; the test
-/// intermediates), signed at `time` for the stand-in at `base`.
-fn create_session(pki: &Pki, leaf: &Path, key: &str, base: &str, time: Time) -> SignedRequest {
-    let cert = Certificate::parse(&std::fs::read(leaf).unwrap()).unwrap();
+/// A CreateSession request of the `p256` leaf (with the test intermediates), signed at `time`
+/// for the stand-in at `base`.
+fn p256(pki: &Pki, base: &str, time: Time) -> SignedRequest {
+    let cert = Certificate::parse(&pki.read("p256.pem")).unwrap();
     let chain = rolesanywhere::parse_intermediates(&pki.read("chain.pem")).unwrap();
-    let key = PrivateKey::parse(&pki.read(key)).unwrap();
+    let key = PrivateKey::parse(&pki.read("p256.pkcs8.pem")).unwrap();
     CreateSession::new(&cert, ANCHOR, PROFILE, ROLE)
         .intermediates(&chain)
         .endpoint(Some(base))
@@ -62,11 +62,6 @@ fn create_session(pki: &Pki, leaf: &Path, key: &str, base: &str, time: Time) -> 
         .unwrap()
         .sign(&key)
         .unwrap()
-}
-
-/// [`create_session`] for the `p256` leaf.
-fn p256(pki: &Pki, base: &str, time: Time) -> SignedRequest {
-    create_session(pki, &pki.path("p256.pem"), "p256.pkcs8.pem", base, time)
 }
 
 fn post(server: &Server, request: &SignedRequest) -> Response {
