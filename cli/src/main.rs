@@ -76,7 +76,7 @@ struct SignArgs {
     /// Role session name (the profile must accept custom names).
     #[arg(long, value_name = "NAME")]
     role_session_name: Option<String>,
-    /// Base URL to send to instead of https://rolesanywhere.REGION.amazonaws.com.
+    /// Base URL to send to instead of `https://rolesanywhere.REGION.amazonaws.com`.
     #[arg(long, value_name = "URL")]
     endpoint: Option<String>,
     /// Use the FIPS endpoint (rolesanywhere-fips.REGION...).
@@ -150,8 +150,7 @@ fn main() -> ExitCode {
         Command::SignRequest(args) => sign_request(&args),
         Command::CredentialProcess(args) => credential_process::run(args),
         Command::Serve(args) => serve::run(args),
-        // The stand-in's errors name a bad configuration file or flag.
-        Command::StandIn(args) => stand_in::run(&args).map_err(|e| Failure::new(ErrorCode::InvalidInput, e)),
+        Command::StandIn(args) => stand_in::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

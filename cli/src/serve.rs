@@ -30,9 +30,9 @@ use std::time::Instant;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use clap::Args;
 use http_body_util::Full;
-use hyper::body::{Bytes, Incoming};
+use hyper::body::Bytes;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::{Method, Response, StatusCode};
 use ring::hmac;
 use rolesanywhere::{Credentials, ErrorCode, ProviderConfig, RefreshPolicy};
 use subtle::ConstantTimeEq;
@@ -179,14 +179,18 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             async move { handle(&state, &request).await }
         });
         tokio::select! {
-            result = server => result.map_err(|e| Failure::new(ErrorCode::Network, e)),
+            result = server => result,
             _ = tokio::signal::ctrl_c() => Ok(()),
         }
     })
 }
 
-async fn handle(state: &State, request: &Request<Incoming>) -> Response<Full<Bytes>> {
+async fn handle(state: &State, request: &crate::http::Request) -> Response<Full<Bytes>> {
     let path = request.uri().path();
+    if let Err(e) = request.body() {
+        eprintln!("{} {} -> {}", request.method(), path, e.status());
+        return text(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST), &e.message());
+    }
     let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
     let response = match (request.method(), path) {
         (&Method::PUT, "/latest/api/token") => issue_token(

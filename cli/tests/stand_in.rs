@@ -9,8 +9,6 @@
 mod common;
 mod support;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::rc::Rc;
@@ -22,9 +20,8 @@ use rolesanywhere::sigv4::{self as canonical_request, CanonicalRequest, PathOpti
 use rolesanywhere::Certificate;
 use rolesanywhere::{parse_response, CreateSession, PrivateKey, Signer, Time};
 use serde_json::{json, Value};
-use support::Server;
+use support::{chained_trust_policy, send, sts_headers, xml_text, Response, Server, ACCOUNT, ROLE_CHAINED};
 
-const ACCOUNT: &str = "123456789012";
 /// A profile that accepts role session names and caps sessions at 900 s.
 const PROFILE_NAMES: &str = "arn:aws:rolesanywhere:us-west-2:123456789012:profile/accept-names";
 /// A disabled profile.
@@ -33,9 +30,6 @@ const PROFILE_OFF: &str = "arn:aws:rolesanywhere:us-west-2:123456789012:profile/
 const ROLE_OTHER: &str = "arn:aws:iam::123456789012:role/other";
 /// A role whose trust policy tests every certificate-derived key.
 const ROLE_TAGS: &str = "arn:aws:iam::123456789012:role/tags";
-/// A role that sessions of ROLE may assume through STS (role chaining), for source identity
-/// `CN=p256`.
-const ROLE_CHAINED: &str = "arn:aws:iam::123456789012:role/chained";
 /// A trust anchor whose bundle holds only the secondary root (the test leaves chain to the primary).
 const ANCHOR_SECOND_ONLY: &str =
     "arn:aws:rolesanywhere:us-west-2:123456789012:trust-anchor/a1b2c3d4-5678-90ab-cdef-EXAMPLE33333";
@@ -74,15 +68,7 @@ fn write_config(pki: &Pki, name: &str) -> PathBuf {
             {"arn": ROLE_OTHER, "trustPolicy": guide_trust_policy(&[ANCHOR])},
             {"arn": ROLE_CN, "trustPolicy": guide_trust_policy(&[ANCHOR_CN])},
             {"arn": ROLE_TAGS, "trustPolicy": tags_trust_policy()},
-            {"arn": ROLE_CHAINED, "trustPolicy": {
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Effect": "Allow",
-                    "Principal": {"AWS": ROLE},
-                    "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"],
-                    "Condition": {"StringEquals": {"sts:SourceIdentity": "CN=p256"}}
-                }]
-            }}
+            {"arn": ROLE_CHAINED, "trustPolicy": chained_trust_policy()}
         ],
         "profiles": [
             {"arn": PROFILE, "roleArns": [ROLE], "durationSeconds": 3600},
@@ -126,9 +112,7 @@ struct StandIn {
 
 impl StandIn {
     fn start(config: &Path, now: &str) -> StandIn {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_rolesanywhere"));
-        command.args(["stand-in", "--listen", "127.0.0.1:0", "--now", now, "--config"]).arg(config);
-        let server = Server::start(&mut command, "the stand-in");
+        let server = support::stand_in(config, Some(now));
         let port = server.base.rsplit(':').next().and_then(|p| p.parse().ok()).expect("a port in the address");
         StandIn { server, port }
     }
@@ -153,49 +137,6 @@ thread_local! {
 /// the test binary).
 fn shared() -> Rc<StandIn> {
     STAND_IN.with(|cell| cell.get_or_init(|| Rc::new(StandIn::start(&pki().path("stand-in.json"), DATE))).clone())
-}
-
-struct Response {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Response {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
-    }
-}
-
-/// A minimal HTTP/1.1 client: one request per connection, the headers exactly as given.
-fn send(port: u16, method: &str, target: &str, headers: &[(String, String)], body: &[u8]) -> Response {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to the stand-in");
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let mut head = format!("{method} {target} HTTP/1.1\r\n");
-    for (n, v) in headers {
-        head.push_str(&format!("{n}: {v}\r\n"));
-    }
-    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
-        head.push_str(&format!("Host: 127.0.0.1:{port}\r\n"));
-    }
-    head.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", body.len()));
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body).unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8(raw).expect("UTF-8 response");
-    let (head, body) = text.split_once("\r\n\r\n").expect("a response head");
-    let mut lines = head.lines();
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    Response { status, headers, body: body.to_string() }
 }
 
 /// A CreateSession request built by hand (so that failure cases can break any rule), signed
@@ -1172,42 +1113,9 @@ fn hosts_are_loopback_or_aws_s() {
     assert_error(&raw.send(), 403, "AccessDeniedException", &["evil.example.com", "rolesanywhere.us-west-2.api.aws"]);
 }
 
-/// The headers of an STS form request to the stand-in, signed with `key` by
-/// `rolesanywhere::sigv4` for `region` at `date`.
-fn sts_headers(
-    port: u16,
-    key: &rolesanywhere::sigv4::Key<'_>,
-    region: &str,
-    date: &str,
-    body: &str,
-) -> Vec<(String, String)> {
-    let url = format!("http://127.0.0.1:{port}/");
-    let host = format!("127.0.0.1:{port}");
-    let headers = [("host", host.as_str()), ("content-type", "application/x-www-form-urlencoded; charset=utf-8")];
-    let request = rolesanywhere::sigv4::Request {
-        method: "POST",
-        url: &url,
-        headers: &headers,
-        payload: rolesanywhere::sigv4::Payload::Bytes(body.as_bytes()),
-    };
-    let settings = rolesanywhere::sigv4::Settings::new("sts", region, Time::parse_rfc3339(date).unwrap());
-    let signed = rolesanywhere::sigv4::sign(&request, key, &settings).unwrap();
-    let mut all: Vec<(String, String)> = headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
-    all.extend(signed.headers);
-    all
-}
-
 /// Sends an STS form request signed with `key` by `rolesanywhere::sigv4` at `date`.
 fn sts_call(port: u16, key: &rolesanywhere::sigv4::Key<'_>, date: &str, body: &str) -> Response {
     send(port, "POST", "/", &sts_headers(port, key, "us-east-1", date, body), body.as_bytes())
-}
-
-/// The text of the first `<tag>` element.
-fn xml_text<'a>(xml: &'a str, tag: &str) -> &'a str {
-    let open = format!("<{tag}>");
-    let start = xml.find(&open).unwrap_or_else(|| panic!("no <{tag}> in {xml}")) + open.len();
-    let end = xml[start..].find(&format!("</{tag}>")).unwrap() + start;
-    &xml[start..end]
 }
 
 #[test]

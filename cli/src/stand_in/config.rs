@@ -11,7 +11,9 @@
 //!   "roles": [{"arn": "...", "trustPolicy": {"Version": "2012-10-17", "Statement": []}, "maxSessionDuration": 3600}],
 //!   "profiles": [{"arn": "...", "roleArns": ["..."], "durationSeconds": 3600,
 //!                 "acceptRoleSessionName": false, "requireInstanceProperties": false, "enabled": true,
-//!                 "attributeMappings": [{"certificateField": "x509Subject", "mappingRules": [{"specifier": "CN"}]}]}]
+//!                 "attributeMappings": [{"certificateField": "x509Subject", "mappingRules": [{"specifier": "CN"}]}]}],
+//!   "quotas": {"createSessionPerSecond": 10, "createSessionBurst": 10},
+//!   "limits": {"maxSessions": 100000}
 //! }
 //! ```
 //!
@@ -30,6 +32,8 @@ use serde_json::Value;
 use x509_cert::der::Decode;
 
 use super::policy::Policy;
+use super::quota::{Quotas, RawQuotas};
+use super::store::{Limits, RawLimits};
 use super::tags::AttributeMapping;
 use super::verify;
 
@@ -48,6 +52,10 @@ struct RawConfig {
     trust_anchors: Vec<RawAnchor>,
     roles: Vec<RawRole>,
     profiles: Vec<RawProfile>,
+    #[serde(default)]
+    quotas: RawQuotas,
+    #[serde(default)]
+    limits: RawLimits,
 }
 
 #[derive(Deserialize)]
@@ -186,6 +194,10 @@ pub struct Config {
     pub roles: BTreeMap<String, Role>,
     /// Profiles by ARN.
     pub profiles: BTreeMap<String, Profile>,
+    /// The `CreateSession` quota (`quotas`).
+    pub quotas: Quotas,
+    /// Bounds on what the stand-in keeps (`limits`).
+    pub limits: Limits,
 }
 
 impl Config {
@@ -215,7 +227,9 @@ impl Config {
         if anchors.is_empty() || profiles.is_empty() {
             return Err("at least one trust anchor, role and profile are needed".into());
         }
-        Ok(Config { anchors, roles, profiles })
+        let quotas = raw.quotas.check().map_err(|e| format!("quotas: {e}"))?;
+        let limits = raw.limits.check().map_err(|e| format!("limits: {e}"))?;
+        Ok(Config { anchors, roles, profiles, quotas, limits })
     }
 }
 

@@ -1,44 +1,39 @@
-//! The HTTP side (on the shared listener of [`crate::http`]): routing, CORS for browser pages on
-//! other loopback ports, bounded request sizes, and one log line per request on stderr
-//! (method, path, status, outcome; never a header value, token, secret or signature).
+//! The HTTP side (on the shared listener of [`crate::http`], which bounds request sizes, time
+//! and connections): routing, CORS for browser pages on other loopback ports, and one log line
+//! per request on stderr (method, path, status, outcome; never a header value, token, secret or
+//! signature).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::{Bytes, Incoming};
+use http_body_util::Full;
+use hyper::body::Bytes;
 
 use super::{sessions, sts, Reply, Request, State};
+use crate::http::BodyError;
+use crate::Failure;
 
-/// Largest request body read (a CreateSession body is well under 1 KiB; STS query bodies too).
-pub const MAX_BODY: usize = 64 * 1024;
 /// Headers a browser page may send (CORS preflight).
 const ALLOW_HEADERS: &str = "authorization, content-type, x-amz-date, x-amz-x509, x-amz-x509-chain, \
      x-amz-security-token, x-amz-content-sha256, x-amz-user-agent, amz-sdk-invocation-id, amz-sdk-request";
 
 /// Binds `addr`, prints `listening on http://ADDR` on stdout, and serves until killed.
-pub async fn serve(addr: SocketAddr, state: Arc<State>) -> Result<(), String> {
+pub async fn serve(addr: SocketAddr, state: Arc<State>) -> Result<(), Failure> {
     crate::http::serve(addr, move |req| {
         let state = state.clone();
-        async move { respond(&state, req).await }
+        async move { respond(&state, req) }
     })
     .await
 }
 
-async fn respond(state: &State, req: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
+fn respond(state: &State, req: crate::http::Request) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
     let method = parts.method.as_str().to_string();
     let path = parts.uri.path().to_string();
     let origin = parts.headers.get("origin").and_then(|v| v.to_str().ok()).map(str::to_string);
-    let declared_len =
-        parts.headers.get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    let mut reply = if declared_len.is_some_and(|n| n > MAX_BODY as u64) {
-        too_large()
-    } else {
-        match Limited::new(body, MAX_BODY).collect().await {
-            Ok(collected) => route(state, &Request::from_parts(parts, collected.to_bytes().to_vec())),
-            Err(_) => too_large(),
-        }
+    let mut reply = match body {
+        Ok(body) => route(state, &Request::from_parts(parts, body)),
+        Err(e) => unreadable(e),
     };
     add_cors(&mut reply, origin.as_deref());
     eprintln!("{} {} -> {} {}", path_for_log(&method), path_for_log(&path), reply.status, reply.outcome);
@@ -58,12 +53,13 @@ fn path_for_log(path: &str) -> String {
     path.chars().take(200).map(|c| if c.is_control() { '?' } else { c }).collect()
 }
 
-fn too_large() -> Reply {
+/// The answer to a request whose body could not be read (413, 400 or 408).
+fn unreadable(e: BodyError) -> Reply {
     Reply {
-        status: 413,
+        status: e.status(),
         headers: vec![("content-type", "application/json".into())],
-        body: br#"{"message":"Request entity too large"}"#.to_vec(),
-        outcome: "RequestEntityTooLarge".into(),
+        body: serde_json::json!({ "message": e.message() }).to_string().into_bytes(),
+        outcome: e.name().into(),
     }
 }
 

@@ -7,15 +7,17 @@
 //! - [`policy`]: trust-policy evaluation with IAM semantics.
 //! - [`tags`]: the principal tags Roles Anywhere derives from the certificate.
 //! - [`sessions`]: `POST /sessions`.
+//! - [`quota`]: the `CreateSession` quota, a token bucket per account and region.
 //! - [`sts`]: `POST /` (`Action=GetCallerIdentity`, `AssumeRole`), for credentials the stand-in
 //!   issued.
 //! - [`verify`]: reading and verifying SigV4-signed requests, for both.
-//! - [`store`]: issued credentials, in memory.
-//! - [`http`]: the HTTP server (hyper on tokio), CORS, size limits, request log.
+//! - [`store`]: issued credentials, in memory, bounded.
+//! - [`http`]: routing, CORS and the request log, on the listener of [`crate::http`].
 
 pub mod config;
 pub mod http;
 pub mod policy;
+pub mod quota;
 pub mod sessions;
 pub mod store;
 pub mod sts;
@@ -25,10 +27,12 @@ pub mod verify;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use clap::Args;
-use rolesanywhere::Time;
+use rolesanywhere::{ErrorCode, Time};
+
+use crate::Failure;
 
 /// Options of `rolesanywhere stand-in`.
 #[derive(Args)]
@@ -64,6 +68,13 @@ impl Clock {
         let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         Time::from_unix_seconds(seconds).unwrap_or(Time::UNIX_EPOCH)
     }
+
+    /// The monotonic clock the quota's buckets refill by: real elapsed time, also when `--now`
+    /// pins [`Clock::now`] (a pinned clock never advances, and an emptied bucket must still
+    /// refill).
+    pub fn monotonic(&self) -> Instant {
+        Instant::now()
+    }
 }
 
 /// Everything a request handler reads: the configuration, the clock and the issued credentials.
@@ -74,10 +85,12 @@ pub struct State {
     pub clock: Clock,
     /// Credentials issued so far.
     pub store: store::Store,
+    /// The `CreateSession` quota's buckets.
+    pub throttle: quota::Throttle,
 }
 
 /// A received HTTP request, as the handlers see it: hyper's, with the body read (at most
-/// [`http::MAX_BODY`] bytes). Header names are lower-case; the path and query are as sent.
+/// [`crate::http::MAX_BODY`] bytes). Header names are lower-case; the path and query are as sent.
 pub type Request = hyper::Request<Vec<u8>>;
 
 /// An answer: status, headers, body, and the outcome written to the request log (an error code
@@ -94,20 +107,30 @@ pub struct Reply {
     pub outcome: String,
 }
 
-/// Runs the stand-in until it is killed.
-pub fn run(args: &StandInArgs) -> Result<(), String> {
-    let config = config::Config::load(&args.config)?;
+/// Runs the stand-in until it is killed. Fails with `InvalidInput` for a bad configuration
+/// file, `InvalidTime` for a bad `--now`, `InvalidOptions` for an address that is not loopback,
+/// and `Network` when it cannot listen.
+pub fn run(args: &StandInArgs) -> Result<(), Failure> {
+    let config = config::Config::load(&args.config).map_err(|e| Failure::new(ErrorCode::InvalidInput, e))?;
     let pinned = match &args.now {
-        Some(text) => Some(Time::parse_rfc3339(text).map_err(|e| format!("--now {text:?}: {e}"))?),
+        Some(text) => Some(
+            Time::parse_rfc3339(text)
+                .map_err(|e| Failure::new(ErrorCode::InvalidTime, format!("--now {text:?}: {e}")))?,
+        ),
         None => None,
     };
     if !args.listen.ip().is_loopback() {
-        return Err(format!("--listen {}: the stand-in only listens on loopback addresses", args.listen));
+        return Err(Failure::new(
+            ErrorCode::InvalidOptions,
+            format!("--listen {}: the stand-in only listens on loopback addresses", args.listen),
+        ));
     }
-    let state = Arc::new(State { config, clock: Clock::new(pinned), store: store::Store::default() });
+    let store = store::Store::new(config.limits);
+    let throttle = quota::Throttle::new(config.quotas);
+    let state = Arc::new(State { config, clock: Clock::new(pinned), store, throttle });
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+        .map_err(|e| Failure::new(ErrorCode::Internal, format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(http::serve(args.listen, state))
 }

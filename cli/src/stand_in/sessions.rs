@@ -9,18 +9,22 @@
 //! no CDP or OCSP); **\[API\]** Roles Anywhere API Reference (`CreateProfile`
 //! `requireInstanceProperties`; `SubjectDetail` `instanceProperties`, an `InstancePropertyMap` of
 //! at most 50 entries, keys and values of 1 to 200 characters); **\[CE\]** AWS "Common Errors"
-//! (`RequestExpired`: more than 15 minutes from the date stamp).
+//! (`RequestExpired`: more than 15 minutes from the date stamp; `ThrottlingException`, HTTP 400;
+//! `ServiceUnavailable`, HTTP 503: "The request has failed due to a temporary failure of the
+//! server", <https://docs.aws.amazon.com/organizations/latest/APIReference/CommonErrors.html>).
 //!
-//! [`create_session`] takes five steps and answers the first failure:
+//! [`create_session`] takes six steps and answers the first failure:
 //!
 //! 1. [`parse`] the request: its signature parameters, date and host; the certificate headers;
 //!    the fields (the three ARNs, in the signing region, `durationSeconds`, `roleSessionName`).
-//! 2. [`verify_signature`] with the leaf's key.
-//! 3. [`verify_chain`]: the trust anchor, the leaf's end-entity rules and its path to one of the
+//! 2. [`throttle`]: the `CreateSession` quota of the trust anchor's account in the signing
+//!    region ([`super::quota`]), before any costly check.
+//! 3. [`verify_signature`] with the leaf's key.
+//! 4. [`verify_chain`]: the trust anchor, the leaf's end-entity rules and its path to one of the
 //!    anchor's CAs.
-//! 4. [`authorize`]: profile, role, session duration, session name, and the role's trust policy
+//! 5. [`authorize`]: profile, role, session duration, session name, and the role's trust policy
 //!    with the principal tags and condition keys of the request.
-//! 5. [`issue`] the credentials.
+//! 6. [`issue`] the credentials.
 
 use base64ct::{Base64, Encoding};
 use rolesanywhere::{is_valid_duration, is_valid_role_session_name, MAX_DURATION_SECONDS, MIN_DURATION_SECONDS};
@@ -61,6 +65,10 @@ fn not_found(message: impl Into<String>) -> ApiError {
     ApiError { status: 404, kind: "ResourceNotFoundException", message: message.into() }
 }
 
+/// `X-Amzn-ErrorType` of a throttled request (\[CE\]; see [`super::quota`] for what is
+/// inferred); the request log says `throttled`.
+const THROTTLING: &str = "ThrottlingException";
+
 impl ApiError {
     fn reply(self) -> Reply {
         let body = json!({ "message": self.message }).to_string().into_bytes();
@@ -72,7 +80,7 @@ impl ApiError {
                 ("x-amzn-requestid", store::request_id()),
             ],
             body,
-            outcome: self.kind.into(),
+            outcome: if self.kind == THROTTLING { "throttled" } else { self.kind }.into(),
         }
     }
 }
@@ -82,14 +90,15 @@ pub fn handle(state: &State, request: &Request) -> Reply {
     create_session(state, request).unwrap_or_else(ApiError::reply)
 }
 
-/// `CreateSession` in its five steps (see the module documentation).
+/// `CreateSession` in its six steps (see the module documentation).
 fn create_session(state: &State, request: &Request) -> Result<Reply, ApiError> {
     let now = state.clock.now();
     let session = parse(request, now)?;
+    throttle(state, &session)?;
     verify_signature(request, &session)?;
     let anchor = verify_chain(state, &session, now)?;
     let grant = authorize(state, &session, anchor)?;
-    Ok(issue(state, &session, anchor, grant, now))
+    issue(state, &session, anchor, grant, now)
 }
 
 /// A `CreateSession` request as [`parse`] reads it.
@@ -311,7 +320,21 @@ fn text_field(query: &[(String, String)], body: &Map<String, Value>, name: &str)
     }
 }
 
-/// Step 2: the signature is the leaf key's over the string to sign of the request as received
+/// Step 2: a token of the `CreateSession` quota of the trust anchor's account in the signing
+/// region (\[Q\] in [`super::quota`]: "10 per second", per account and region), or AWS's
+/// throttling answer (\[CE\]: `ThrottlingException`, HTTP 400) with the message of AWS's
+/// throttles elsewhere. A throttled request gets no further and takes no token.
+fn throttle(state: &State, session: &SessionRequest<'_>) -> Result<(), ApiError> {
+    let anchor = Arn::parse(ArnField::TrustAnchor, &session.fields.trust_anchor_arn)
+        .map_err(|reason| validation(format!("Invalid trustAnchorArn: the ARN {reason}")))?;
+    if state.throttle.admit(anchor.account, session.signature.region.name, state.clock.monotonic()) {
+        Ok(())
+    } else {
+        Err(ApiError { status: 400, kind: THROTTLING, message: "Rate exceeded".into() })
+    }
+}
+
+/// Step 3: the signature is the leaf key's over the string to sign of the request as received
 /// (\[S\] Tasks 1–3).
 fn verify_signature(request: &Request, session: &SessionRequest<'_>) -> Result<(), ApiError> {
     let Signature { auth, amz_date, .. } = &session.signature;
@@ -324,7 +347,7 @@ fn verify_signature(request: &Request, session: &SessionRequest<'_>) -> Result<(
     Ok(())
 }
 
-/// Step 3: the trust anchor is configured and enabled; the leaf meets the end-entity rules (\[A\],
+/// Step 4: the trust anchor is configured and enabled; the leaf meets the end-entity rules (\[A\],
 /// \[T\]: v3, CA false, digitalSignature, SHA-256 or stronger, a subject, valid now, with the
 /// library's own messages); a path leads from it through the chain to one of the anchor's CAs;
 /// and no enabled CRL of the anchor revokes it (\[R\]).
@@ -404,7 +427,7 @@ struct Grant<'s> {
     source_identity: String,
 }
 
-/// Step 4: the profile and role, instance properties, the session's duration and name (\[C\]),
+/// Step 5: the profile and role, instance properties, the session's duration and name (\[C\]),
 /// its source identity, and the role's trust policy (\[T\]).
 fn authorize<'s>(state: &'s State, session: &SessionRequest<'_>, anchor: &Anchor) -> Result<Grant<'s>, ApiError> {
     let (profile, role) = profile_and_role(state, &session.fields)?;
@@ -570,14 +593,28 @@ fn check_trust_policy(role: &Role, context: &Context) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Step 5: new credentials for the role session, and the answer of \[C\] "Response syntax" (201).
+/// Step 6: new credentials for the role session, and the answer of \[C\] "Response syntax" (201).
 /// \[C\] *Expiration*: "Expiration = CurrentTime + finalDurationSeconds", nothing else (the
-/// certificate's notAfter does not enter it).
-fn issue(state: &State, session: &SessionRequest<'_>, anchor: &Anchor, grant: Grant<'_>, now: Time) -> Reply {
+/// certificate's notAfter does not enter it). When the store holds its most sessions, the answer
+/// is \[CE\]'s `ServiceUnavailable` (503, which clients retry) rather than credentials STS would
+/// not know.
+fn issue(
+    state: &State,
+    session: &SessionRequest<'_>,
+    anchor: &Anchor,
+    grant: Grant<'_>,
+    now: Time,
+) -> Result<Reply, ApiError> {
     let expiration = now.saturating_add(grant.duration_seconds);
     let source_identity = Some(grant.source_identity.clone());
-    let (access_key_id, issued) =
-        state.store.issue(Issued::session(grant.role, &grant.session_name, expiration, source_identity), now);
+    let (access_key_id, issued) = state
+        .store
+        .issue(Issued::session(grant.role, &grant.session_name, expiration, source_identity), now)
+        .map_err(|full| ApiError {
+            status: 503,
+            kind: "ServiceUnavailable",
+            message: format!("The stand-in holds its most sessions ({}; limits.maxSessions)", full.max_sessions),
+        })?;
     let subject_arn = format!(
         "arn:{}:rolesanywhere:{}:{}:subject/{}",
         anchor.partition,
@@ -598,12 +635,12 @@ fn issue(state: &State, session: &SessionRequest<'_>, anchor: &Anchor, grant: Gr
         "sourceIdentity": grant.source_identity,
     });
     let body = Zeroizing::new(json!({"credentialSet": [credential_set], "subjectArn": subject_arn}).to_string());
-    Reply {
+    Ok(Reply {
         status: 201,
         headers: vec![("content-type", "application/json".into()), ("x-amzn-requestid", store::request_id())],
         body: body.as_bytes().to_vec(),
         outcome: "ok".into(),
-    }
+    })
 }
 
 /// A stable subject ID for (trust anchor, certificate subject), in UUID form.

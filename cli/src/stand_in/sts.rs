@@ -279,8 +279,14 @@ fn assume_role(state: &State, caller: &Issued, params: &[(String, String)], now:
         return Err(invalid("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.".into()));
     }
     let expiration = now.saturating_add(duration);
-    let (access_key_id, issued) =
-        state.store.issue(Issued::session(role, session_name, expiration, caller.source_identity.clone()), now);
+    // A full store refuses ([CE] `ServiceUnavailable`, 503: "The request has failed due to a
+    // temporary failure of the server") rather than hand out credentials it would not know.
+    let (access_key_id, issued) = state
+        .store
+        .issue(Issued::session(role, session_name, expiration, caller.source_identity.clone()), now)
+        .map_err(|full| {
+            error(503, "ServiceUnavailable", format!("The stand-in holds its most sessions ({})", full.max_sessions))
+        })?;
     let source_identity = caller
         .source_identity
         .as_deref()

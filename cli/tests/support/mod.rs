@@ -1,14 +1,16 @@
 //! Helpers of the CLI tests: the flags of a CreateSession request ([`sign_args`]), [`Server`], a
 //! child process that serves HTTP (started by [`stand_in`] and [`serve`]), the setup guide's
 //! stand-in configuration and the role-chaining setup that the stand-in tests and the AWS CLI
-//! tests share, and [`MockServer`], a small HTTP/1.1 server on loopback that records each request
-//! and answers it as the test's script says (an answer, or hanging; one request per connection).
-//! Every test crate that uses it also declares `mod common` (`tests/common`).
+//! tests share, [`send`], a minimal HTTP/1.1 client that sends headers exactly as given, STS
+//! requests signed for the stand-in ([`sts_headers`], [`xml_text`]), and [`MockServer`], a small
+//! HTTP/1.1 server on loopback that records each request and answers it as the test's script says
+//! (an answer, or hanging; one request per connection). Every test crate that uses it also
+//! declares `mod common` (`tests/common`).
 #![allow(dead_code)]
 
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -194,6 +196,97 @@ impl Server {
     }
 }
 
+/// The value of the header `name` (case-insensitive) in `headers`.
+fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+}
+
+/// An answer as [`send`] reads it.
+pub struct Response {
+    pub status: u16,
+    /// Lower-case names.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Response {
+    /// The value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        header(&self.headers, name)
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+/// A minimal HTTP/1.1 client: one request per connection, the headers exactly as given.
+pub fn send(port: u16, method: &str, target: &str, headers: &[(String, String)], body: &[u8]) -> Response {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to the stand-in");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut head = format!("{method} {target} HTTP/1.1\r\n");
+    for (n, v) in headers {
+        head.push_str(&format!("{n}: {v}\r\n"));
+    }
+    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
+        head.push_str(&format!("Host: 127.0.0.1:{port}\r\n"));
+    }
+    head.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", body.len()));
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    parse_answer(&raw)
+}
+
+/// An HTTP/1.1 answer read whole from a connection.
+pub fn parse_answer(raw: &[u8]) -> Response {
+    let text = String::from_utf8(raw.to_vec()).expect("UTF-8 response");
+    let (head, body) = text.split_once("\r\n\r\n").expect("a response head");
+    let mut lines = head.lines();
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    Response { status, headers, body: body.to_string() }
+}
+
+/// The headers of an STS form request to the stand-in on `port`, signed with `key` by
+/// `rolesanywhere::sigv4` for `region` at `date`.
+pub fn sts_headers(
+    port: u16,
+    key: &rolesanywhere::sigv4::Key<'_>,
+    region: &str,
+    date: &str,
+    body: &str,
+) -> Vec<(String, String)> {
+    let url = format!("http://127.0.0.1:{port}/");
+    let host = format!("127.0.0.1:{port}");
+    let headers = [("host", host.as_str()), ("content-type", "application/x-www-form-urlencoded; charset=utf-8")];
+    let request = rolesanywhere::sigv4::Request {
+        method: "POST",
+        url: &url,
+        headers: &headers,
+        payload: rolesanywhere::sigv4::Payload::Bytes(body.as_bytes()),
+    };
+    let time = rolesanywhere::Time::parse_rfc3339(date).unwrap();
+    let settings = rolesanywhere::sigv4::Settings::new("sts", region, time);
+    let signed = rolesanywhere::sigv4::sign(&request, key, &settings).unwrap();
+    let mut all: Vec<(String, String)> = headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+    all.extend(signed.headers);
+    all
+}
+
+/// The text of the first `<tag>` element.
+pub fn xml_text<'a>(xml: &'a str, tag: &str) -> &'a str {
+    let open = format!("<{tag}>");
+    let start = xml.find(&open).unwrap_or_else(|| panic!("no <{tag}> in {xml}")) + open.len();
+    let end = xml[start..].find(&format!("</{tag}>")).unwrap() + start;
+    &xml[start..end]
+}
+
 /// A request the server received: request line, headers (lower-case names), body.
 #[derive(Clone, Debug)]
 pub struct Seen {
@@ -205,7 +298,7 @@ pub struct Seen {
 impl Seen {
     /// The value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        header(&self.headers, name)
     }
 }
 
