@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { STSClient, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { AwsClient, createCredentialProvider, fromRolesAnywhere } from "../../pkg/node.js";
-import { account, arns, makePki, region, startStandIn } from "./stand-in.mjs";
+import { account, arns, makePki, region, startStandIn } from "../../www/stand-in.mjs";
 
 let pki;
 let dir;

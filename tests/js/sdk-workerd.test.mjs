@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
-import { account, arns, makePki, region, root, startStandIn } from "./stand-in.mjs";
+import { account, arns, makePki, region, root, startStandIn } from "../../www/stand-in.mjs";
 
 let pki;
 before(() => (pki = makePki()));

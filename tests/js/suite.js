@@ -32,7 +32,8 @@ async function rejectsWithCode(promiseOrFn, codes, what) {
 }
 
 const fromBase64 = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-const fromHex = (hex) => Uint8Array.from(hex.match(/../g), (h) => parseInt(h, 16));
+const fromHex = (hex) => Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
+const toHex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
 function pemBody(pem) {
     return fromBase64(pem.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, ""));
@@ -87,10 +88,31 @@ async function checkWebCryptoSigned(actual, c) {
  *
  * @param {{createSessionRequest: Function, getCredentials: Function, wasmSigners: Function}} api
  * @param {object} fixture tests/js/fixture.mjs output
+ * @param {{encode: Function, decode: Function, OTHER: object}} wire the package's pkg/wire.js
  */
-export function suite(api, fixture) {
+export function suite(api, fixture, wire) {
     const tests = [];
     const test = (name, fn) => tests.push({ name, fn });
+
+    // ---- the encoding between JS and wasm: the vectors src/wasm/wire.rs checks too ----
+    test("wire: every vector encodes to its bytes and decodes back (tests/vectors/wire.json)", () => {
+        const { vectors } = fixture.wire;
+        ok(vectors.length >= 8, "the vectors are in the fixture");
+        const value = (v) => (v === null ? undefined : typeof v !== "object" ? v : "bytes" in v ? fromHex(v.bytes) : wire.OTHER);
+        const shown = (v) => (v instanceof Uint8Array ? `bytes ${toHex(v)}` : v === wire.OTHER ? "other" : JSON.stringify(v) ?? "absent");
+        for (const c of vectors) {
+            const values = c.values.map(value);
+            equal(toHex(wire.encode(values)), c.hex, `${c.name}: encode`);
+            equal(wire.decode(fromHex(c.hex)).map(shown).join(", "), values.map(shown).join(", "), `${c.name}: decode`);
+        }
+        // What the runtimes hand over as bytes and as other values.
+        equal(toHex(wire.encode([new Uint8Array([1, 2]).buffer, () => 1, 1n, Symbol("s")])), "0400000005020000000606060102", "ArrayBuffer, function, bigint, symbol");
+    });
+    test("wire: every malformed message is refused with Internal (tests/vectors/wire.json)", async () => {
+        const { malformed } = fixture.wire;
+        ok(malformed.length >= 8, "the malformed vectors are in the fixture");
+        for (const c of malformed) await rejectsWithCode(() => wire.decode(fromHex(c.hex)), "Internal", c.name);
+    });
     const base = (c, extra = {}) => ({ ...c.options, date: fixture.dateMs, ...extra });
     const p256 = fixture.cases.find((c) => c.name === "p256-pkcs8");
     let signers = null;

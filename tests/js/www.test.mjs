@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { arns, makePki, startStandIn } from "./stand-in.mjs";
+import { arns, makePki, startStandIn } from "../../www/stand-in.mjs";
 import { startServer } from "../../www/serve.mjs";
 
 const pki = makePki();

@@ -1,0 +1,75 @@
+//! JavaScript bindings (wasm32 with the `wasm` feature): a thin layer between the core and the
+//! hand-written shims of the npm package in `pkg/`, which call these exports (users never do).
+//! One file per group of exports; no protocol logic lives here: every check, the canonical
+//! request, the string to sign, the `Authorization` header and the refresh rules are the core's.
+//!
+//! Values cross the boundary in one encoding, [`wire`] (`pkg/wire.js` on the other side): one
+//! buffer in and one out per call, rather than a crossing per field. Time always comes from JS
+//! (milliseconds since 1970): the core reads no clock. Every error reaches JS as an `Error` whose
+//! `code` is the core's [`ErrorCode`] and whose message is the core's.
+
+pub(crate) mod wire;
+
+#[cfg(all(feature = "wasm", target_arch = "wasm32"))]
+mod certificates;
+#[cfg(all(feature = "wasm", target_arch = "wasm32"))]
+mod create_session;
+#[cfg(all(feature = "wasm", target_arch = "wasm32"))]
+mod inspect;
+#[cfg(all(feature = "wasm", target_arch = "wasm32"))]
+mod provider;
+#[cfg(all(feature = "wasm", target_arch = "wasm32"))]
+mod sigv4;
+
+#[cfg(all(feature = "wasm", target_arch = "wasm32"))]
+use {
+    crate::{Error, ErrorCode, Time},
+    alloc::string::ToString,
+    core::fmt::Display,
+    wasm_bindgen::JsValue,
+};
+
+/// A JS `Error` with `code` and `message`.
+#[cfg(all(feature = "wasm", target_arch = "wasm32"))]
+fn error(code: ErrorCode, message: &dyn Display) -> JsValue {
+    let error = js_sys::Error::new(&message.to_string());
+    let _ = js_sys::Reflect::set(&error, &"code".into(), &code.as_str().into());
+    error.into()
+}
+
+/// A core error as a JS `Error`.
+#[cfg(all(feature = "wasm", target_arch = "wasm32"))]
+fn core_error(e: impl Into<Error>) -> JsValue {
+    let e = e.into();
+    error(e.code(), &e)
+}
+
+/// An `InvalidOptions` error: an option of the wrong type.
+#[cfg(all(feature = "wasm", target_arch = "wasm32"))]
+fn invalid(message: &str) -> JsValue {
+    error(ErrorCode::InvalidOptions, &message)
+}
+
+/// A message that does not follow [`wire`]'s format: a bug in the shims or here.
+#[cfg(all(feature = "wasm", target_arch = "wasm32"))]
+fn malformed(_: wire::Malformed) -> JsValue {
+    error(ErrorCode::Internal, &"malformed message between the JS shim and wasm")
+}
+
+/// A time from JS milliseconds since 1970 (`what` names the option in the error).
+#[cfg(all(feature = "wasm", target_arch = "wasm32"))]
+fn time_from_ms(ms: f64, what: &str) -> Result<Time, JsValue> {
+    if !(ms.is_finite() && ms >= 0.0) {
+        return Err(error(
+            ErrorCode::InvalidOptions,
+            &format_args!("{what} must be a valid Date or milliseconds since 1970"),
+        ));
+    }
+    Time::from_unix_seconds((ms / 1000.0) as u64).map_err(core_error)
+}
+
+/// Milliseconds since 1970 of a core time, for JS.
+#[cfg(all(feature = "wasm", target_arch = "wasm32"))]
+fn ms(time: Time) -> f64 {
+    time.unix_seconds() as f64 * 1000.0
+}
