@@ -90,40 +90,47 @@ export function createCredentialProvider(options) {
 
     const jitter = () => Math.floor(random() * 2 ** 32) >>> 0;
 
+    /** The end of a failed refresh: the cached credentials while they are usable, else the error. */
+    function failedRefresh(error, t) {
+        lastError = error;
+        if (machine.poll(t) === wasm.ProviderAction.UseCached) return cached;
+        throw error;
+    }
+
     /** One refresh: attempts until one succeeds or the machine gives up. */
     async function refresh(signal) {
         machine.started(now());
         for (;;) {
-            let error;
+            let issued, got;
             try {
                 const material = source ? await source() : {};
-                const issued = now();
-                const { credentials, certificateNotAfter } = await getCredentialsDetailed({ ...sessionOptions, ...material, date: new Date(issued), signal });
-                freshUntil = machine.succeeded(issued, credentials.expiration.getTime(), certificateNotAfter);
-                cached = credentials;
-                lastError = null;
-                return credentials;
-            } catch (e) {
-                error = e;
-            }
-            if (signal?.aborted) {
-                machine.abandoned();
-                throw error;
-            }
-            const t = now();
-            const retryAt = machine.failed(t, String(error?.code), jitter());
-            if (retryAt === undefined) {
-                // The refresh is over: the cached credentials while they are usable, else the error.
-                lastError = error;
-                if (machine.poll(t) === wasm.ProviderAction.UseCached) return cached;
-                throw error;
+                issued = now();
+                got = await getCredentialsDetailed({ ...sessionOptions, ...material, date: new Date(issued), signal });
+            } catch (error) {
+                if (signal?.aborted) {
+                    machine.abandoned();
+                    throw error;
+                }
+                const t = now();
+                const retryAt = machine.failed(t, String(error?.code), jitter());
+                if (retryAt === undefined) return failedRefresh(error, t);
+                try {
+                    await sleep(retryAt - t, signal);
+                } catch (e) {
+                    machine.abandoned();
+                    throw e;
+                }
+                continue;
             }
             try {
-                await sleep(retryAt - t, signal);
+                freshUntil = machine.succeeded(issued, got.credentials.expiration.getTime(), got.certificateNotAfter);
             } catch (e) {
-                machine.abandoned();
-                throw e;
+                // Credentials already expired or about to: the machine ended the refresh as failed.
+                return failedRefresh(e, now());
             }
+            cached = got.credentials;
+            lastError = null;
+            return cached;
         }
     }
 

@@ -7,6 +7,7 @@ use alloc::string::String;
 
 use wasm_bindgen::prelude::*;
 
+use super::core_error;
 use crate::{Action, ErrorCode, Millis, Next, Provider, ProviderConfig};
 
 /// What the driver does now ([`Action`]).
@@ -91,9 +92,14 @@ impl ProviderMachine {
     /// An attempt signed at `issued` got credentials valid until `expiration` with a certificate
     /// valid until `certificate_not_after`. Returns until when they can be used without asking
     /// again ([`crate::Lease::fresh_until`]): the driver's fast path compares its clock with it.
-    pub fn succeeded(&mut self, issued: f64, expiration: f64, certificate_not_after: f64) -> f64 {
-        let lease = self.inner.succeeded(millis(issued), millis(expiration), millis(certificate_not_after));
-        lease.fresh_until() as f64
+    /// Throws `InvalidResponse` for credentials already expired or expiring within the refresh
+    /// margin: the refresh then ends as a failed one.
+    pub fn succeeded(&mut self, issued: f64, expiration: f64, certificate_not_after: f64) -> Result<f64, JsValue> {
+        let lease = self
+            .inner
+            .succeeded(millis(issued), millis(expiration), millis(certificate_not_after))
+            .map_err(core_error)?;
+        Ok(lease.fresh_until() as f64)
     }
 
     /// An attempt failed at `now` with the error code `code` (a code the core does not know
