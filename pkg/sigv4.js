@@ -7,6 +7,9 @@ import { fail, loaded } from "./core.js";
 import { decode, encode } from "./wire.js";
 
 let signer = null; // wasm SigV4Signer, made on first use
+/** The reused buffer wasm writes its replies into when they fit. */
+const REPLY_SIZE = 16384;
+let replies = null;
 /** Where the headers start in the message `SigV4Signer.sign` takes (src/wasm/sigv4.rs). */
 const HEADERS = 13;
 
@@ -53,10 +56,18 @@ export async function signRequest(request, credentials, options) {
         !!unsignedPayload, !!signSessionToken, unsignedPayload ? null : bodyValue(request.body)];
     appendHeaders(values, request.headers);
     signer ??= new wasm.SigV4Signer();
+    replies ??= new Uint8Array(REPLY_SIZE);
     const message = encode(values);
     let result;
     try {
-        result = decode(signer.sign(message));
+        // The reply's length in `replies`, or a Uint8Array when it did not fit.
+        const reply = signer.sign(message, replies);
+        if (typeof reply === "number") {
+            result = decode(replies, reply);
+            replies.fill(0, 0, reply); // it held the session token
+        } else {
+            result = decode(reply);
+        }
     } finally {
         message.fill(0); // it held the secret
     }

@@ -31,7 +31,20 @@ const strict = new TextDecoder("utf-8", { fatal: true });
 const SCRATCH_SIZE = 16384;
 let scratch = null;
 let scratchView = null;
+let scratchTail = null;
+let scratchTailAt = -1;
 const lengths = [];
+
+/** `buffer.subarray(at)`; for the scratch buffer, made once per `at` (a message of the same shape
+ * as the last one reuses it: making a view costs about as much as encoding a short text). */
+function tail(buffer, at) {
+    if (buffer !== scratch) return buffer.subarray(at);
+    if (scratchTailAt !== at) {
+        scratchTail = scratch.subarray(at);
+        scratchTailAt = at;
+    }
+    return scratchTail;
+}
 
 function setU32(buffer, at, n) {
     buffer[at] = n;
@@ -93,7 +106,7 @@ export function encode(values) {
     let at = head;
     let ascii = true;
     if (texts > 0) {
-        const written = encoder.encodeInto(joined, buffer.subarray(head)).written;
+        const written = encoder.encodeInto(joined, tail(buffer, head)).written;
         ascii = written === joined.length;
         if (!ascii) {
             lengths.length = 0;
@@ -137,13 +150,14 @@ export function encode(values) {
 }
 
 /**
- * The values of a message from wasm: strings, numbers, booleans, `undefined` for absent, Uint8Array
- * views of `message` for bytes, and {@link OTHER}. Throws an `Internal` error for a malformed one.
+ * The values of a message from wasm (the first `size` bytes of `message`): strings, numbers,
+ * booleans, `undefined` for absent, Uint8Array views of `message` for bytes, and {@link OTHER}.
+ * Throws an `Internal` error for a malformed one.
  * @param {Uint8Array} message
+ * @param {number} [size]
  * @returns {unknown[]}
  */
-export function decode(message) {
-    const size = message.length;
+export function decode(message, size = message.length) {
     if (size < 4) throw malformed();
     const count = getU32(message, 0);
     if (count > size - 4) throw malformed();
@@ -191,7 +205,7 @@ export function decode(message) {
             values[i] = message.subarray(bytesAt, bytesAt + n);
             bytesAt += n;
         } else if (tag === NUMBER) {
-            view ??= new DataView(message.buffer, message.byteOffset, size);
+            view ??= new DataView(message.buffer, message.byteOffset, message.length);
             values[i] = view.getFloat64(at, true);
             at += 8;
         } else {

@@ -44,7 +44,7 @@ fn prepare<'a>(
     date_ms: f64,
     certificates: &'a Certificates,
 ) -> Result<UnsignedRequest<'a>, JsValue> {
-    let now = time_from_ms(date_ms, "options.date")?;
+    let now = time_from_ms(date_ms, "options.date must be a valid Date or milliseconds since 1970")?;
     CreateSession::from_options(&certificates.leaf, options)
         .intermediates(&certificates.chain)
         .prepare(now)
@@ -138,27 +138,16 @@ impl PendingRequest {
                 let half = (point.len() - 1) / 2;
                 let crv = if *key_type == KeyType::EcdsaP256 { "P-256" } else { "P-384" };
                 let (x, y) = (b64(&point[1..1 + half]), b64(&point[1 + half..]));
-                Ok(wire::encode(&[
-                    Value::Text("kty"),
-                    Value::Text("EC"),
-                    Value::Text("crv"),
-                    Value::Text(crv),
-                    Value::Text("x"),
-                    Value::Text(&x),
-                    Value::Text("y"),
-                    Value::Text(&y),
+                Ok(wire::encode_record(&[
+                    ("kty", Value::Text("EC")),
+                    ("crv", Value::Text(crv)),
+                    ("x", Value::Text(&x)),
+                    ("y", Value::Text(&y)),
                 ]))
             }
             PublicKey::Rsa { modulus, exponent } => {
                 let (n, e) = (b64(modulus), b64(exponent));
-                Ok(wire::encode(&[
-                    Value::Text("kty"),
-                    Value::Text("RSA"),
-                    Value::Text("n"),
-                    Value::Text(&n),
-                    Value::Text("e"),
-                    Value::Text(&e),
-                ]))
+                Ok(wire::encode_record(&[("kty", Value::Text("RSA")), ("n", Value::Text(&n)), ("e", Value::Text(&e))]))
             }
             // Checked when the request was prepared: no other key reaches here.
             _ => Err(malformed(wire::Malformed)),
@@ -183,15 +172,11 @@ impl PendingRequest {
 pub fn parse_response(status: u16, error_type: Option<String>, body: &[u8]) -> Result<Uint8Array, JsValue> {
     let session = crate::parse_response(status, error_type.as_deref(), body).map_err(core_error)?;
     let c = &session.credentials;
-    let record = Zeroizing::new(wire::encode(&[
-        Value::Text("accessKeyId"),
-        Value::Text(c.access_key_id()),
-        Value::Text("secretAccessKey"),
-        Value::Text(c.secret_access_key()),
-        Value::Text("sessionToken"),
-        Value::Text(c.session_token()),
-        Value::Text("expiration"),
-        Value::Number(ms(c.expiration())),
+    let record = Zeroizing::new(wire::encode_record(&[
+        ("accessKeyId", Value::Text(c.access_key_id())),
+        ("secretAccessKey", Value::Text(c.secret_access_key())),
+        ("sessionToken", Value::Text(c.session_token())),
+        ("expiration", Value::Number(ms(c.expiration()))),
     ]));
     Ok(Uint8Array::from(&record[..]))
 }

@@ -49,17 +49,12 @@ impl PendingRequest {
     /// `credentialScope` and `stringToSign`.
     pub fn steps(&self) -> Result<Vec<u8>, JsValue> {
         let request = self.request()?;
-        Ok(wire::encode(&[
-            Value::Text("algorithm"),
-            Value::Text(request.algorithm().name()),
-            Value::Text("canonicalRequest"),
-            Value::Text(request.canonical_request()),
-            Value::Text("signedHeaders"),
-            Value::Text(request.signed_headers()),
-            Value::Text("credentialScope"),
-            Value::Text(request.credential_scope()),
-            Value::Text("stringToSign"),
-            Value::Text(request.string_to_sign()),
+        Ok(wire::encode_record(&[
+            ("algorithm", Value::Text(request.algorithm().name())),
+            ("canonicalRequest", Value::Text(request.canonical_request())),
+            ("signedHeaders", Value::Text(request.signed_headers())),
+            ("credentialScope", Value::Text(request.credential_scope())),
+            ("stringToSign", Value::Text(request.string_to_sign())),
         ]))
     }
 }

@@ -56,14 +56,11 @@ fn malformed(_: wire::Malformed) -> JsValue {
     error(ErrorCode::Internal, &"malformed message between the JS shim and wasm")
 }
 
-/// A time from JS milliseconds since 1970 (`what` names the option in the error).
+/// A time from JS milliseconds since 1970; `InvalidOptions` with `message` when it is not one.
 #[cfg(all(feature = "wasm", target_arch = "wasm32"))]
-fn time_from_ms(ms: f64, what: &str) -> Result<Time, JsValue> {
+fn time_from_ms(ms: f64, message: &str) -> Result<Time, JsValue> {
     if !(ms.is_finite() && ms >= 0.0) {
-        return Err(error(
-            ErrorCode::InvalidOptions,
-            &format_args!("{what} must be a valid Date or milliseconds since 1970"),
-        ));
+        return Err(invalid(message));
     }
     Time::from_unix_seconds((ms / 1000.0) as u64).map_err(core_error)
 }

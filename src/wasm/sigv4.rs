@@ -3,6 +3,7 @@
 
 use alloc::vec::Vec;
 
+use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
@@ -15,6 +16,31 @@ use crate::sigv4::{Key, KeyCache, Payload, Request, Settings, MAX_EXPIRES_SECOND
 #[derive(Default)]
 pub struct SigV4Signer {
     cache: KeyCache,
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The shim's reused `Uint8Array` for replies.
+    #[wasm_bindgen(js_name = Uint8Array)]
+    pub type ReplyBuffer;
+    #[wasm_bindgen(method, getter)]
+    fn length(this: &ReplyBuffer) -> u32;
+    /// `this.set(data, offset)`: copies wasm memory into the JS array.
+    #[wasm_bindgen(method)]
+    fn set(this: &ReplyBuffer, data: &[u8], offset: u32);
+}
+
+/// Hands `reply` to JS: copied into `out`, the shim's reused buffer, when it fits (its length
+/// is returned); otherwise as a new `Uint8Array`. Allocating a typed array per call costs about
+/// a microsecond in V8 and Deno, some 5% of a signed request.
+fn deliver(reply: &[u8], out: &ReplyBuffer) -> JsValue {
+    match u32::try_from(reply.len()) {
+        Ok(len) if len <= out.length() => {
+            out.set(reply, 0);
+            len.into()
+        }
+        _ => Uint8Array::from(reply).into(),
+    }
 }
 
 /// A text value, or an `InvalidOptions` error naming `what`.
@@ -38,33 +64,33 @@ impl SigV4Signer {
     /// (boolean), expiresIn (seconds, when presigning), unsignedPayload (boolean),
     /// signSessionToken (boolean), body (text, bytes or absent), then each header's name and
     /// value. It holds the secret, so it is zeroized after use (the shim zeroes its own copy).
-    /// Returns a message: the presigned URL (absent when signing with the `Authorization`
-    /// header), then the name and value of each header to add (for a presigned URL, the
-    /// headers to send with it).
-    pub fn sign(&mut self, message: Vec<u8>) -> Result<Vec<u8>, JsValue> {
+    /// The reply is a message (see [`deliver`] for how it reaches `out`): the presigned URL
+    /// (absent when signing with the `Authorization` header), then the name and value of each
+    /// header to add (for a presigned URL, the headers to send with it).
+    pub fn sign(&mut self, message: Vec<u8>, out: &ReplyBuffer) -> Result<JsValue, JsValue> {
         let message = Zeroizing::new(message);
         let values = wire::decode(&message).map_err(malformed)?;
-        let [method, url, access_key_id, secret_access_key, session_token, service, region, date, presign, expires_in, unsigned_payload, sign_session_token, body, headers @ ..] =
-            &values[..]
+        let [method, url, access_key_id, secret_access_key, session_token, service, region, date, presign, expires_in, unsigned_payload, sign_session_token, body, ref headers @ ..] =
+            values[..]
         else {
             return Err(malformed(wire::Malformed));
         };
         let key = Key {
-            access_key_id: text(*access_key_id, "credentials.accessKeyId")?,
-            secret_access_key: text(*secret_access_key, "credentials.secretAccessKey")?,
+            access_key_id: text(access_key_id, "credentials.accessKeyId")?,
+            secret_access_key: text(secret_access_key, "credentials.secretAccessKey")?,
             session_token: match session_token {
                 Value::Absent => None,
-                token => Some(text(*token, "credentials.sessionToken")?).filter(|t| !t.is_empty()),
+                token => Some(text(token, "credentials.sessionToken")?).filter(|t| !t.is_empty()),
             },
         };
         let Value::Number(date) = date else { return Err(malformed(wire::Malformed)) };
         let mut settings = Settings::new(
-            text(*service, "options.service")?,
-            text(*region, "options.region")?,
-            time_from_ms(*date, "options.date")?,
+            text(service, "options.service")?,
+            text(region, "options.region")?,
+            time_from_ms(date, "options.date must be a valid Date")?,
         );
-        settings.sign_session_token = *sign_session_token == Value::Bool(true);
-        let pairs: Vec<(&str, &str)> = wire::pairs(headers)
+        settings.sign_session_token = sign_session_token == Value::Bool(true);
+        let headers: Vec<(&str, &str)> = wire::pairs(headers)
             .map(|pair| match pair {
                 Ok((name, Value::Text(value))) => Ok((name, value)),
                 _ => Err(malformed(wire::Malformed)),
@@ -77,17 +103,18 @@ impl SigV4Signer {
             _ => Payload::Bytes(&[]),
         };
         let request = Request {
-            method: text(*method, "request.method")?,
-            url: text(*url, "request.url")?,
-            headers: &pairs,
+            method: text(method, "request.method")?,
+            url: text(url, "request.url")?,
+            headers: &headers,
             payload,
         };
-        let mut out: Vec<Value<'_>> = Vec::new();
         let signed;
         let presigned;
-        let added = if *presign == Value::Bool(true) {
+        let (presigned_url, added) = if presign == Value::Bool(true) {
             let expires_in = match expires_in {
-                Value::Number(n) if n.fract() == 0.0 && (1.0..=f64::from(MAX_EXPIRES_SECONDS)).contains(n) => *n as u32,
+                Value::Number(n) if (1.0..=f64::from(MAX_EXPIRES_SECONDS)).contains(&n) && f64::from(n as u32) == n => {
+                    n as u32
+                }
                 _ => {
                     let message =
                         alloc::format!("options.expiresIn must be an integer from 1 to {MAX_EXPIRES_SECONDS} seconds");
@@ -95,16 +122,16 @@ impl SigV4Signer {
                 }
             };
             presigned = self.cache.presign(&request, &key, &settings, expires_in).map_err(core_error)?;
-            out.push(Value::Text(&presigned.url));
-            &presigned.headers
+            (Value::Text(&presigned.url), &presigned.headers)
         } else {
             signed = self.cache.sign(&request, &key, &settings).map_err(core_error)?;
-            out.push(Value::Absent);
-            &signed.headers
+            (Value::Absent, &signed.headers)
         };
+        let mut reply = Vec::with_capacity(1 + 2 * added.len());
+        reply.push(presigned_url);
         for (name, value) in added {
-            out.extend([Value::Text(name), Value::Text(value)]);
+            reply.extend([Value::Text(name), Value::Text(value)]);
         }
-        Ok(wire::encode(&out))
+        Ok(deliver(&wire::encode(&reply), out))
     }
 }

@@ -119,6 +119,12 @@ pub(crate) fn encode(values: &[Value<'_>]) -> Vec<u8> {
     out
 }
 
+/// A record: each field's name, then its value.
+pub(crate) fn encode_record(fields: &[(&str, Value<'_>)]) -> Vec<u8> {
+    let values: Vec<Value<'_>> = fields.iter().flat_map(|&(name, value)| [Value::Text(name), value]).collect();
+    encode(&values)
+}
+
 /// A length as the format stores it. Nothing that crosses the boundary comes near 4 GiB (wasm32
 /// memory is smaller), so a larger length is a bug.
 fn len_u32(len: usize) -> u32 {
@@ -129,69 +135,61 @@ fn len_u32(len: usize) -> u32 {
 /// short or long message, an unknown tag, texts that are not UTF-8 value by value) is
 /// [`Malformed`].
 pub(crate) fn decode(message: &[u8]) -> Result<Vec<Value<'_>>, Malformed> {
-    let (count, mut rest) = take_u32(message)?;
-    // Every entry takes at least one byte: a count beyond the message is malformed, and the
-    // values' vector never grows past the message's size.
-    if count as usize > rest.len() {
-        return Err(Malformed);
-    }
-    // First pass: the entries, with TEXT and BYTES values still empty, and their total sizes.
-    let mut values = Vec::with_capacity(count as usize);
-    let mut lengths = Vec::new();
-    let (mut texts_len, mut bytes_len) = (0usize, 0usize);
+    let (count, entries) = take_u32(message)?;
+    // First pass: where the entries end, and the sizes of the texts and of the bytes. Every
+    // entry takes at least one byte, so a count beyond the message fails here, before anything
+    // is allocated.
+    let (mut rest, mut texts_len, mut bytes_len) = (entries, 0usize, 0usize);
     for _ in 0..count {
         let (&tag, after) = rest.split_first().ok_or(Malformed)?;
-        rest = after;
-        let value = match tag {
-            ABSENT => Value::Absent,
-            FALSE => Value::Bool(false),
-            TRUE => Value::Bool(true),
-            NUMBER => {
-                let (bytes, after) = rest.split_first_chunk::<8>().ok_or(Malformed)?;
-                rest = after;
-                Value::Number(f64::from_le_bytes(*bytes))
-            }
+        rest = match tag {
+            ABSENT | FALSE | TRUE | OTHER => after,
+            NUMBER => after.get(8..).ok_or(Malformed)?,
             TEXT | BYTES => {
-                let (len, after) = take_u32(rest)?;
-                rest = after;
-                let len = len as usize;
-                lengths.push(len);
+                let (len, after) = take_u32(after)?;
                 let total = if tag == TEXT { &mut texts_len } else { &mut bytes_len };
-                *total = total.checked_add(len).ok_or(Malformed)?;
-                if tag == TEXT {
-                    Value::Text("")
-                } else {
-                    Value::Bytes(&[])
-                }
+                *total = total.checked_add(len as usize).ok_or(Malformed)?;
+                after
             }
-            OTHER => Value::Other,
             _ => return Err(Malformed),
         };
-        values.push(value);
     }
     if texts_len.checked_add(bytes_len) != Some(rest.len()) {
         return Err(Malformed);
     }
-    // Second pass: the payloads. The texts are checked as UTF-8 once, then cut at each value's
+    // Second pass: the values. The texts are checked as UTF-8 once, then cut at each value's
     // end, which must fall on a character boundary.
     let (texts, mut bytes) = rest.split_at(texts_len);
     let mut texts = core::str::from_utf8(texts).map_err(|_| Malformed)?;
-    let mut lengths = lengths.into_iter();
-    for value in &mut values {
-        match value {
-            Value::Text(t) => {
-                let len = lengths.next().ok_or(Malformed)?;
-                if !texts.is_char_boundary(len) {
-                    return Err(Malformed);
-                }
-                (*t, texts) = texts.split_at(len);
+    let mut entries = &entries[..entries.len() - rest.len()];
+    let mut values = Vec::with_capacity(count as usize);
+    while let Some((&tag, after)) = entries.split_first() {
+        entries = after;
+        values.push(match tag {
+            ABSENT => Value::Absent,
+            FALSE => Value::Bool(false),
+            TRUE => Value::Bool(true),
+            NUMBER => {
+                let (number, after) = entries.split_first_chunk::<8>().ok_or(Malformed)?;
+                entries = after;
+                Value::Number(f64::from_le_bytes(*number))
             }
-            Value::Bytes(b) => {
-                let len = lengths.next().ok_or(Malformed)?;
-                (*b, bytes) = bytes.split_at(len);
+            TEXT => {
+                let (len, after) = take_u32(entries)?;
+                entries = after;
+                let text = texts.get(..len as usize).ok_or(Malformed)?;
+                texts = &texts[text.len()..];
+                Value::Text(text)
             }
-            _ => {}
-        }
+            BYTES => {
+                let (len, after) = take_u32(entries)?;
+                entries = after;
+                let (value, rest) = bytes.split_at(len as usize);
+                bytes = rest;
+                Value::Bytes(value)
+            }
+            _ => Value::Other,
+        });
     }
     Ok(values)
 }
@@ -280,6 +278,7 @@ mod tests {
     #[test]
     fn records_are_name_value_pairs() {
         let values = [Value::Text("fips"), Value::Bool(true), Value::Text("region"), Value::Absent];
+        assert_eq!(encode_record(&[("fips", Value::Bool(true)), ("region", Value::Absent)]), encode(&values));
         let pairs: Vec<_> = pairs(&values).collect();
         assert_eq!(pairs, [Ok(("fips", Value::Bool(true))), Ok(("region", Value::Absent))]);
         assert!(super::pairs(&values[..3]).any(|p| p.is_err()), "an odd count");

@@ -20,4 +20,13 @@ test(`node [${variant}]: wasmSigners() is the build's`, async () => {
     const actual = JSON.stringify(await api.wasmSigners());
     if (actual !== JSON.stringify(expectedSigners)) throw new Error(`${variant}: wasmSigners() = ${actual}`);
 });
+test(`node [${variant}]: rolesanywhere/inspect resolves to the runtime entries, with its own types`, () => {
+    const { exports } = JSON.parse(readFileSync(`${dir}/package.json`, "utf8"));
+    const { types, ...entries } = exports["./inspect"];
+    const { types: _, ...main } = exports["."];
+    if (JSON.stringify(entries) !== JSON.stringify(main)) throw new Error(`./inspect: ${JSON.stringify(entries)}`);
+    if (types !== "./inspect.d.ts" || !readFileSync(resolve(import.meta.dirname, "../../pkg/inspect.d.ts"), "utf8").includes("export function prepareCreateSession")) {
+        throw new Error(`./inspect types: ${types}`);
+    }
+});
 for (const t of suite(api, fixture, wire)) test(`node [${variant}]: ${t.name}`, t.fn);
