@@ -90,9 +90,10 @@ export interface Credentials {
  * when this union and the core's list differ). `InvalidInput` is the CLI's (unreadable files).
  */
 export type ErrorCode =
-    | "InvalidOptions" | "InvalidInput" | "InvalidCertificate" | "InvalidKey" | "EncryptedKey" | "KeyMismatch"
-    | "UnsupportedSigner" | "InvalidRequest" | "InvalidTime" | "AccessDenied" | "Validation" | "NotFound"
-    | "Throttled" | "Server" | "Other" | "InvalidResponse" | "Network" | "Aborted" | "Internal";
+    | "InvalidOptions" | "InvalidInput" | "InvalidCertificate" | "InvalidKey" | "EncryptedKey" | "WrongPassword"
+    | "KeyMismatch" | "InvalidPkcs12" | "UnsupportedSigner" | "InvalidRequest" | "InvalidTime" | "AccessDenied"
+    | "Validation" | "NotFound" | "Throttled" | "Server" | "Other" | "InvalidResponse" | "Network" | "Aborted"
+    | "Internal";
 
 /** An `Error` with a stable {@link ErrorCode}; the message is human-readable and holds no key material. */
 export interface RolesAnywhereError extends Error {

@@ -12,7 +12,7 @@ export interface CertificateFacts {
     /** URI SANs (e.g. a SPIFFE ID, for a trust policy's `aws:PrincipalTag/x509SAN/URI`). */
     uriSans: string[];
     /** The key type, as WebCrypto names it. */
-    keyType: "P-256" | "P-384" | "RSA";
+    keyType: "P-256" | "P-384" | "RSA" | "ML-DSA-44" | "ML-DSA-65" | "ML-DSA-87";
     /** When the certificate expires. */
     notAfter: Date;
     /** How many intermediate certificates go in `X-Amz-X509-Chain`. */
@@ -38,7 +38,7 @@ export interface PreparedCreateSession {
     /** The string to sign: what the private key signs (its UTF-8 bytes). */
     stringToSign: string;
     /** The certificate's key type, which the private key must match. */
-    keyType: "P-256" | "P-384" | "RSA";
+    keyType: "P-256" | "P-384" | "RSA" | "ML-DSA-44" | "ML-DSA-65" | "ML-DSA-87";
     /** The certificate's serial number in decimal. */
     serialNumber: string;
     /** The certificate's public key, to verify a signature with (`crypto.subtle.importKey("jwk", …)`). */

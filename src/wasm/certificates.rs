@@ -54,11 +54,15 @@ impl Certificates {
     }
 }
 
-/// `P-256`, `P-384` or `RSA`: the names WebCrypto uses for the certificate's key type.
+/// The certificate's key type by the names WebCrypto uses (`P-256`, `P-384`, `RSA`; `ML-DSA-44`,
+/// `-65`, `-87` as the WebCrypto draft for them names them).
 pub(super) fn key_type_name(certificate: &Certificate) -> &'static str {
     match certificate.key_type() {
         Ok(KeyType::EcdsaP256) => "P-256",
         Ok(KeyType::EcdsaP384) => "P-384",
+        Ok(KeyType::MlDsa44) => "ML-DSA-44",
+        Ok(KeyType::MlDsa65) => "ML-DSA-65",
+        Ok(KeyType::MlDsa87) => "ML-DSA-87",
         _ => "RSA",
     }
 }
