@@ -173,7 +173,7 @@ test("100 concurrent callers share one CreateSession (seen by the stand-in)", as
         });
         const xml = await answer.text();
         assert.equal(answer.status, 200, xml);
-        assert.match(xml, new RegExp(`<Arn>arn:aws:sts::${account}:assumed-role/prj-demo-app/[0-9]+</Arn>`));
+        assert.match(xml, new RegExp(`<Arn>arn:aws:sts::${account}:assumed-role/prj-demo-app/[0-9a-f]+</Arn>`));
     } finally {
         standIn.stop();
     }
@@ -189,7 +189,7 @@ test("@aws-sdk/client-sts GetCallerIdentity with fromRolesAnywhere", async () =>
         });
         const identity = await client.send(new GetCallerIdentityCommand({}));
         assert.equal(identity.Account, account);
-        assert.match(identity.Arn, new RegExp(`^arn:aws:sts::${account}:assumed-role/prj-demo-app/[0-9]+$`));
+        assert.match(identity.Arn, new RegExp(`^arn:aws:sts::${account}:assumed-role/prj-demo-app/[0-9a-f]+$`));
     } finally {
         standIn.stop();
     }
