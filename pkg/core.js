@@ -2,7 +2,7 @@
 // The protocol itself (checks, canonical request, string to sign, Authorization header, reading
 // AWS's answer) is all in the wasm core; this file only moves values between it and the host.
 import * as wasm from "./glue/rolesanywhere.js";
-import { decode, decodeRecord, encode } from "./wire.js";
+import { decode, decodeRecord, decodeReply, encode, replies } from "./wire.js";
 
 let loader = null;
 let ready = null;
@@ -92,10 +92,10 @@ function optionsRecord(options) {
     return encode(record);
 }
 
-/** `{method, url, headers, body}` from wasm's message: method, URL, body, then header names and
+/** `{method, url, headers, body}` from wasm's reply: method, URL, body, then header names and
  * values in signing order (as the CLI prints them). */
-function requestFrom(message) {
-    const values = decode(message);
+function requestFrom(reply) {
+    const values = decodeReply(reply);
     const headers = {};
     for (let i = 3; i < values.length; i += 2) headers[values[i]] = values[i + 1];
     return { method: values[0], url: values[1], headers, body: values[2] };
@@ -186,7 +186,7 @@ async function signWithCryptoKey(prepared, key) {
         throw fail("InvalidKey", `WebCrypto could not sign with the key: ${e?.message ?? e}`, e);
     }
     await checkKeyOnce(key, prepared, signature);
-    return requestFrom(pending.finish(keyType === "RSA" ? signature : p1363ToDer(signature)));
+    return requestFrom(pending.finish(keyType === "RSA" ? signature : p1363ToDer(signature), replies()));
 }
 
 // PEM/DER keys on the default path: imported once into a non-extractable CryptoKey.
@@ -314,7 +314,7 @@ function parseKey(privateKey) {
 /** Signs in wasm with the key parsed once per PEM text. */
 function signInWasm(options, date, privateKey) {
     return withCertificates(options, (certs) => {
-        const sign = (key) => requestFrom(wasm.signCreateSession(optionsRecord(options), date, certs, key));
+        const sign = (key) => requestFrom(wasm.signCreateSession(optionsRecord(options), date, certs, key, replies()));
         if (typeof privateKey === "string") return sign(remember(wasmKeys, privateKey, () => parseKey(privateKey)));
         const key = parseKey(privateKey);
         try {

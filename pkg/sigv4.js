@@ -4,12 +4,9 @@
 // region and service and kept there.
 import * as wasm from "./glue/rolesanywhere.js";
 import { fail, loaded } from "./core.js";
-import { decode, encode } from "./wire.js";
+import { decodeReply, encode, replies } from "./wire.js";
 
 let signer = null; // wasm SigV4Signer, made on first use
-/** The reused buffer wasm writes its replies into when they fit. */
-const REPLY_SIZE = 16384;
-let replies = null;
 /** Where the headers start in the message `SigV4Signer.sign` takes (src/wasm/sigv4.rs). */
 const HEADERS = 13;
 
@@ -56,18 +53,10 @@ export async function signRequest(request, credentials, options) {
         !!unsignedPayload, !!signSessionToken, unsignedPayload ? null : bodyValue(request.body)];
     appendHeaders(values, request.headers);
     signer ??= new wasm.SigV4Signer();
-    replies ??= new Uint8Array(REPLY_SIZE);
     const message = encode(values);
     let result;
     try {
-        // The reply's length in `replies`, or a Uint8Array when it did not fit.
-        const reply = signer.sign(message, replies);
-        if (typeof reply === "number") {
-            result = decode(replies, reply);
-            replies.fill(0, 0, reply); // it held the session token
-        } else {
-            result = decode(reply);
-        }
+        result = decodeReply(signer.sign(message, replies()));
     } finally {
         message.fill(0); // it held the secret
     }

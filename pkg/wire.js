@@ -151,13 +151,14 @@ export function encode(values) {
 
 /**
  * The values of a message from wasm (the first `size` bytes of `message`): strings, numbers,
- * booleans, `undefined` for absent, Uint8Array views of `message` for bytes, and {@link OTHER}.
- * Throws an `Internal` error for a malformed one.
+ * booleans, `undefined` for absent, Uint8Arrays for bytes (views of `message`, or copies with
+ * `copyBytes`), and {@link OTHER}. Throws an `Internal` error for a malformed one.
  * @param {Uint8Array} message
  * @param {number} [size]
+ * @param {boolean} [copyBytes]
  * @returns {unknown[]}
  */
-export function decode(message, size = message.length) {
+export function decode(message, size = message.length, copyBytes = false) {
     if (size < 4) throw malformed();
     const count = getU32(message, 0);
     if (count > size - 4) throw malformed();
@@ -202,7 +203,7 @@ export function decode(message, size = message.length) {
         } else if (tag === BYTES) {
             const n = getU32(message, at);
             at += 4;
-            values[i] = message.subarray(bytesAt, bytesAt + n);
+            values[i] = copyBytes ? message.slice(bytesAt, bytesAt + n) : message.subarray(bytesAt, bytesAt + n);
             bytesAt += n;
         } else if (tag === NUMBER) {
             view ??= new DataView(message.buffer, message.byteOffset, message.length);
@@ -220,6 +221,32 @@ function strictText(bytes) {
         return strict.decode(bytes);
     } catch {
         throw malformed();
+    }
+}
+
+// Replies that fit are copied by wasm into one reused buffer (src/wasm/mod.rs `deliver`): a new
+// typed array per call costs about a microsecond in V8 and Deno.
+const REPLY_SIZE = 16384;
+let replyBuffer = null;
+
+/** The buffer to hand to an export that delivers its reply (a `ReplyBuffer` parameter). */
+export function replies() {
+    return (replyBuffer ??= new Uint8Array(REPLY_SIZE));
+}
+
+/**
+ * The values of a delivered reply: `answer` is its length in {@link replies}, or a Uint8Array of
+ * its own when it did not fit. The shared buffer is zeroed once read (a reply may hold a token),
+ * so bytes values come as copies.
+ * @param {number | Uint8Array} answer
+ * @returns {unknown[]}
+ */
+export function decodeReply(answer) {
+    if (typeof answer !== "number") return decode(answer);
+    try {
+        return decode(replyBuffer, answer, true);
+    } finally {
+        replyBuffer.fill(0, 0, answer);
     }
 }
 

@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 use super::certificates::{key_type_name, Certificates, WasmKey};
 use super::wire::{self, Value};
-use super::{core_error, error, malformed, ms, time_from_ms};
+use super::{core_error, deliver, error, malformed, ms, time_from_ms, ReplyBuffer};
 use crate::{CreateSession, CreateSessionOptions, KeyType, PublicKey, SignedRequest, UnsignedRequest};
 
 /// The names of `CreateSession`'s options ([`CreateSessionOptions::NAMES`]): the shim reads these
@@ -64,25 +64,26 @@ fn request_message(signed: &SignedRequest) -> Vec<u8> {
 
 /// Builds and signs the request with the in-wasm signer (deterministic: RFC 6979 ECDSA, PKCS#1
 /// v1.5 RSA), so that the output is byte-identical to the CLI's `sign-request`. `options` is the
-/// record of [`option_names`]; the result is a [`request_message`].
+/// record of [`option_names`]; the reply, a [`request_message`], is delivered into `out`.
 #[wasm_bindgen(js_name = signCreateSession)]
 pub fn sign_create_session(
     options: &[u8],
     date_ms: f64,
     certificates: &Certificates,
     key: &WasmKey,
-) -> Result<Vec<u8>, JsValue> {
+    out: &ReplyBuffer,
+) -> Result<JsValue, JsValue> {
     let options = read_options(options)?;
     let unsigned = prepare(&options, date_ms, certificates)?;
     #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa"))]
     {
         let signed = unsigned.sign(&key.inner).map_err(core_error)?;
-        Ok(request_message(&signed))
+        Ok(deliver(&request_message(&signed), out))
     }
     #[cfg(not(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa")))]
     {
         // A WasmKey cannot exist in this build.
-        let _ = (unsigned, key);
+        let _ = (unsigned, key, out);
         Err(super::certificates::no_signer())
     }
 }
@@ -155,12 +156,12 @@ impl PendingRequest {
     }
 
     /// Finishes the request with the host's signature: DER `Ecdsa-Sig-Value` for ECDSA (the
-    /// shim converts WebCrypto's `r‖s`), the PKCS#1 v1.5 block for RSA. Returns a
-    /// [`request_message`]; the request is used up.
-    pub fn finish(&mut self, signature: &[u8]) -> Result<Vec<u8>, JsValue> {
+    /// shim converts WebCrypto's `r‖s`), the PKCS#1 v1.5 block for RSA. The reply, a
+    /// [`request_message`], is delivered into `out`; the request is used up.
+    pub fn finish(&mut self, signature: &[u8], out: &ReplyBuffer) -> Result<JsValue, JsValue> {
         let request = self.inner.take().ok_or_else(|| malformed(wire::Malformed))?;
         let signed = request.finish(signature).map_err(core_error)?;
-        Ok(request_message(&signed))
+        Ok(deliver(&request_message(&signed), out))
     }
 }
 

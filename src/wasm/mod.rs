@@ -26,8 +26,36 @@ use {
     crate::{Error, ErrorCode, Time},
     alloc::string::ToString,
     core::fmt::Display,
-    wasm_bindgen::JsValue,
+    js_sys::Uint8Array,
+    wasm_bindgen::prelude::*,
 };
+
+#[cfg(all(feature = "wasm", target_arch = "wasm32"))]
+#[wasm_bindgen]
+extern "C" {
+    /// The shim's reused `Uint8Array` for replies (`pkg/wire.js` `replies`).
+    #[wasm_bindgen(js_name = Uint8Array)]
+    pub type ReplyBuffer;
+    #[wasm_bindgen(method, getter)]
+    fn length(this: &ReplyBuffer) -> u32;
+    /// `this.set(data, offset)`: copies wasm memory into the JS array.
+    #[wasm_bindgen(method)]
+    fn set(this: &ReplyBuffer, data: &[u8], offset: u32);
+}
+
+/// Hands a reply message to JS: copied into `out`, the shim's reused buffer, when it fits (its
+/// length is returned); otherwise as a new `Uint8Array`. Allocating a typed array per call costs
+/// about a microsecond in V8 and Deno, some 5% of a signed SigV4 request.
+#[cfg(all(feature = "wasm", target_arch = "wasm32"))]
+fn deliver(reply: &[u8], out: &ReplyBuffer) -> JsValue {
+    match u32::try_from(reply.len()) {
+        Ok(len) if len <= out.length() => {
+            out.set(reply, 0);
+            len.into()
+        }
+        _ => Uint8Array::from(reply).into(),
+    }
+}
 
 /// A JS `Error` with `code` and `message`.
 #[cfg(all(feature = "wasm", target_arch = "wasm32"))]

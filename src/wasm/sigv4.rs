@@ -3,12 +3,11 @@
 
 use alloc::vec::Vec;
 
-use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
 use super::wire::{self, Value};
-use super::{core_error, invalid, malformed, time_from_ms};
+use super::{core_error, deliver, invalid, malformed, time_from_ms, ReplyBuffer};
 use crate::sigv4::{Key, KeyCache, Payload, Request, Settings, MAX_EXPIRES_SECONDS};
 
 /// A SigV4 signer; the signing keys it derived are zeroized on `free()`.
@@ -16,31 +15,6 @@ use crate::sigv4::{Key, KeyCache, Payload, Request, Settings, MAX_EXPIRES_SECOND
 #[derive(Default)]
 pub struct SigV4Signer {
     cache: KeyCache,
-}
-
-#[wasm_bindgen]
-extern "C" {
-    /// The shim's reused `Uint8Array` for replies.
-    #[wasm_bindgen(js_name = Uint8Array)]
-    pub type ReplyBuffer;
-    #[wasm_bindgen(method, getter)]
-    fn length(this: &ReplyBuffer) -> u32;
-    /// `this.set(data, offset)`: copies wasm memory into the JS array.
-    #[wasm_bindgen(method)]
-    fn set(this: &ReplyBuffer, data: &[u8], offset: u32);
-}
-
-/// Hands `reply` to JS: copied into `out`, the shim's reused buffer, when it fits (its length
-/// is returned); otherwise as a new `Uint8Array`. Allocating a typed array per call costs about
-/// a microsecond in V8 and Deno, some 5% of a signed request.
-fn deliver(reply: &[u8], out: &ReplyBuffer) -> JsValue {
-    match u32::try_from(reply.len()) {
-        Ok(len) if len <= out.length() => {
-            out.set(reply, 0);
-            len.into()
-        }
-        _ => Uint8Array::from(reply).into(),
-    }
 }
 
 /// A text value, or an `InvalidOptions` error naming `what`.
