@@ -1,12 +1,14 @@
 // The runtime-independent part of the package: option handling, WebCrypto signing and fetch.
 // The protocol itself (checks, canonical request, string to sign, Authorization header, reading
-// AWS's answer) is all in the wasm core; this file only moves bytes between it and the host.
+// AWS's answer) is all in the wasm core; this file only moves values between it and the host.
 import * as wasm from "./glue/rolesanywhere.js";
+import { decode, decodeRecord, decodeReply, encode, replies } from "./wire.js";
 
 let loader = null;
 let ready = null;
 let preferWasm = [];
 let signerList = null;
+let optionNames = null;
 
 /**
  * Sets how the runtime entry loads the wasm module (called once by `web.js`, `node.js`,
@@ -19,12 +21,13 @@ export function setLoader(load, options = {}) {
     loader = load;
     ready = null;
     signerList = null;
+    optionNames = null;
     preferWasm = options.preferWasm ?? [];
 }
 
 /** The build's in-wasm signers (after `loaded()`). */
 function buildSigners() {
-    return (signerList ??= wasm.wasmSigners());
+    return (signerList ??= decode(wasm.wasmSigners()));
 }
 
 /** Resolves once the wasm module is ready. Internal (used by the other modules of the package). */
@@ -60,95 +63,42 @@ function isCryptoKey(key) {
         typeof key.type === "string" && typeof key.algorithm === "object";
 }
 
-/** Options as the wasm layer reads them: `date` in ms, bytes as Uint8Array. */
-function wasmOptions(options) {
-    if (options === null || typeof options !== "object") {
-        throw fail("InvalidOptions", "options must be an object");
-    }
-    let date = options.date;
-    if (date === undefined) {
-        date = Date.now();
-    } else if (date instanceof Date) {
-        date = date.getTime();
-    } else if (typeof date !== "number") {
-        throw fail("InvalidOptions", "options.date must be a Date or milliseconds since 1970");
-    }
-    const out = { ...options, date };
-    if (out.certificate instanceof ArrayBuffer) out.certificate = new Uint8Array(out.certificate);
-    return out;
+/** Throws `InvalidOptions` unless `options` is an object. */
+export function checkObject(options) {
+    if (options === null || typeof options !== "object") throw fail("InvalidOptions", "options must be an object");
 }
-
-// ---- options and results across the wasm boundary --------------------------------------------
-// One buffer in, one string out (as in sigv4.js): reading the options field by field from wasm
-// and building the result object from wasm took ~30 crossings per request, each string copied
-// character by character by the glue.
-
-const encoder = new TextEncoder();
-const OPTION_STRINGS = ["trustAnchorArn", "profileArn", "roleArn", "region", "endpoint", "roleSessionName"];
-const ABSENT = 0xffffffff;
-let optionsScratch = new Uint8Array(2048);
-let optionsLengths = new DataView(optionsScratch.buffer);
-
-const absent = (v) => v === undefined || v === null;
 
 /**
- * Checks the fields of `opts` (from `wasmOptions`) in the order and with the messages of the
- * wasm layer, and encodes them for `prepareRequest` / `signRequest` (src/wasm.rs
- * `read_options`): six u32 byte lengths (ABSENT for an absent optional string), then the UTF-8
- * of the strings back to back. Returns the arguments that come before the certificates. The
- * buffer is reused: it holds ARNs and URLs, no secrets.
+ * The signing time of `options.date` in ms: a Date, ms since 1970, or now; anything else is NaN,
+ * which the core refuses with `InvalidOptions`.
  */
-function encodeOptions(opts) {
-    const { fips, durationSeconds, date } = opts;
-    if (!absent(fips) && typeof fips !== "boolean") throw fail("InvalidOptions", "options.fips must be a boolean");
-    // Integers up to 2^53 are exact; the core checks the range.
-    if (!absent(durationSeconds) && !(typeof durationSeconds === "number" && Number.isInteger(durationSeconds) &&
-        durationSeconds >= 0 && durationSeconds <= 2 ** 53)) {
-        throw fail("InvalidOptions", "options.durationSeconds must be a whole number of seconds");
-    }
-    if (!(typeof date === "number" && Number.isFinite(date) && date >= 0)) {
-        throw fail("InvalidOptions", "options.date must be a valid Date or milliseconds since 1970");
-    }
-    let size = 4 * OPTION_STRINGS.length;
-    for (let i = 0; i < OPTION_STRINGS.length; i++) {
-        const v = opts[OPTION_STRINGS[i]];
-        if (typeof v === "string") size += 3 * v.length; // at most 3 UTF-8 bytes per UTF-16 unit
-        else if (i < 3 || !absent(v)) throw fail("InvalidOptions", `options.${OPTION_STRINGS[i]} must be a string`);
-    }
-    if (size > optionsScratch.length) {
-        optionsScratch = new Uint8Array(size);
-        optionsLengths = new DataView(optionsScratch.buffer);
-    }
-    let at = 4 * OPTION_STRINGS.length;
-    for (let i = 0; i < OPTION_STRINGS.length; i++) {
-        const v = opts[OPTION_STRINGS[i]];
-        let n = ABSENT;
-        if (typeof v === "string") {
-            n = encoder.encodeInto(v, optionsScratch.subarray(at)).written;
-            at += n;
-        }
-        optionsLengths.setUint32(4 * i, n, true);
-    }
-    return [optionsScratch.subarray(0, at), fips === true, absent(durationSeconds) ? -1 : durationSeconds, date];
+export function dateOf(options) {
+    const date = options.date;
+    if (date === undefined) return Date.now();
+    if (date instanceof Date) return date.getTime();
+    return typeof date === "number" ? date : NaN;
 }
 
-/** `{method, url, headers, body}` from wasm's `method\0url\0body\0name\0value…` (headers in
- * signing order, as the CLI prints them). */
-function requestFromWire(wire) {
-    const parts = wire.split("\0");
+// ---- options and results across the wasm boundary (one message each way, wire.js) ---------
+
+/**
+ * The request options as the core takes them: a record of each name the core lists
+ * (`CreateSessionOptions::NAMES`) with the caller's value, whose type the core checks.
+ */
+function optionsRecord(options) {
+    optionNames ??= decode(wasm.createSessionOptionNames());
+    const record = [];
+    for (const name of optionNames) record.push(name, options[name]);
+    return encode(record);
+}
+
+/** `{method, url, headers, body}` from wasm's reply: method, URL, body, then header names and
+ * values in signing order (as the CLI prints them). */
+function requestFrom(reply) {
+    const values = decodeReply(reply);
     const headers = {};
-    for (let i = 3; i < parts.length; i += 2) headers[parts[i]] = parts[i + 1];
-    return { method: parts[0], url: parts[1], headers, body: parts[2] };
-}
-
-/**
- * The request prepared up to its string to sign (a wasm `PendingRequest`, to `free()`), for
- * `options` as `createSessionRequest` takes them (`date` in ms) and parsed certificates.
- * Internal (also used by www/).
- */
-export function prepareRequest(options, certs) {
-    const [input, fips, durationSeconds, date] = encodeOptions(options);
-    return wasm.prepareRequest(input, fips, durationSeconds, date, certs);
+    for (let i = 3; i < values.length; i += 2) headers[values[i]] = values[i + 1];
+    return { method: values[0], url: values[1], headers, body: values[2] };
 }
 
 // ---- keys held by the host (WebCrypto) ---------------------------------------------------
@@ -185,7 +135,7 @@ async function checkKeyOnce(key, prepared, signature) {
     const { pending, keyType, serial, message } = prepared;
     let serials = checkedKeys.get(key);
     if (serials?.has(serial)) return;
-    const jwk = pending.publicKeyJwk;
+    const jwk = decodeRecord(pending.publicKeyJwk());
     const publicKey = await subtle().importKey("jwk", jwk, importParams(keyType), false, ["verify"]);
     if (!(await subtle().verify(signParams(keyType), publicKey, signature, message))) {
         throw fail("KeyMismatch", "the private key does not match the certificate's public key");
@@ -236,7 +186,7 @@ async function signWithCryptoKey(prepared, key) {
         throw fail("InvalidKey", `WebCrypto could not sign with the key: ${e?.message ?? e}`, e);
     }
     await checkKeyOnce(key, prepared, signature);
-    return requestFromWire(pending.finish(keyType === "RSA" ? signature : p1363ToDer(signature)));
+    return requestFrom(pending.finish(keyType === "RSA" ? signature : p1363ToDer(signature), replies()));
 }
 
 // PEM/DER keys on the default path: imported once into a non-extractable CryptoKey.
@@ -321,21 +271,29 @@ const certCache = new Map(); // certificate + intermediates text -> wasm Certifi
 let lastCertificates = null; // {certificate, intermediates, certs}
 const wasmKeys = new Map(); // PEM text -> wasm WasmKey
 
+/** The certificate and intermediates as the core parses them: the leaf, then each intermediate
+ * input (a PEM bundle or DER bytes). */
+function certificatesMessage(certificate, intermediates) {
+    if (intermediates === undefined || intermediates === null) return encode([certificate]);
+    return encode(Array.isArray(intermediates) ? [certificate, ...intermediates] : [certificate, intermediates]);
+}
+
 /** Calls `use(certificates)` with the parsed `options.certificate` and `options.intermediates`. */
-function withCertificates(opts, use) {
-    const { certificate, intermediates } = opts;
+export function withCertificates(options, use) {
+    const { certificate, intermediates } = options;
     const chain = intermediates === undefined || intermediates === null ? "" : intermediates;
     const last = lastCertificates;
     if (last !== null && last.certificate === certificate && last.intermediates === chain) return use(last.certs);
     const texts = Array.isArray(chain) ? chain : [chain];
+    const parse = () => wasm.parseCertificates(certificatesMessage(certificate, intermediates));
     if (typeof certificate === "string" && texts.every((t) => typeof t === "string")) {
         const id = `${certificate}\0${texts.join("\0")}`;
-        const certs = remember(certCache, id, () => wasm.parseCertificates(certificate, intermediates ?? undefined));
+        const certs = remember(certCache, id, parse);
         // Arrays can change under the same object: only string inputs are remembered this way.
         if (typeof chain === "string") lastCertificates = { certificate, intermediates: chain, certs };
         return use(certs);
     }
-    const certs = wasm.parseCertificates(certificate, intermediates ?? undefined);
+    const certs = parse();
     try {
         return use(certs);
     } finally {
@@ -343,32 +301,48 @@ function withCertificates(opts, use) {
     }
 }
 
+/** A private key parsed for the in-wasm signer; the message that carried it is zeroed. */
+function parseKey(privateKey) {
+    const message = encode([privateKey]);
+    try {
+        return wasm.parseKey(message);
+    } finally {
+        message.fill(0);
+    }
+}
+
 /** Signs in wasm with the key parsed once per PEM text. */
-function signInWasm(opts, privateKey) {
-    return withCertificates(opts, (certs) => {
-        if (typeof privateKey === "string") {
-            const key = remember(wasmKeys, privateKey, () => wasm.parseKey(privateKey));
-            return requestFromWire(wasm.signRequest(...encodeOptions(opts), certs, key));
-        }
-        const key = wasm.parseKey(privateKey);
+function signInWasm(options, date, privateKey) {
+    return withCertificates(options, (certs) => {
+        const sign = (key) => requestFrom(wasm.signCreateSession(optionsRecord(options), date, certs, key, replies()));
+        if (typeof privateKey === "string") return sign(remember(wasmKeys, privateKey, () => parseKey(privateKey)));
+        const key = parseKey(privateKey);
         try {
-            return requestFromWire(wasm.signRequest(...encodeOptions(opts), certs, key));
+            return sign(key);
         } finally {
             key.free();
         }
     });
 }
 
-/** Runs `use({pending, keyType, serial, message})` on the request prepared up to its string to
- * sign (`message`: its UTF-8 bytes, what the key signs), then frees it. */
-async function withPending(opts, use) {
-    const pending = withCertificates(opts, (certs) => prepareRequest(opts, certs));
+/** Runs `use(pending)` on the request prepared up to its string to sign (a wasm
+ * `PendingRequest`), then frees it. */
+export async function withPendingRequest(options, date, use) {
+    const pending = withCertificates(options, (certs) => wasm.prepareCreateSession(optionsRecord(options), date, certs));
     try {
-        const [keyType, serial, stringToSign] = pending.facts.split("\0");
-        return await use({ pending, keyType, serial, message: encoder.encode(stringToSign) });
+        return await use(pending);
     } finally {
-        if (pending.__wbg_ptr) pending.free();
+        pending.free();
     }
+}
+
+/** `withPendingRequest`, with what signing needs: `{pending, keyType, serial, message}`
+ * (`message`: the UTF-8 bytes of the string to sign, what the key signs). */
+function withPending(options, date, use) {
+    return withPendingRequest(options, date, (pending) => {
+        const [keyType, serial, message] = decode(pending.facts());
+        return use({ pending, keyType, serial, message });
+    });
 }
 
 // ---- public API ----------------------------------------------------------------------------
@@ -382,27 +356,28 @@ async function withPending(opts, use) {
  */
 export async function createSessionRequest(options) {
     await loaded();
-    const opts = wasmOptions(options);
-    let privateKey = opts.privateKey;
+    checkObject(options);
+    const date = dateOf(options);
+    let privateKey = options.privateKey;
     if (privateKey instanceof ArrayBuffer) privateKey = new Uint8Array(privateKey);
-    const signer = opts.signer ?? "auto";
+    const signer = options.signer ?? "auto";
     if (signer !== "auto" && signer !== "wasm" && signer !== "webcrypto") {
         throw fail("InvalidOptions", 'options.signer must be "wasm", "webcrypto" or undefined');
     }
     if (isCryptoKey(privateKey)) {
         if (signer === "wasm") throw fail("InvalidOptions", 'signer "wasm" needs a PEM or DER private key, not a CryptoKey');
         if (!subtle()) throw fail("InvalidKey", "a CryptoKey was given but crypto.subtle is missing");
-        return withPending(opts, (pending) => signWithCryptoKey(pending, privateKey));
+        return withPending(options, date, (prepared) => signWithCryptoKey(prepared, privateKey));
     }
     if (typeof privateKey !== "string" && !(privateKey instanceof Uint8Array)) {
         throw fail("InvalidOptions", "options.privateKey must be a PEM string, DER bytes (Uint8Array) or a CryptoKey");
     }
-    if (signer === "wasm") return signInWasm(opts, privateKey);
+    if (signer === "wasm") return signInWasm(options, date, privateKey);
 
     // Default: sign with WebCrypto through a cached non-extractable CryptoKey; keys WebCrypto
     // cannot import (SEC1, PKCS#1) go to the in-wasm signer when this build has one, and so do
     // the key types the runtime entry prefers in wasm (Deno's ECDSA).
-    const signed = await withPending(opts, async (prepared) => {
+    const signed = await withPending(options, date, async (prepared) => {
         const keyType = prepared.keyType;
         if (signer === "auto" && preferWasm.includes(keyType) && buildSigners().includes(keyType)) return null;
         const key = await cryptoKeyFor(privateKey, keyType);
@@ -413,7 +388,7 @@ export async function createSessionRequest(options) {
         }
         return null;
     });
-    return signed ?? signInWasm(opts, privateKey);
+    return signed ?? signInWasm(options, date, privateKey);
 }
 
 /**
@@ -451,9 +426,17 @@ export async function getCredentials(options) {
         if (options.signal?.aborted) throw e;
         throw fail("Network", `CreateSession request to ${request.url} failed: ${e?.message ?? e}`, e);
     }
-    const out = wasm.parseResponse(response.status, response.headers.get("x-amzn-errortype") ?? undefined, body);
-    out.expiration = new Date(out.expiration);
-    return out;
+    return credentialsFrom(response, body);
+}
+
+/**
+ * The credentials of AWS's answer to `CreateSession` (the response and its body), or its error
+ * with the service's code (`AccessDenied`, `Validation`, `NotFound`, `Throttled`, `Server`, …).
+ */
+export function credentialsFrom(response, body) {
+    const credentials = decodeRecord(wasm.parseResponse(response.status, response.headers.get("x-amzn-errortype") ?? undefined, body));
+    credentials.expiration = new Date(credentials.expiration);
+    return credentials;
 }
 
 /**

@@ -84,11 +84,16 @@ export interface Credentials {
     expiration: Date;
 }
 
-/** Stable error codes on the `code` property of every `Error` this package throws. */
+/**
+ * Stable error codes on the `code` property of every `Error` this package throws: the core's
+ * `ErrorCode` (src/error.rs), one list for every runtime and the CLI (tests/error_codes.rs fails
+ * when this union and the core's list differ). `InvalidInput` is the CLI's (unreadable files).
+ */
 export type ErrorCode =
-    | "InvalidOptions" | "InvalidCertificate" | "InvalidKey" | "EncryptedKey" | "KeyMismatch"
-    | "UnsupportedSigner" | "InvalidRequest" | "InvalidTime" | "AccessDenied" | "Validation" | "NotFound" | "Throttled"
-    | "Server" | "Other" | "InvalidResponse" | "Network";
+    | "InvalidOptions" | "InvalidInput" | "InvalidCertificate" | "InvalidKey" | "EncryptedKey" | "WrongPassword"
+    | "KeyMismatch" | "InvalidPkcs12" | "UnsupportedSigner" | "InvalidRequest" | "InvalidTime" | "AccessDenied"
+    | "Validation" | "NotFound" | "Throttled" | "Server" | "Other" | "InvalidResponse" | "Network" | "Aborted"
+    | "Internal";
 
 /** An `Error` with a stable {@link ErrorCode}; the message is human-readable and holds no key material. */
 export interface RolesAnywhereError extends Error {

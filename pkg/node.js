@@ -11,3 +11,4 @@ setLoader(async () => {
 export { createSessionRequest, getCredentials, wasmSigners } from "./core.js";
 export { AwsClient, signRequest } from "./sigv4.js";
 export { createCredentialProvider, fromRolesAnywhere } from "./provider.js";
+export { inspectCertificate, prepareCreateSession, readCreateSessionResponse } from "./inspect.js";

@@ -1,14 +1,13 @@
-// Credentials that stay fresh: a caching provider over `getCredentials`, with the refresh rule
-// and backoff of the core (`rolesanywhere::refresh`): refresh at half the session lifetime, or
-// earlier when less than a margin is left or the certificate is about to expire; retries with
-// full-jitter backoff on throttling, server and network errors only; old credentials served
-// while a refresh fails and they are still valid.
+// Credentials that stay fresh: a caching provider over `getCredentials`, driven by the core's
+// provider state machine (`rolesanywhere::Provider`, a wasm `Provider`), which decides when to
+// refresh (at half the session lifetime, or earlier near the credentials' or the certificate's
+// expiry), one refresh at a time, stale-while-refresh, which errors to retry and how long to back
+// off. This file keeps the credentials and does the I/O: the clock, the sign-in, the sleeps, and
+// sharing a pending refresh among callers.
 import * as wasm from "./glue/rolesanywhere.js";
 import { fail, getCredentialsDetailed, loaded } from "./core.js";
 
 const WORKERD = typeof navigator !== "undefined" && navigator.userAgent === "Cloudflare-Workers";
-/** How long a Workers refresh may be "in progress" before another request may start one. */
-const WORKERS_REFRESH_TIMEOUT_MS = 30_000;
 
 function abortError(signal) {
     return signal.reason ?? fail("Aborted", "aborted");
@@ -68,10 +67,10 @@ export function createCredentialProvider(options) {
     if (options === null || typeof options !== "object") throw fail("InvalidOptions", "options must be an object");
     const {
         source,
-        refreshMarginSeconds = 300,
-        maxRetries = 3,
-        baseDelayMs = 100,
-        maxDelayMs = 20_000,
+        refreshMarginSeconds,
+        maxRetries,
+        baseDelayMs,
+        maxDelayMs,
         now = () => Date.now(),
         sleep = defaultSleep,
         random = Math.random,
@@ -80,68 +79,85 @@ export function createCredentialProvider(options) {
     } = options;
     if (source !== undefined && typeof source !== "function") throw fail("InvalidOptions", "options.source must be a function");
     for (const [name, value] of Object.entries({ refreshMarginSeconds, maxRetries, baseDelayMs, maxDelayMs })) {
-        if (!Number.isInteger(value) || value < 0) throw fail("InvalidOptions", `options.${name} must be a non-negative integer`);
+        if (value !== undefined && !(Number.isInteger(value) && value >= 0)) throw fail("InvalidOptions", `options.${name} must be a non-negative integer`);
     }
 
-    let cached = null; // {credentials, refreshAt: ms}
-    let pending = null; // shared refresh (not in Workers)
-    let refreshingSince = 0; // Workers: a plain timestamp, never a promise
-    let retryAfter = 0;
-    let failures = 0;
+    let machine = null; // the wasm Provider, made on first use
+    let cached = null; // the credentials
+    let freshUntil = 0; // ms: until then `cached` is served without asking the machine
+    let pending = null; // the shared refresh (not in Workers)
+    let lastError = null; // the error of the last failed refresh
 
-    const usable = (c, t) => c !== null && t + 1000 < c.credentials.expiration.getTime();
     const jitter = () => Math.floor(random() * 2 ** 32) >>> 0;
 
-    async function fetchOnce(signal) {
-        for (let retry = 0; ; retry++) {
-            const material = source ? await source() : {};
-            const issued = now();
+    /** The end of a failed refresh: the cached credentials while they are usable, else the error. */
+    function failedRefresh(error, t) {
+        lastError = error;
+        if (machine.poll(t) === wasm.ProviderAction.UseCached) return cached;
+        throw error;
+    }
+
+    /** One refresh: attempts until one succeeds or the machine gives up. */
+    async function refresh(signal) {
+        machine.started(now());
+        for (;;) {
+            let issued, got;
             try {
-                const { credentials, certificateNotAfter } = await getCredentialsDetailed({ ...sessionOptions, ...material, date: new Date(issued), signal });
-                const refreshAt = wasm.refreshAt(issued, credentials.expiration.getTime(), certificateNotAfter, refreshMarginSeconds);
-                return { credentials, refreshAt };
-            } catch (e) {
-                if (signal?.aborted || retry >= maxRetries || !wasm.isRetryable(String(e?.code))) throw e;
-                await sleep(wasm.backoffDelay(retry, jitter(), baseDelayMs, maxDelayMs), signal);
+                const material = source ? await source() : {};
+                issued = now();
+                got = await getCredentialsDetailed({ ...sessionOptions, ...material, date: new Date(issued), signal });
+            } catch (error) {
+                if (signal?.aborted) {
+                    machine.abandoned();
+                    throw error;
+                }
+                const t = now();
+                const retryAt = machine.failed(t, String(error?.code), jitter());
+                if (retryAt === undefined) return failedRefresh(error, t);
+                try {
+                    await sleep(retryAt - t, signal);
+                } catch (e) {
+                    machine.abandoned();
+                    throw e;
+                }
+                continue;
             }
+            try {
+                freshUntil = machine.succeeded(issued, got.credentials.expiration.getTime(), got.certificateNotAfter);
+            } catch (e) {
+                // Credentials already expired or about to: the machine ended the refresh as failed.
+                return failedRefresh(e, now());
+            }
+            cached = got.credentials;
+            lastError = null;
+            return cached;
         }
     }
 
-    async function refresh(signal) {
-        try {
-            const fresh = await fetchOnce(signal);
-            cached = fresh;
-            failures = 0;
-            retryAfter = 0;
-            return fresh.credentials;
-        } catch (e) {
-            const t = now();
-            if (!signal?.aborted && usable(cached, t)) {
-                // Stale while refreshing: the old credentials still work; try again later.
-                retryAfter = t + Math.max(1000, wasm.backoffDelay(failures, jitter(), baseDelayMs, maxDelayMs));
-                failures++;
-                return cached.credentials;
-            }
-            throw e;
-        }
+    /** A refresh that concurrent callers share. */
+    function sharedRefresh() {
+        const p = refresh().finally(() => {
+            if (pending === p) pending = null;
+        });
+        return (pending = p);
     }
 
     return async function credentials({ signal } = {}) {
         const t = now();
-        if (cached !== null && t < cached.refreshAt && usable(cached, t)) return cached.credentials;
+        if (t < freshUntil) return cached;
         await loaded();
-        if (usable(cached, t) && (t < retryAfter || (!shareRefresh && refreshingSince !== 0 && t - refreshingSince < WORKERS_REFRESH_TIMEOUT_MS))) {
-            return cached.credentials;
-        }
-        if (shareRefresh) {
-            pending ??= refresh().finally(() => (pending = null));
-            return raceAbort(pending, signal);
-        }
-        refreshingSince = t;
-        try {
-            return await refresh(signal);
-        } finally {
-            refreshingSince = 0;
+        machine ??= new wasm.Provider(refreshMarginSeconds, maxRetries, baseDelayMs, maxDelayMs);
+        switch (machine.poll(t)) {
+            case wasm.ProviderAction.UseCached:
+                return cached;
+            case wasm.ProviderAction.Fail:
+                throw lastError ?? fail(machine.failure, "the credentials refresh under way has not finished in time");
+            case wasm.ProviderAction.Join:
+                if (shareRefresh && pending !== null) return raceAbort(pending, signal);
+                // Where callers cannot share a refresh (Workers), each refreshes on its own.
+                return refresh(signal);
+            default:
+                return shareRefresh ? raceAbort(sharedRefresh(), signal) : refresh(signal);
         }
     };
 }

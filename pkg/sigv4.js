@@ -1,46 +1,34 @@
 // SigV4 for any AWS request, signed in the wasm core (`rolesanywhere::sigv4`): `signRequest`
 // signs a request-like object, `AwsClient` signs and sends with `fetch`. One call into wasm per
-// request; the signing key is derived once per secret, day, region and service and kept there.
+// request, one message each way (wire.js); the signing key is derived once per secret, day,
+// region and service and kept there.
 import * as wasm from "./glue/rolesanywhere.js";
 import { fail, loaded } from "./core.js";
+import { decodeReply, encode, replies } from "./wire.js";
 
-const encoder = new TextEncoder();
-const EMPTY = new Uint8Array(0);
-/** Bytes of the reusable buffer that carries a request's strings into wasm. */
-const SCRATCH_SIZE = 16384;
-let scratch = null;
 let signer = null; // wasm SigV4Signer, made on first use
+/** Where the headers start in the message `SigV4Signer.sign` takes (src/wasm/sigv4.rs). */
+const HEADERS = 13;
 
-/** Headers as `[name, value, name, value, …]`, from a `Headers`, an array of pairs or a record. */
-function flatHeaders(headers) {
-    const flat = [];
-    if (headers == null) return flat;
+/** Appends the headers to `out` as name, value, name, value…, from a `Headers`, an array of
+ * pairs or a record. */
+function appendHeaders(out, headers) {
+    if (headers == null) return;
     const entries = typeof headers.entries === "function" && !Array.isArray(headers) ? headers.entries() : Array.isArray(headers) ? headers : Object.entries(headers);
     for (const [name, value] of entries) {
         if (value === undefined) continue;
-        flat.push(String(name), String(value));
+        out.push(String(name), String(value));
     }
-    return flat;
 }
 
-/** The body as bytes to hash, or `null` for none. */
-function bodyBytes(body) {
+/** The body to hash: a string, bytes, or `null` for none. */
+function bodyValue(body) {
     if (body == null) return null;
-    if (typeof body === "string") return encoder.encode(body);
-    if (body instanceof Uint8Array) return body;
+    if (typeof body === "string" || body instanceof Uint8Array) return body;
     if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
     if (body instanceof ArrayBuffer) return new Uint8Array(body);
-    if (typeof URLSearchParams === "function" && body instanceof URLSearchParams) return encoder.encode(body.toString());
+    if (typeof URLSearchParams === "function" && body instanceof URLSearchParams) return body.toString();
     throw fail("InvalidOptions", "request.body must be a string, bytes, URLSearchParams or null (streams: use unsignedPayload)");
-}
-
-function checkCredentials(credentials) {
-    if (credentials === null || typeof credentials !== "object" || typeof credentials.accessKeyId !== "string" || typeof credentials.secretAccessKey !== "string") {
-        throw fail("InvalidOptions", "credentials must have string accessKeyId and secretAccessKey");
-    }
-    if (credentials.sessionToken != null && typeof credentials.sessionToken !== "string") {
-        throw fail("InvalidOptions", "credentials.sessionToken must be a string");
-    }
 }
 
 /**
@@ -55,65 +43,31 @@ function checkCredentials(credentials) {
 export async function signRequest(request, credentials, options) {
     await loaded();
     if (request === null || typeof request !== "object") throw fail("InvalidOptions", "request must be an object with url");
-    checkCredentials(credentials);
     const { service, region, date, presign = false, expiresIn = 3600, unsignedPayload = false, signSessionToken = true } = options ?? {};
-    if (typeof service !== "string" || typeof region !== "string") throw fail("InvalidOptions", "options.service and options.region must be strings");
-    if (date !== undefined && !(date instanceof Date && !Number.isNaN(date.getTime()))) throw fail("InvalidOptions", "options.date must be a valid Date");
-    if (presign && !(Number.isInteger(expiresIn) && expiresIn >= 1 && expiresIn <= 604800)) {
-        throw fail("InvalidOptions", "options.expiresIn must be an integer from 1 to 604800 seconds");
-    }
+    const { accessKeyId, secretAccessKey, sessionToken } = credentials ?? {};
     const method = (request.method ?? "GET").toUpperCase();
     const url = String(request.url);
-    const headers = flatHeaders(request.headers);
-    const body = unsignedPayload ? null : request.body;
-    const textBody = typeof body === "string";
-    const bytes = textBody ? null : bodyBytes(body);
-    const { accessKeyId, secretAccessKey, sessionToken = "" } = credentials;
-    // One call into wasm, one buffer each way: the strings NUL-joined (a string body last,
-    // where it may hold NULs) and UTF-8 encoded with encodeInto into a scratch buffer (that
-    // wasm-bindgen copies with one memcpy, where it copies a string one character at a time in
-    // JS), and one string back (`count\0name\0value…[\0url]`). A NUL anywhere else would
-    // shift the fields; no header, URL or credential may hold one.
-    const strings = [method, url, accessKeyId, secretAccessKey, sessionToken ?? "", service, region, ...headers];
-    if (strings.some((s) => s.includes("\0"))) throw fail("InvalidRequest", "the request (method, URL, headers) or the credentials contain a NUL character");
-    const fields = strings.join("\0");
-    const text = textBody ? fields + "\0" + body : fields;
-    // At most 3 UTF-8 bytes per UTF-16 unit; longer texts (large bodies) are encoded on their own.
-    let buffer, written;
-    if (text.length * 3 <= SCRATCH_SIZE) {
-        buffer = scratch ??= new Uint8Array(SCRATCH_SIZE);
-        written = encoder.encodeInto(text, buffer).written;
-    } else {
-        buffer = encoder.encode(text);
-        written = buffer.length;
-    }
+    const when = date === undefined ? Date.now() : date instanceof Date ? date.getTime() : NaN;
+    // The message of src/wasm/sigv4.rs, in its order; the core checks the types and values.
+    const values = [method, url, accessKeyId, secretAccessKey, sessionToken, service, region, when, !!presign, expiresIn,
+        !!unsignedPayload, !!signSessionToken, unsignedPayload ? null : bodyValue(request.body)];
+    appendHeaders(values, request.headers);
     signer ??= new wasm.SigV4Signer();
+    const message = encode(values);
     let result;
     try {
-        result = signer.sign(
-            buffer.subarray(0, written),
-            headers.length >> 1,
-            textBody,
-            bytes ?? EMPTY,
-            unsignedPayload,
-            signSessionToken,
-            date === undefined ? Date.now() : date.getTime(),
-            presign ? expiresIn : 0,
-        );
+        result = decodeReply(signer.sign(message, replies()));
     } finally {
-        buffer.fill(0, 0, written); // it held the secret
+        message.fill(0); // it held the secret
     }
-    const parts = result.split("\0");
-    const end = 1 + 2 * Number(parts[0]);
-    const out = {};
-    if (presign) {
-        // The URL (last) and the signed headers to send with it (x-amz-* ones moved into the query).
-        for (let i = 1; i < end; i += 2) out[parts[i]] = parts[i + 1];
-        return { method, url: parts.slice(end).join("\0"), headers: out, body: request.body ?? null };
+    // The presigned URL (absent for the Authorization header), then the headers to add (for a
+    // presigned URL: the signed headers to send with it, x-amz-* ones moved into the query).
+    const headers = {};
+    if (result[0] === undefined) {
+        for (let i = HEADERS; i < values.length; i += 2) headers[values[i]] = values[i + 1];
     }
-    for (let i = 0; i < headers.length; i += 2) out[headers[i]] = headers[i + 1];
-    for (let i = 1; i < end; i += 2) out[parts[i]] = parts[i + 1];
-    return { method, url, headers: out, body: request.body ?? null };
+    for (let i = 1; i < result.length; i += 2) headers[result[i]] = result[i + 1];
+    return { method, url: result[0] ?? url, headers, body: request.body ?? null };
 }
 
 /**

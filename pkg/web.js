@@ -13,3 +13,4 @@ setLoader(() => init({ module_or_path: new URL("./glue/rolesanywhere_bg.wasm", i
 export { createSessionRequest, getCredentials, wasmSigners } from "./core.js";
 export { AwsClient, signRequest } from "./sigv4.js";
 export { createCredentialProvider, fromRolesAnywhere } from "./provider.js";
+export { inspectCertificate, prepareCreateSession, readCreateSessionResponse } from "./inspect.js";

@@ -1,20 +1,18 @@
 // The browser page that shows the IAM Roles Anywhere sign-in step by step (www/index.html).
 // Plain ES module, no dependencies, no build step: served with pkg/ by www/serve.mjs.
 //
-// What comes from where:
-// - the package's public API (pkg/web.js): `createSessionRequest` signs with the CryptoKey
-//   (step 3), `AwsClient` signs the STS call (step 5);
-// - the package's wasm glue (pkg/glue/rolesanywhere.js, the same module instance web.js loads)
-//   and pkg/core.js, for what the public API does inside one call: `parseCertificates` (step 1's
-//   facts), `prepareRequest` (step 2's canonical request and string to sign, step 3's public
-//   key; core.js encodes the options for wasm) and `parseResponse` (reading the answer to the
-//   very request step 3 shows);
+// What comes from where, all through the package's public entry for browsers (pkg/web.js, which
+// `rolesanywhere` and `rolesanywhere/inspect` resolve to):
+// - `rolesanywhere/inspect`: `inspectCertificate` (step 1's facts), `prepareCreateSession` (step
+//   2's canonical request and string to sign, step 3's public key) and
+//   `readCreateSessionResponse` (reading the answer to the very request step 3 shows, as
+//   `getCredentials` reads it);
+// - `rolesanywhere`: `createSessionRequest` signs with the CryptoKey (step 3), `AwsClient` signs
+//   the STS call (step 5);
 // - WebCrypto: the PKCS#8 key is imported non-extractable; the signature is checked against the
 //   certificate's public key over step 2's string to sign.
 // The secret access key and the session token are kept in a variable, never written to the page.
-import { AwsClient, createSessionRequest, wasmSigners } from "/pkg/web.js";
-import * as glue from "/pkg/glue/rolesanywhere.js";
-import { prepareRequest } from "/pkg/core.js";
+import { AwsClient, createSessionRequest, inspectCertificate, prepareCreateSession, readCreateSessionResponse } from "/pkg/web.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -137,20 +135,7 @@ function pkcs8Der(pem) {
 }
 
 async function step1(i) {
-    await wasmSigners(); // loads the wasm module (web.js); the glue below is the same instance
-    const certs = glue.parseCertificates(i.certificate, i.intermediates);
-    let cert;
-    try {
-        cert = {
-            serialNumber: certs.serialNumber,
-            subjectCommonName: certs.subjectCommonName,
-            uriSans: certs.uriSans,
-            keyType: certs.keyType,
-            notAfter: new Date(certs.notAfter),
-        };
-    } finally {
-        certs.free();
-    }
+    const cert = await inspectCertificate({ certificate: i.certificate, intermediates: i.intermediates });
     let key;
     try {
         key = await crypto.subtle.importKey("pkcs8", pkcs8Der(i.privateKeyPem), importParams(cert.keyType), false, ["sign"]);
@@ -158,7 +143,6 @@ async function step1(i) {
         if (e.code) throw e;
         throw fail("InvalidKey", `WebCrypto could not import the key as ${cert.keyType === "RSA" ? "an RSA" : `an ECDSA ${cert.keyType}`} signing key (the certificate's key type): ${e.message}`);
     }
-    const intermediates = (i.intermediates?.match(/-----BEGIN CERTIFICATE-----/g) ?? []).length;
     const algorithm = key.algorithm.name === "ECDSA" ? `ECDSA ${key.algorithm.namedCurve}` : `${key.algorithm.name} ${key.algorithm.hash.name}`;
     show(1, facts([
         ["Serial number (decimal)", code(cert.serialNumber)],
@@ -166,7 +150,7 @@ async function step1(i) {
         ["URI SAN (SPIFFE ID)", cert.uriSans.length ? h("span", {}, cert.uriSans.map((u, n) => [n ? ", " : "", code(u)])) : "(none)"],
         ["Key type", `${cert.keyType} (${cert.keyType === "RSA" ? "AWS4-X509-RSA-SHA256" : "AWS4-X509-ECDSA-SHA256"})`],
         ["Valid until", cert.notAfter.toISOString()],
-        ["Intermediates", String(intermediates)],
+        ["Intermediates", String(cert.intermediates)],
         ["Private key", h("span", {}, `CryptoKey: ${algorithm}, extractable: `, code(String(key.extractable)), `, usages: ${key.usages.join(", ")}`)],
     ]));
     return { cert, key };
@@ -175,31 +159,12 @@ async function step1(i) {
 // ---- step 2: canonical request and string to sign -------------------------------------------
 
 async function step2(i) {
-    const date = new Date();
-    const opts = requestOptions(i, date.getTime());
-    const certs = glue.parseCertificates(i.certificate, i.intermediates);
-    let pending;
-    try {
-        pending = prepareRequest(opts, certs);
-    } finally {
-        certs.free();
-    }
-    try {
-        const prepared = {
-            date,
-            canonicalRequest: pending.canonicalRequest,
-            stringToSign: pending.stringToSign,
-            stringToSignBytes: pending.stringToSignBytes,
-            publicKeyJwk: pending.publicKeyJwk,
-        };
-        show(2,
-            facts([["Signing time (X-Amz-Date)", date.toISOString()]]),
-            h("h3", {}, "Canonical request"), pre(prepared.canonicalRequest, "Canonical request"),
-            h("h3", {}, "String to sign"), pre(prepared.stringToSign, "String to sign"));
-        return prepared;
-    } finally {
-        pending.free();
-    }
+    const prepared = await prepareCreateSession(requestOptions(i, new Date()));
+    show(2,
+        facts([["Signing time (X-Amz-Date)", prepared.date.toISOString()]]),
+        h("h3", {}, "Canonical request"), pre(prepared.canonicalRequest, "Canonical request"),
+        h("h3", {}, "String to sign"), pre(prepared.stringToSign, "String to sign"));
+    return prepared;
 }
 
 // ---- step 3: signed request -------------------------------------------------------------------
@@ -227,9 +192,10 @@ async function verifies(authorization, prepared, keyType) {
     const signature = fromHex(/Signature=([0-9a-f]+)/.exec(authorization)?.[1] ?? "");
     const params = importParams(keyType);
     const publicKey = await crypto.subtle.importKey("jwk", prepared.publicKeyJwk, params, false, ["verify"]);
-    if (keyType === "RSA") return crypto.subtle.verify(params, publicKey, signature, prepared.stringToSignBytes);
+    const message = new TextEncoder().encode(prepared.stringToSign);
+    if (keyType === "RSA") return crypto.subtle.verify(params, publicKey, signature, message);
     const size = keyType === "P-256" ? 32 : 48;
-    return crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, publicKey, derToP1363(signature, size), prepared.stringToSignBytes);
+    return crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, publicKey, derToP1363(signature, size), message);
 }
 
 async function step3(i) {
@@ -256,18 +222,16 @@ async function step3(i) {
 
 async function step4() {
     const signed = state.step3;
-    let response, body;
+    let response;
     try {
         // `Host` is set by the browser itself (it is the endpoint's host, which was signed).
         response = await fetch(signed.url, { method: signed.method, headers: signed.headers, body: signed.body });
-        body = new Uint8Array(await response.arrayBuffer());
     } catch (e) {
         throw fail("Network", `CreateSession request to ${signed.url} failed: ${e?.message ?? e}`);
     }
     // The package's own reading of the answer (what getCredentials does): credentials, or an
     // Error whose code comes from X-Amzn-ErrorType.
-    const credentials = glue.parseResponse(response.status, response.headers.get("x-amzn-errortype") ?? undefined, body);
-    credentials.expiration = new Date(credentials.expiration);
+    const credentials = await readCreateSessionResponse(response);
     const minutes = Math.round((credentials.expiration - Date.now()) / 60000);
     show(4, facts([
         ["HTTP status", String(response.status)],

@@ -116,11 +116,11 @@ export async function startServer({ port = 0, host = "127.0.0.1", demo } = {}) {
     };
 }
 
-/** Whether pkg/glue/ holds a wasm build with the accessors the page reads. */
+/** Whether pkg/glue/ holds a wasm build with the exports the package's inspect functions use. */
 function glueReady() {
     const glue = join(pkg, "glue/rolesanywhere.js");
     return existsSync(join(pkg, "glue/rolesanywhere_bg.wasm")) && existsSync(glue) &&
-        readFileSync(glue, "utf8").includes("canonicalRequest");
+        readFileSync(glue, "utf8").includes("intermediateCount");
 }
 
 async function main(argv) {
@@ -143,7 +143,7 @@ async function main(argv) {
     }
     let demo;
     if (standIn) {
-        const { makePki, startStandIn, arns } = await import(pathToFileURL(join(root, "tests/js/stand-in.mjs")));
+        const { makePki, startStandIn, arns } = await import("./stand-in.mjs");
         const pki = makePki();
         cleanups.push(() => pki.remove());
         const si = await startStandIn(pki.dir);

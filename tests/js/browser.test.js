@@ -45,8 +45,9 @@ await page.goto(`${base}/`);
 const results = await page.evaluate(async (base) => {
     const { suite, runAll } = await import(`${base}/tests/js/suite.js`);
     const api = await import(`${base}/pkg/web.js`);
+    const wire = await import(`${base}/pkg/wire.js`);
     const fixture = await (await fetch(`${base}/fixture.json`)).json();
-    return runAll(suite(api, fixture));
+    return runAll(suite(api, fixture, wire));
 }, base);
 if (!Array.isArray(results) || results.length === 0) throw new Error(`no results from Chromium; console: ${console_.join("\n")}`);
 for (const r of results) {

@@ -63,6 +63,7 @@ try {
         });
     }
     fixture.sigv4 = sigv4Cases();
+    fixture.wire = JSON.parse(readFileSync(join(root, "tests/vectors/wire.json"), "utf8"));
     writeFileSync(out, JSON.stringify(fixture, null, 1));
     console.log(`fixture: ${fixture.cases.length} cases -> ${out}`);
 } finally {

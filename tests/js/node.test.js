@@ -11,6 +11,7 @@ import { fixturePath } from "./paths.js";
 
 const dir = process.env.ROLESANYWHERE_JS_PKG ? resolve(process.env.ROLESANYWHERE_JS_PKG) : resolve(import.meta.dirname, "../../pkg");
 const api = await import(pathToFileURL(`${dir}/node.js`).href);
+const wire = await import(pathToFileURL(`${dir}/wire.js`).href);
 const variant = readFileSync(`${dir}/glue/VARIANT`, "utf8").trim();
 const expectedSigners = { host: [], p256: ["P-256"], full: ["P-256", "P-384", "RSA"] }[variant];
 
@@ -19,4 +20,13 @@ test(`node [${variant}]: wasmSigners() is the build's`, async () => {
     const actual = JSON.stringify(await api.wasmSigners());
     if (actual !== JSON.stringify(expectedSigners)) throw new Error(`${variant}: wasmSigners() = ${actual}`);
 });
-for (const t of suite(api, fixture)) test(`node [${variant}]: ${t.name}`, t.fn);
+test(`node [${variant}]: rolesanywhere/inspect resolves to the runtime entries, with its own types`, () => {
+    const { exports } = JSON.parse(readFileSync(`${dir}/package.json`, "utf8"));
+    const { types, ...entries } = exports["./inspect"];
+    const { types: _, ...main } = exports["."];
+    if (JSON.stringify(entries) !== JSON.stringify(main)) throw new Error(`./inspect: ${JSON.stringify(entries)}`);
+    if (types !== "./inspect.d.ts" || !readFileSync(resolve(import.meta.dirname, "../../pkg/inspect.d.ts"), "utf8").includes("export function prepareCreateSession")) {
+        throw new Error(`./inspect types: ${types}`);
+    }
+});
+for (const t of suite(api, fixture, wire)) test(`node [${variant}]: ${t.name}`, t.fn);

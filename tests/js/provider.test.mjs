@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { STSClient, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { AwsClient, createCredentialProvider, fromRolesAnywhere } from "../../pkg/node.js";
-import { account, arns, makePki, region, startStandIn } from "./stand-in.mjs";
+import { account, arns, makePki, region, startStandIn } from "../../www/stand-in.mjs";
 
 let pki;
 let dir;
@@ -111,6 +111,19 @@ test("throttling, server and network errors are retried with bounded full-jitter
     assert.deepEqual(denied.sleeps, []);
 });
 
+test("credentials that expire within the refresh margin are a failed refresh (InvalidResponse), never served", async () => {
+    const w = fakeWorld([{ lifetime: 200 }]);
+    await assert.rejects(w.provider(), { code: "InvalidResponse" });
+    assert.equal(w.calls.length, 1, "not retried");
+    const kept = fakeWorld([{ lifetime: 3600 }, { lifetime: 200 }, { lifetime: 3600 }]);
+    await kept.provider();
+    kept.clock.t += 1800_000;
+    assert.equal((await kept.provider()).accessKeyId, "ASIA1", "the valid ones are kept");
+    assert.equal(kept.calls.length, 2);
+    kept.clock.t += 60_000;
+    assert.equal((await kept.provider()).accessKeyId, "ASIA3");
+});
+
 test("an AbortSignal cancels the wait for credentials", async () => {
     const clock = { t: Date.now() };
     const { fetch } = scriptedFetch([{ status: 429, type: "ThrottlingException" }], clock);
@@ -160,7 +173,7 @@ test("100 concurrent callers share one CreateSession (seen by the stand-in)", as
         });
         const xml = await answer.text();
         assert.equal(answer.status, 200, xml);
-        assert.match(xml, new RegExp(`<Arn>arn:aws:sts::${account}:assumed-role/prj-demo-app/[0-9]+</Arn>`));
+        assert.match(xml, new RegExp(`<Arn>arn:aws:sts::${account}:assumed-role/prj-demo-app/[0-9a-f]+</Arn>`));
     } finally {
         standIn.stop();
     }
@@ -176,7 +189,7 @@ test("@aws-sdk/client-sts GetCallerIdentity with fromRolesAnywhere", async () =>
         });
         const identity = await client.send(new GetCallerIdentityCommand({}));
         assert.equal(identity.Account, account);
-        assert.match(identity.Arn, new RegExp(`^arn:aws:sts::${account}:assumed-role/prj-demo-app/[0-9]+$`));
+        assert.match(identity.Arn, new RegExp(`^arn:aws:sts::${account}:assumed-role/prj-demo-app/[0-9a-f]+$`));
     } finally {
         standIn.stop();
     }
@@ -189,11 +202,13 @@ test("a CA rotation: the provider picks up a certificate from the secondary CA o
         // it, a leaf issued by the secondary root, which the anchor's bundle holds too.
         let current = material;
         const rotated = { certificate: readFileSync(join(dir, "rotated.pem"), "utf8"), privateKey: readFileSync(join(dir, "rotated.pkcs8.pem"), "utf8") };
-        // A margin as long as the session makes every call a refresh, on the real clock (the
-        // stand-in checks the signing date).
-        const provider = createCredentialProvider({ ...arns, endpoint: standIn.endpoint, source: async () => current, refreshMarginSeconds: 3600 });
+        // A margin two seconds short of the one-hour session makes the credentials due two
+        // seconds after they are issued, on the real clock (the stand-in checks the signing
+        // date). A margin as long as the session would refuse them: they expire within it.
+        const provider = createCredentialProvider({ ...arns, endpoint: standIn.endpoint, source: async () => current, refreshMarginSeconds: 3598 });
         const first = await provider();
         current = rotated;
+        await new Promise((resolve) => setTimeout(resolve, 3000));
         const second = await provider();
         assert.notEqual(second.accessKeyId, first.accessKeyId);
         const sts = new AwsClient({ credentials: provider, service: "sts", region });

@@ -32,7 +32,8 @@ async function rejectsWithCode(promiseOrFn, codes, what) {
 }
 
 const fromBase64 = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-const fromHex = (hex) => Uint8Array.from(hex.match(/../g), (h) => parseInt(h, 16));
+const fromHex = (hex) => Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
+const toHex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
 function pemBody(pem) {
     return fromBase64(pem.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, ""));
@@ -87,10 +88,31 @@ async function checkWebCryptoSigned(actual, c) {
  *
  * @param {{createSessionRequest: Function, getCredentials: Function, wasmSigners: Function}} api
  * @param {object} fixture tests/js/fixture.mjs output
+ * @param {{encode: Function, decode: Function, OTHER: object}} wire the package's pkg/wire.js
  */
-export function suite(api, fixture) {
+export function suite(api, fixture, wire) {
     const tests = [];
     const test = (name, fn) => tests.push({ name, fn });
+
+    // ---- the encoding between JS and wasm: the vectors src/wasm/wire.rs checks too ----
+    test("wire: every vector encodes to its bytes and decodes back (tests/vectors/wire.json)", () => {
+        const { vectors } = fixture.wire;
+        ok(vectors.length >= 8, "the vectors are in the fixture");
+        const value = (v) => (v === null ? undefined : typeof v !== "object" ? v : "bytes" in v ? fromHex(v.bytes) : wire.OTHER);
+        const shown = (v) => (v instanceof Uint8Array ? `bytes ${toHex(v)}` : v === wire.OTHER ? "other" : JSON.stringify(v) ?? "absent");
+        for (const c of vectors) {
+            const values = c.values.map(value);
+            equal(toHex(wire.encode(values)), c.hex, `${c.name}: encode`);
+            equal(wire.decode(fromHex(c.hex)).map(shown).join(", "), values.map(shown).join(", "), `${c.name}: decode`);
+        }
+        // What the runtimes hand over as bytes and as other values.
+        equal(toHex(wire.encode([new Uint8Array([1, 2]).buffer, () => 1, 1n, Symbol("s")])), "0400000005020000000606060102", "ArrayBuffer, function, bigint, symbol");
+    });
+    test("wire: every malformed message is refused with Internal (tests/vectors/wire.json)", async () => {
+        const { malformed } = fixture.wire;
+        ok(malformed.length >= 8, "the malformed vectors are in the fixture");
+        for (const c of malformed) await rejectsWithCode(() => wire.decode(fromHex(c.hex)), "Internal", c.name);
+    });
     const base = (c, extra = {}) => ({ ...c.options, date: fixture.dateMs, ...extra });
     const p256 = fixture.cases.find((c) => c.name === "p256-pkcs8");
     let signers = null;
@@ -236,6 +258,44 @@ export function suite(api, fixture) {
     });
     test("getCredentials: 200 with junk -> InvalidResponse", async () => {
         await rejectsWithCode(api.getCredentials(base(p256, { fetch: answer(200, "<html>") })), "InvalidResponse", "junk");
+    });
+    // ---- rolesanywhere/inspect: the facts of each step, as the CLI's --explain prints them ----
+    test("inspect: certificate facts match the CLI's request", async () => {
+        for (const c of fixture.cases) {
+            const facts = await api.inspectCertificate(c.options);
+            const credential = c.expected.headers.Authorization.split("Credential=")[1].split("/")[0];
+            equal(facts.serialNumber, credential, `${c.name}: serial number`);
+            equal(facts.keyType, c.keyType, `${c.name}: key type`);
+            ok(facts.notAfter instanceof Date && facts.notAfter.getTime() > fixture.dateMs, `${c.name}: notAfter`);
+            ok(Array.isArray(facts.uriSans), `${c.name}: uriSans`);
+            const chain = c.expected.headers["X-Amz-X509-Chain"];
+            equal(facts.intermediates, chain ? chain.split(",").length : 0, `${c.name}: intermediates`);
+        }
+        await rejectsWithCode(() => api.inspectCertificate({ certificate: 42 }), "InvalidOptions", "certificate is a number");
+        await rejectsWithCode(() => api.inspectCertificate({ certificate: fixture.garbageCert }), "InvalidCertificate", "garbage");
+    });
+    test("inspect: the prepared request is the CLI's, up to its string to sign", async () => {
+        for (const c of fixture.cases) {
+            const { privateKey, ...options } = base(c);
+            const p = await api.prepareCreateSession(options);
+            equal(p.stringToSign, c.stringToSign, `${c.name}: string to sign`);
+            const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(p.canonicalRequest)));
+            equal(toHex(digest), c.stringToSign.split("\n").at(-1), `${c.name}: the string to sign hashes the canonical request`);
+            const auth = c.expected.headers.Authorization;
+            ok(auth.startsWith(`${p.algorithm} Credential=${p.serialNumber}/${p.credentialScope}, SignedHeaders=${p.signedHeaders}, `), `${c.name}: ${auth}`);
+            equal(p.keyType, c.keyType, `${c.name}: key type`);
+            equal(p.date.getTime(), fixture.dateMs, `${c.name}: date`);
+            for (const k of Object.keys(c.publicJwk)) equal(p.publicKeyJwk[k], c.publicJwk[k], `${c.name}: JWK ${k}`);
+        }
+        await rejectsWithCode(() => api.prepareCreateSession(base(p256, { profileArn: "profile/123" })), "InvalidRequest", "bad ARN");
+    });
+    test("inspect: AWS's answer read as getCredentials reads it", async () => {
+        const body = { credentialSet: [{ credentials: { accessKeyId: "ASIAEXAMPLE", secretAccessKey: "secret", sessionToken: "token", expiration: "2026-03-01T13:34:56Z" } }] };
+        const creds = await api.readCreateSessionResponse(new Response(JSON.stringify(body), { status: 201 }));
+        equal(JSON.stringify(creds), JSON.stringify({ ...body.credentialSet[0].credentials, expiration: "2026-03-01T13:34:56.000Z" }), "credentials");
+        ok(creds.expiration instanceof Date, "expiration is a Date");
+        await rejectsWithCode(() => api.readCreateSessionResponse(new Response("{\"message\":\"no\"}", { status: 403, headers: { "x-amzn-errortype": "AccessDeniedException" } })),
+            "AccessDenied", "403");
     });
     for (const c of fixture.sigv4 ?? []) {
         test(`signRequest reproduces the AWS SigV4 suite: ${c.name}`, async () => {

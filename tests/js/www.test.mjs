@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { arns, makePki, startStandIn } from "./stand-in.mjs";
+import { arns, makePki, root, startStandIn } from "../../www/stand-in.mjs";
 import { startServer } from "../../www/serve.mjs";
 
 const pki = makePki();
@@ -87,6 +87,14 @@ test("the server serves www/ and pkg/ (wasm as application/wasm) and nothing els
         assert.equal((await get(path)).status, 404, path);
     }
     assert.deepEqual(await (await get("/demo.json")).json(), {}, "no demo without --stand-in");
+});
+
+test("www/ uses only the package's public entry: no glue, no internal module, nothing under tests/", () => {
+    const specifiers = (file) => [...readFileSync(join(root, "www", file), "utf8").matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)"([^"]+)"/g)].map((m) => m[1]);
+    assert.deepEqual(specifiers("app.js"), ["/pkg/web.js"], "the page imports the browser entry only (what `rolesanywhere` and `rolesanywhere/inspect` resolve to)");
+    for (const file of ["serve.mjs", "stand-in.mjs"]) {
+        for (const s of specifiers(file)) assert.ok(s.startsWith("node:") || s === "./stand-in.mjs", `${file} imports ${s}`);
+    }
 });
 
 test("p256 leaf: certificate facts, canonical request, signed headers, credentials, assumed role", async () => {

@@ -1,13 +1,14 @@
-// Shared by the JS tests that talk to the stand-in: a test PKI (tests/pki/generate.sh), the ARNs
-// of the setup guide's trust anchor, role and profile, and `rolesanywhere stand-in` started on
-// a free loopback port with that configuration.
+// The setup guide's AWS side, offline: a fresh demo PKI (tests/pki/generate.sh), the ARNs of the
+// guide's trust anchor, role and profile, and `rolesanywhere stand-in` started on a free loopback
+// port with that configuration. Used by the page's demo (`node www/serve.mjs --stand-in`) and by
+// the JS tests that talk to the stand-in.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 
-export const root = resolve(import.meta.dirname, "../..");
+export const root = resolve(import.meta.dirname, "..");
 const cli = process.env.ROLESANYWHERE_CLI ?? join(root, "target/release/rolesanywhere");
 export const region = "us-west-2";
 export const account = "123456789012";

@@ -1,0 +1,61 @@
+// Types for `rolesanywhere/inspect`: the facts of each step of the sign-in, read-only, for pages
+// and tools that show how it works. The same wasm core as the main entry (`rolesanywhere`).
+
+import type { CertificateInput, CreateSessionOptions, Credentials } from "./index.d.ts";
+
+/** The leaf certificate as the sign-in uses it. */
+export interface CertificateFacts {
+    /** Serial number in decimal: the `Credential` of the `Authorization` header. */
+    serialNumber: string;
+    /** Subject common name, if any. */
+    subjectCommonName?: string;
+    /** URI SANs (e.g. a SPIFFE ID, for a trust policy's `aws:PrincipalTag/x509SAN/URI`). */
+    uriSans: string[];
+    /** The key type, as WebCrypto names it. */
+    keyType: "P-256" | "P-384" | "RSA" | "ML-DSA-44" | "ML-DSA-65" | "ML-DSA-87";
+    /** When the certificate expires. */
+    notAfter: Date;
+    /** How many intermediate certificates go in `X-Amz-X509-Chain`. */
+    intermediates: number;
+}
+
+/**
+ * Parses the certificate and intermediates as {@link createSessionRequest} does. Rejects with a
+ * `RolesAnywhereError` (`InvalidOptions`, `InvalidCertificate`).
+ */
+export function inspectCertificate(options: { certificate: CertificateInput; intermediates?: CertificateInput | CertificateInput[] }): Promise<CertificateFacts>;
+
+/** A `CreateSession` request built up to its string to sign. */
+export interface PreparedCreateSession {
+    /** `AWS4-X509-ECDSA-SHA256` or `AWS4-X509-RSA-SHA256`. */
+    algorithm: string;
+    /** The SigV4 canonical request. */
+    canonicalRequest: string;
+    /** The signed headers, e.g. `content-type;host;x-amz-date;x-amz-x509`. */
+    signedHeaders: string;
+    /** `YYYYMMDD/region/rolesanywhere/aws4_request`. */
+    credentialScope: string;
+    /** The string to sign: what the private key signs (its UTF-8 bytes). */
+    stringToSign: string;
+    /** The certificate's key type, which the private key must match. */
+    keyType: "P-256" | "P-384" | "RSA" | "ML-DSA-44" | "ML-DSA-65" | "ML-DSA-87";
+    /** The certificate's serial number in decimal. */
+    serialNumber: string;
+    /** The certificate's public key, to verify a signature with (`crypto.subtle.importKey("jwk", …)`). */
+    publicKeyJwk: JsonWebKey;
+    /** The signing time (`X-Amz-Date`). */
+    date: Date;
+}
+
+/**
+ * The request `createSessionRequest(options)` signs, up to its string to sign (no key needed).
+ * Rejects with a `RolesAnywhereError` (`InvalidOptions`, `InvalidCertificate`, `InvalidRequest`, …).
+ */
+export function prepareCreateSession(options: Omit<CreateSessionOptions, "privateKey" | "signer">): Promise<PreparedCreateSession>;
+
+/**
+ * Reads AWS's answer to `CreateSession` as {@link getCredentials} does: the credentials, or
+ * rejects with the service's code (`AccessDenied`, `Validation`, `NotFound`, `Throttled`,
+ * `Server`, `Other`, `InvalidResponse`).
+ */
+export function readCreateSessionResponse(response: Response): Promise<Credentials>;

@@ -1,0 +1,52 @@
+// `rolesanywhere/inspect`: the facts of each step of the sign-in, read-only, for pages and tools
+// that show how it works (www/): the certificate as the core reads it, the request up to its
+// string to sign, and AWS's answer read as `getCredentials` reads it. The CLI's `--explain`
+// prints the same facts. Exported by the runtime entries, so that it shares their wasm module.
+import { decode, decodeRecord } from "./wire.js";
+import { checkObject, credentialsFrom, dateOf, loaded, withCertificates, withPendingRequest } from "./core.js";
+
+/**
+ * The leaf certificate's facts as the sign-in uses them.
+ * @param {{certificate: import("./index.d.ts").CertificateInput, intermediates?: import("./index.d.ts").CertificateInput | import("./index.d.ts").CertificateInput[]}} options
+ * @returns {Promise<import("./inspect.d.ts").CertificateFacts>}
+ */
+export async function inspectCertificate(options) {
+    await loaded();
+    checkObject(options);
+    return withCertificates(options, (certs) => ({
+        serialNumber: certs.serialNumber,
+        subjectCommonName: certs.subjectCommonName,
+        uriSans: certs.uriSans,
+        keyType: certs.keyType,
+        notAfter: new Date(certs.notAfter),
+        intermediates: certs.intermediateCount,
+    }));
+}
+
+/**
+ * The `CreateSession` request of `createSessionRequest(options)` (without the key) built up to
+ * its string to sign: the canonical request, the string to sign, the signed headers and scope,
+ * and the certificate's public key as a JWK (to verify a signature with).
+ * @param {Omit<import("./index.d.ts").CreateSessionOptions, "privateKey" | "signer">} options
+ * @returns {Promise<import("./inspect.d.ts").PreparedCreateSession>}
+ */
+export async function prepareCreateSession(options) {
+    await loaded();
+    checkObject(options);
+    const date = dateOf(options);
+    return withPendingRequest(options, date, (pending) => {
+        const [keyType, serialNumber] = decode(pending.facts());
+        return { ...decodeRecord(pending.steps()), keyType, serialNumber, publicKeyJwk: decodeRecord(pending.publicKeyJwk()), date: new Date(date) };
+    });
+}
+
+/**
+ * Reads AWS's answer to `CreateSession` as `getCredentials` does: the credentials, or an `Error`
+ * with the service's code (`AccessDenied`, `Validation`, …).
+ * @param {Response} response
+ * @returns {Promise<import("./index.d.ts").Credentials>}
+ */
+export async function readCreateSessionResponse(response) {
+    await loaded();
+    return credentialsFrom(response, new Uint8Array(await response.arrayBuffer()));
+}

@@ -1,0 +1,119 @@
+//! The inputs parsed once and kept in wasm by the shim (per input string): the certificate with
+//! its intermediates, and a private key for the in-wasm signer.
+
+use alloc::vec::Vec;
+
+use wasm_bindgen::prelude::*;
+use zeroize::Zeroizing;
+
+use super::wire::{self, Value};
+use super::{core_error, invalid, malformed, ms};
+use crate::{parse_intermediates, Certificate, KeyType};
+
+/// The leaf certificate and its intermediates.
+#[wasm_bindgen]
+pub struct Certificates {
+    pub(super) leaf: Certificate,
+    pub(super) chain: Vec<Certificate>,
+}
+
+/// Parses a message of the leaf certificate then any intermediates, each a PEM text or DER (or
+/// PEM) bytes; an intermediate input may hold several PEM certificates.
+#[wasm_bindgen(js_name = parseCertificates)]
+pub fn parse_certificates(message: &[u8]) -> Result<Certificates, JsValue> {
+    let values = wire::decode(message).map_err(malformed)?;
+    let (leaf, intermediates) = values.split_first().ok_or_else(|| malformed(wire::Malformed))?;
+    let leaf =
+        input(*leaf).ok_or_else(|| invalid("options.certificate must be a PEM string or DER bytes (Uint8Array)"))?;
+    let leaf = Certificate::parse(leaf).map_err(core_error)?;
+    let mut chain = Vec::new();
+    for value in intermediates {
+        let bytes = input(*value)
+            .ok_or_else(|| invalid("options.intermediates must be a PEM string, DER bytes, or an array of them"))?;
+        chain.extend(parse_intermediates(bytes).map_err(core_error)?);
+    }
+    Ok(Certificates { leaf, chain })
+}
+
+/// A certificate or key input: PEM text, or DER (or PEM) bytes.
+fn input(value: Value<'_>) -> Option<&[u8]> {
+    match value {
+        Value::Text(text) => Some(text.as_bytes()),
+        Value::Bytes(bytes) => Some(bytes),
+        _ => None,
+    }
+}
+
+#[wasm_bindgen]
+impl Certificates {
+    /// When the leaf certificate expires, in milliseconds since 1970: a provider refreshes the
+    /// credentials before then.
+    #[wasm_bindgen(getter, js_name = notAfter)]
+    pub fn not_after(&self) -> f64 {
+        ms(self.leaf.not_after())
+    }
+}
+
+/// The certificate's key type by the names WebCrypto uses (`P-256`, `P-384`, `RSA`; `ML-DSA-44`,
+/// `-65`, `-87` as the WebCrypto draft for them names them).
+pub(super) fn key_type_name(certificate: &Certificate) -> &'static str {
+    match certificate.key_type() {
+        Ok(KeyType::EcdsaP256) => "P-256",
+        Ok(KeyType::EcdsaP384) => "P-384",
+        Ok(KeyType::MlDsa44) => "ML-DSA-44",
+        Ok(KeyType::MlDsa65) => "ML-DSA-65",
+        Ok(KeyType::MlDsa87) => "ML-DSA-87",
+        _ => "RSA",
+    }
+}
+
+/// A private key for the in-wasm signer, parsed (and its public key derived) once. Its secret is
+/// zeroized when it is freed (`free()`), as the core's keys are on drop.
+#[wasm_bindgen]
+pub struct WasmKey {
+    #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa"))]
+    pub(super) inner: crate::PrivateKey,
+}
+
+/// Parses a message of one private key (PEM text or DER/PEM bytes); the message is zeroized after
+/// use, as the shim zeroes its own copy. Throws `UnsupportedSigner` when this build has no signer
+/// for the key (or none at all).
+#[wasm_bindgen(js_name = parseKey)]
+pub fn parse_key(message: Vec<u8>) -> Result<WasmKey, JsValue> {
+    let message = Zeroizing::new(message);
+    let values = wire::decode(&message).map_err(malformed)?;
+    let [value] = values[..] else { return Err(malformed(wire::Malformed)) };
+    let bytes = input(value)
+        .ok_or_else(|| invalid("options.privateKey must be a PEM string, DER bytes (Uint8Array) or a CryptoKey"))?;
+    #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa"))]
+    {
+        let inner = crate::PrivateKey::parse(bytes).map_err(core_error)?;
+        Ok(WasmKey { inner })
+    }
+    #[cfg(not(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa")))]
+    {
+        let _ = bytes;
+        Err(no_signer())
+    }
+}
+
+/// The error of a build without an in-wasm signer.
+#[cfg(not(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa")))]
+pub(super) fn no_signer() -> JsValue {
+    super::error(
+        crate::ErrorCode::UnsupportedSigner,
+        &"this build of the package has no in-wasm signer: pass a CryptoKey, or a PKCS#8 key that WebCrypto can import",
+    )
+}
+
+/// Which signers this build holds: a subset of `["P-256", "P-384", "RSA"]`.
+#[wasm_bindgen(js_name = wasmSigners)]
+pub fn wasm_signers() -> Vec<u8> {
+    let signers = [
+        (cfg!(feature = "ecdsa-p256"), "P-256"),
+        (cfg!(feature = "ecdsa-p384"), "P-384"),
+        (cfg!(feature = "rsa"), "RSA"),
+    ];
+    let names: Vec<Value<'_>> = signers.iter().filter(|(has, _)| *has).map(|(_, name)| Value::Text(name)).collect();
+    wire::encode(&names)
+}

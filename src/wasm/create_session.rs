@@ -1,0 +1,183 @@
+//! `createSessionRequest` and `getCredentials`: the request built from options that cross by
+//! name, signed in wasm or finished with a signature the host made, and AWS's answer read.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use js_sys::Uint8Array;
+use wasm_bindgen::prelude::*;
+use zeroize::Zeroizing;
+
+use super::certificates::{key_type_name, Certificates, WasmKey};
+use super::wire::{self, Value};
+use super::{core_error, deliver, error, malformed, ms, time_from_ms, ReplyBuffer};
+use crate::{CreateSession, CreateSessionOptions, KeyType, PublicKey, SignedRequest, UnsignedRequest};
+
+/// The names of `CreateSession`'s options ([`CreateSessionOptions::NAMES`]): the shim reads these
+/// from the caller's options object and sends them back as a record, so that an option added to
+/// the core reaches JS without a change here or in the shim.
+#[wasm_bindgen(js_name = createSessionOptionNames)]
+pub fn option_names() -> Vec<u8> {
+    let names: Vec<Value<'_>> = CreateSessionOptions::NAMES.iter().map(|name| Value::Text(name)).collect();
+    wire::encode(&names)
+}
+
+/// The options in a record of name/value pairs, each set (and type-checked) by the core.
+fn read_options(message: &[u8]) -> Result<CreateSessionOptions, JsValue> {
+    let values = wire::decode(message).map_err(malformed)?;
+    let mut options = CreateSessionOptions::default();
+    for pair in wire::pairs(&values) {
+        let (name, value) = pair.map_err(malformed)?;
+        match options.set(name, value.option()) {
+            Ok(true) => {}
+            // The shim sends only the names the core gave it.
+            Ok(false) => return Err(malformed(wire::Malformed)),
+            Err(e) => return Err(error(e.code(), &e)),
+        }
+    }
+    Ok(options)
+}
+
+fn prepare<'a>(
+    options: &'a CreateSessionOptions,
+    date_ms: f64,
+    certificates: &'a Certificates,
+) -> Result<UnsignedRequest<'a>, JsValue> {
+    let now = time_from_ms(date_ms, "options.date must be a valid Date or milliseconds since 1970")?;
+    CreateSession::from_options(&certificates.leaf, options)
+        .intermediates(&certificates.chain)
+        .prepare(now)
+        .map_err(core_error)
+}
+
+/// The signed request as a message: method, URL, body, then each header's name and value in
+/// signing order (as the CLI prints them).
+fn request_message(signed: &SignedRequest) -> Vec<u8> {
+    let mut values = Vec::with_capacity(3 + 2 * signed.headers.len());
+    values.extend([Value::Text(signed.method), Value::Text(&signed.url), Value::Text(&signed.body)]);
+    for (name, value) in &signed.headers {
+        values.extend([Value::Text(name), Value::Text(value)]);
+    }
+    wire::encode(&values)
+}
+
+/// Builds and signs the request with the in-wasm signer (deterministic: RFC 6979 ECDSA, PKCS#1
+/// v1.5 RSA), so that the output is byte-identical to the CLI's `sign-request`. `options` is the
+/// record of [`option_names`]; the reply, a [`request_message`], is delivered into `out`.
+#[wasm_bindgen(js_name = signCreateSession)]
+pub fn sign_create_session(
+    options: &[u8],
+    date_ms: f64,
+    certificates: &Certificates,
+    key: &WasmKey,
+    out: &ReplyBuffer,
+) -> Result<JsValue, JsValue> {
+    let options = read_options(options)?;
+    let unsigned = prepare(&options, date_ms, certificates)?;
+    #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa"))]
+    {
+        let signed = unsigned.sign(&key.inner).map_err(core_error)?;
+        Ok(deliver(&request_message(&signed), out))
+    }
+    #[cfg(not(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa")))]
+    {
+        // A WasmKey cannot exist in this build.
+        let _ = (unsigned, key, out);
+        Err(super::certificates::no_signer())
+    }
+}
+
+/// A request built up to its string to sign, waiting for a signature made by the host.
+#[wasm_bindgen]
+pub struct PendingRequest {
+    /// Taken by [`PendingRequest::finish`].
+    inner: Option<UnsignedRequest<'static>>,
+}
+
+/// Builds the request up to its string to sign, for a key the host holds (WebCrypto). `options`
+/// is the record of [`option_names`].
+#[wasm_bindgen(js_name = prepareCreateSession)]
+pub fn prepare_create_session(
+    options: &[u8],
+    date_ms: f64,
+    certificates: &Certificates,
+) -> Result<PendingRequest, JsValue> {
+    let options = read_options(options)?;
+    let inner = prepare(&options, date_ms, certificates)?.into_owned();
+    Ok(PendingRequest { inner: Some(inner) })
+}
+
+impl PendingRequest {
+    pub(super) fn request(&self) -> Result<&UnsignedRequest<'static>, JsValue> {
+        self.inner.as_ref().ok_or_else(|| malformed(wire::Malformed))
+    }
+}
+
+#[wasm_bindgen]
+impl PendingRequest {
+    /// What the shim needs to sign, as a message: the certificate's key type (`P-256`, `P-384`
+    /// or `RSA`, which the host key must match), its serial number in decimal (a cache key for
+    /// the shim's key check), and the UTF-8 bytes of the string to sign (what the key signs).
+    pub fn facts(&self) -> Result<Vec<u8>, JsValue> {
+        let request = self.request()?;
+        let serial = request.certificate().serial_number();
+        Ok(wire::encode(&[
+            Value::Text(key_type_name(request.certificate())),
+            Value::Text(&serial),
+            Value::Bytes(request.string_to_sign().as_bytes()),
+        ]))
+    }
+
+    /// The certificate's public key as a JWK record (`kty`, `crv`, `x`, `y` or `kty`, `n`, `e`),
+    /// for the shim's one-time check that a host key belongs to the certificate.
+    #[wasm_bindgen(js_name = publicKeyJwk)]
+    pub fn public_key_jwk(&self) -> Result<Vec<u8>, JsValue> {
+        let b64 = |bytes: &[u8]| -> String { Base64UrlUnpadded::encode_string(bytes) };
+        match self.request()?.certificate().public_key() {
+            PublicKey::Ec { key_type, point } if point.first() == Some(&4) => {
+                let half = (point.len() - 1) / 2;
+                let crv = if *key_type == KeyType::EcdsaP256 { "P-256" } else { "P-384" };
+                let (x, y) = (b64(&point[1..1 + half]), b64(&point[1 + half..]));
+                Ok(wire::encode_record(&[
+                    ("kty", Value::Text("EC")),
+                    ("crv", Value::Text(crv)),
+                    ("x", Value::Text(&x)),
+                    ("y", Value::Text(&y)),
+                ]))
+            }
+            PublicKey::Rsa { modulus, exponent } => {
+                let (n, e) = (b64(modulus), b64(exponent));
+                Ok(wire::encode_record(&[("kty", Value::Text("RSA")), ("n", Value::Text(&n)), ("e", Value::Text(&e))]))
+            }
+            // Checked when the request was prepared: no other key reaches here.
+            _ => Err(malformed(wire::Malformed)),
+        }
+    }
+
+    /// Finishes the request with the host's signature: DER `Ecdsa-Sig-Value` for ECDSA (the
+    /// shim converts WebCrypto's `r‖s`), the PKCS#1 v1.5 block for RSA. The reply, a
+    /// [`request_message`], is delivered into `out`; the request is used up.
+    pub fn finish(&mut self, signature: &[u8], out: &ReplyBuffer) -> Result<JsValue, JsValue> {
+        let request = self.inner.take().ok_or_else(|| malformed(wire::Malformed))?;
+        let signed = request.finish(signature).map_err(core_error)?;
+        Ok(deliver(&request_message(&signed), out))
+    }
+}
+
+/// Reads AWS's answer to `CreateSession`: a record of `accessKeyId`, `secretAccessKey`,
+/// `sessionToken` and `expiration` (ms since 1970), or throws the service's error with its code
+/// (`AccessDenied`, `Validation`, `NotFound`, `Throttled`, `Server`, …). The record is copied
+/// into a JS array and the one copy in wasm memory is zeroized: it holds the secret.
+#[wasm_bindgen(js_name = parseResponse)]
+pub fn parse_response(status: u16, error_type: Option<String>, body: &[u8]) -> Result<Uint8Array, JsValue> {
+    let session = crate::parse_response(status, error_type.as_deref(), body).map_err(core_error)?;
+    let c = &session.credentials;
+    let record = Zeroizing::new(wire::encode_record(&[
+        ("accessKeyId", Value::Text(c.access_key_id())),
+        ("secretAccessKey", Value::Text(c.secret_access_key())),
+        ("sessionToken", Value::Text(c.session_token())),
+        ("expiration", Value::Number(ms(c.expiration()))),
+    ]));
+    Ok(Uint8Array::from(&record[..]))
+}

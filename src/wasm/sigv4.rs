@@ -1,0 +1,111 @@
+//! `signRequest` and `AwsClient`: SigV4 for any AWS request, one call across the boundary per
+//! request, with the signing keys derived so far kept in wasm.
+
+use alloc::vec::Vec;
+
+use wasm_bindgen::prelude::*;
+use zeroize::Zeroizing;
+
+use super::wire::{self, Value};
+use super::{core_error, deliver, invalid, malformed, time_from_ms, ReplyBuffer};
+use crate::sigv4::{Key, KeyCache, Payload, Request, Settings, MAX_EXPIRES_SECONDS};
+
+/// A SigV4 signer; the signing keys it derived are zeroized on `free()`.
+#[wasm_bindgen]
+#[derive(Default)]
+pub struct SigV4Signer {
+    cache: KeyCache,
+}
+
+/// A text value, or an `InvalidOptions` error naming `what`.
+fn text<'a>(value: Value<'a>, what: &str) -> Result<&'a str, JsValue> {
+    match value {
+        Value::Text(text) => Ok(text),
+        _ => Err(invalid(&alloc::format!("{what} must be a string"))),
+    }
+}
+
+#[wasm_bindgen]
+impl SigV4Signer {
+    /// A signer with no signing key yet.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> SigV4Signer {
+        SigV4Signer::default()
+    }
+
+    /// Signs a request. `message` holds, in this order: method, URL, access key ID, secret
+    /// access key, session token (or absent), service, region, date (ms since 1970), presign
+    /// (boolean), expiresIn (seconds, when presigning), unsignedPayload (boolean),
+    /// signSessionToken (boolean), body (text, bytes or absent), then each header's name and
+    /// value. It holds the secret, so it is zeroized after use (the shim zeroes its own copy).
+    /// The reply is a message (see [`deliver`] for how it reaches `out`): the presigned URL
+    /// (absent when signing with the `Authorization` header), then the name and value of each
+    /// header to add (for a presigned URL, the headers to send with it).
+    pub fn sign(&mut self, message: Vec<u8>, out: &ReplyBuffer) -> Result<JsValue, JsValue> {
+        let message = Zeroizing::new(message);
+        let values = wire::decode(&message).map_err(malformed)?;
+        let [method, url, access_key_id, secret_access_key, session_token, service, region, date, presign, expires_in, unsigned_payload, sign_session_token, body, ref headers @ ..] =
+            values[..]
+        else {
+            return Err(malformed(wire::Malformed));
+        };
+        let key = Key {
+            access_key_id: text(access_key_id, "credentials.accessKeyId")?,
+            secret_access_key: text(secret_access_key, "credentials.secretAccessKey")?,
+            session_token: match session_token {
+                Value::Absent => None,
+                token => Some(text(token, "credentials.sessionToken")?).filter(|t| !t.is_empty()),
+            },
+        };
+        let Value::Number(date) = date else { return Err(malformed(wire::Malformed)) };
+        let mut settings = Settings::new(
+            text(service, "options.service")?,
+            text(region, "options.region")?,
+            time_from_ms(date, "options.date must be a valid Date")?,
+        );
+        settings.sign_session_token = sign_session_token == Value::Bool(true);
+        let headers: Vec<(&str, &str)> = wire::pairs(headers)
+            .map(|pair| match pair {
+                Ok((name, Value::Text(value))) => Ok((name, value)),
+                _ => Err(malformed(wire::Malformed)),
+            })
+            .collect::<Result<_, _>>()?;
+        let payload = match (unsigned_payload, body) {
+            (Value::Bool(true), _) => Payload::Unsigned,
+            (_, Value::Text(text)) => Payload::Bytes(text.as_bytes()),
+            (_, Value::Bytes(bytes)) => Payload::Bytes(bytes),
+            _ => Payload::Bytes(&[]),
+        };
+        let request = Request {
+            method: text(method, "request.method")?,
+            url: text(url, "request.url")?,
+            headers: &headers,
+            payload,
+        };
+        let signed;
+        let presigned;
+        let (presigned_url, added) = if presign == Value::Bool(true) {
+            let expires_in = match expires_in {
+                Value::Number(n) if (1.0..=f64::from(MAX_EXPIRES_SECONDS)).contains(&n) && f64::from(n as u32) == n => {
+                    n as u32
+                }
+                _ => {
+                    let message =
+                        alloc::format!("options.expiresIn must be an integer from 1 to {MAX_EXPIRES_SECONDS} seconds");
+                    return Err(invalid(&message));
+                }
+            };
+            presigned = self.cache.presign(&request, &key, &settings, expires_in).map_err(core_error)?;
+            (Value::Text(&presigned.url), &presigned.headers)
+        } else {
+            signed = self.cache.sign(&request, &key, &settings).map_err(core_error)?;
+            (Value::Absent, &signed.headers)
+        };
+        let mut reply = Vec::with_capacity(1 + 2 * added.len());
+        reply.push(presigned_url);
+        for (name, value) in added {
+            reply.extend([Value::Text(name), Value::Text(value)]);
+        }
+        Ok(deliver(&wire::encode(&reply), out))
+    }
+}
