@@ -215,6 +215,45 @@ export interface ProviderOptions extends Omit<GetCredentialsOptions, "certificat
     random?: () => number;
     /** Share one pending refresh among concurrent callers; default true, false in workerd (see README). */
     shareRefresh?: boolean;
+    /**
+     * How long one refresh may run, all its attempts included, default 120000 ms (the core's
+     * `ProviderConfig::refresh_timeout_ms`): then its request is aborted, its waiters get a
+     * `Network` error, and later callers start a new refresh instead of joining the hung one.
+     * A caller's own `signal` ends only that caller's wait on a shared refresh.
+     */
+    refreshTimeoutMs?: number;
+    /**
+     * A store shared by processes or isolates (Deno KV: `denoKvStore` from `rolesanywhere/store`),
+     * so that they make one `CreateSession` per refresh between them: the provider takes the
+     * store's credentials while they are fresh, and otherwise takes the store's lock, signs in
+     * and writes them, sealed with `storeSecret`, while the others wait for that entry. A store
+     * that fails is no store (the provider signs in itself). Needs `storeSecret`.
+     */
+    store?: SharedStore;
+    /**
+     * The secret that seals the store's entries (AES-256-GCM, key by HKDF-SHA-256, at least 32
+     * characters), or a list: the current secret first, then previous ones still accepted for
+     * reading while rotating. An entry that does not open is no entry.
+     */
+    storeSecret?: string | string[];
+}
+
+/**
+ * A store shared by the providers of several processes or isolates (`ProviderOptions.store`). It
+ * keeps opaque bytes (sealed credentials: never a plaintext secret) under keys that name an
+ * identity (a SHA-256 hex string of the certificate and the sign-in options), and a lock per key.
+ */
+export interface SharedStore {
+    /** The bytes under `key`, or null. */
+    get(key: string): Promise<Uint8Array | null>;
+    /** Keeps `value` under `key`; it may be dropped after `expiresAt` (ms since 1970). */
+    set(key: string, value: Uint8Array, options: { expiresAt: number }): Promise<void>;
+    /**
+     * Takes the lock of `key` for at most `ttlMs` (a holder that dies stops blocking others then)
+     * if no one holds it, atomically across everything sharing the store: returns the function
+     * that releases it, or null while another holds it.
+     */
+    lock(key: string, options: { ttlMs: number }): Promise<(() => Promise<void>) | null>;
 }
 
 /** A caching credential provider. */

@@ -147,13 +147,17 @@ impl Provider {
         self.refresh.is_some()
     }
 
+    /// When the refresh under way stops blocking the next one (its start plus
+    /// [`ProviderConfig::refresh_timeout_ms`]): a driver ends its attempt by then.
+    pub fn deadline(&self) -> Option<Millis> {
+        self.refresh.map(|(started, _)| started.saturating_add(self.config.refresh_timeout_ms))
+    }
+
     /// What to do at `now`.
     pub fn poll(&mut self, now: Millis) -> Action {
-        if let Some((started, _)) = self.refresh {
-            if now >= started.saturating_add(self.config.refresh_timeout_ms) {
-                // A hung refresh: count it as failed so that the next caller may start one.
-                self.give_up(now, ErrorCode::Network, 0, None);
-            }
+        if self.deadline().is_some_and(|deadline| now >= deadline) {
+            // A hung refresh: count it as failed so that the next caller may start one.
+            self.give_up(now, ErrorCode::Network, 0, None);
         }
         let usable = self.lease.is_some_and(|l| l.usable(now));
         if usable && self.lease.is_some_and(|l| now < l.refresh_at) {
@@ -320,8 +324,10 @@ mod tests {
     fn a_hung_refresh_stops_blocking_after_its_deadline() {
         let mut p = provider();
         p.started(T);
+        assert_eq!(p.deadline(), Some(T + 120_000));
         assert_eq!(p.poll(T + 119_999), Action::Join);
         assert_eq!(p.poll(T + 120_000), Action::Fail(ErrorCode::Network));
+        assert_eq!(p.deadline(), None);
         assert!(!p.refreshing());
     }
 

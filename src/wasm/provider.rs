@@ -1,14 +1,15 @@
 //! `createCredentialProvider`: the core's credential provider state machine ([`Provider`]) for
-//! the driver in `pkg/provider.js`, which keeps the credentials, reads the clock, signs in,
-//! sleeps and shares a pending refresh, and asks this machine what to do whenever its cached
-//! credentials are no longer fresh.
+//! the drivers in `pkg/provider.js` (and the shared store and Workers broker built on it), which
+//! keep the credentials, read the clock, sign in, sleep and share a pending refresh, and ask this
+//! machine what to do whenever their cached credentials are no longer fresh. Credentials found in
+//! a shared store come in through [`ProviderMachine::adopt`].
 
 use alloc::string::String;
 
 use wasm_bindgen::prelude::*;
 
 use super::core_error;
-use crate::{Action, ErrorCode, Millis, Next, Provider, ProviderConfig};
+use crate::{Action, ErrorCode, Lease, Millis, Next, Provider, ProviderConfig};
 
 /// What the driver does now ([`Action`]).
 #[wasm_bindgen]
@@ -16,12 +17,15 @@ use crate::{Action, ErrorCode, Millis, Next, Provider, ProviderConfig};
 pub enum ProviderAction {
     /// Use the cached credentials.
     UseCached,
-    /// Refresh: call `started`, sign in, and report each attempt.
+    /// Refresh: call `started`, sign in, and report each attempt. Nothing usable is cached.
     Refresh,
     /// Wait for the refresh under way (or, where callers cannot share work, refresh too).
     Join,
     /// Report the last refresh's error (its code: `failure`).
     Fail,
+    /// Refresh as for `Refresh`; the cached credentials are still usable meanwhile, so a driver
+    /// that can refresh in the background may return them at once.
+    RefreshWhileUsable,
 }
 
 /// A provider's state, in milliseconds since 1970 from the driver's clock.
@@ -48,6 +52,7 @@ impl ProviderMachine {
         max_retries: Option<u32>,
         base_delay_ms: Option<f64>,
         max_delay_ms: Option<f64>,
+        refresh_timeout_ms: Option<f64>,
     ) -> Self {
         let mut config = ProviderConfig::default();
         if let Some(seconds) = refresh_margin_seconds {
@@ -62,6 +67,9 @@ impl ProviderMachine {
         if let Some(ms) = max_delay_ms {
             config.backoff.cap_ms = millis(ms);
         }
+        if let Some(ms) = refresh_timeout_ms {
+            config.refresh_timeout_ms = millis(ms);
+        }
         ProviderMachine { inner: Provider::new(config), failure: None }
     }
 
@@ -69,7 +77,8 @@ impl ProviderMachine {
     pub fn poll(&mut self, now: f64) -> ProviderAction {
         match self.inner.poll(millis(now)) {
             Action::UseCached => ProviderAction::UseCached,
-            Action::Refresh { .. } => ProviderAction::Refresh,
+            Action::Refresh { usable_cached: false } => ProviderAction::Refresh,
+            Action::Refresh { usable_cached: true } => ProviderAction::RefreshWhileUsable,
             Action::Join => ProviderAction::Join,
             Action::Fail(code) => {
                 self.failure = Some(code);
@@ -84,9 +93,34 @@ impl ProviderMachine {
         self.failure.map(|code| code.as_str().into())
     }
 
-    /// A refresh starts at `now`.
-    pub fn started(&mut self, now: f64) {
+    /// A refresh starts at `now`. Returns its deadline ([`Provider::deadline`]): past it the
+    /// machine gives up on the refresh, and the driver stops its request.
+    pub fn started(&mut self, now: f64) -> f64 {
         self.inner.started(millis(now));
+        self.inner.deadline().unwrap_or(Millis::MAX) as f64
+    }
+
+    /// Whether a refresh is under way (false once the machine gave up on a hung one).
+    #[wasm_bindgen(getter)]
+    pub fn refreshing(&self) -> bool {
+        self.inner.refreshing()
+    }
+
+    /// When the cached credentials are due for a refresh ([`Lease::refresh_at`]), for a driver
+    /// that shares them with others (a store, a broker); `undefined` with nothing cached.
+    #[wasm_bindgen(getter, js_name = refreshAt)]
+    pub fn refresh_at(&self) -> Option<f64> {
+        self.inner.lease().map(|lease| lease.refresh_at as f64)
+    }
+
+    /// Takes over credentials obtained elsewhere (a shared store, a broker), valid until
+    /// `expiration` and due at `refresh_at` as the machine that got them decided; ends the
+    /// refresh under way. Returns until when they can be used without asking again
+    /// ([`Lease::fresh_until`]).
+    pub fn adopt(&mut self, expiration: f64, refresh_at: f64) -> f64 {
+        let lease = Lease { expiration: millis(expiration), refresh_at: millis(refresh_at) };
+        self.inner.adopt(lease);
+        lease.fresh_until() as f64
     }
 
     /// An attempt signed at `issued` got credentials valid until `expiration` with a certificate

@@ -1,14 +1,17 @@
 // The credential provider, AwsClient and fromRolesAnywhere (Node): timing rules with a fake clock
 // and a scripted CreateSession endpoint, then real round trips through the stand-in
 // (`rolesanywhere stand-in`): one CreateSession for 100 concurrent callers, STS
-// GetCallerIdentity signed by AwsClient, and @aws-sdk/client-sts with fromRolesAnywhere.
+// GetCallerIdentity signed by AwsClient, and @aws-sdk/client-sts with fromRolesAnywhere; then a
+// refresh's deadline against an endpoint that never answers, a caller's abort, and the stand-in's
+// CreateSession quota (a burst throttled, the provider's retries getting through).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { STSClient, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
-import { AwsClient, createCredentialProvider, fromRolesAnywhere } from "../../pkg/node.js";
+import { AwsClient, createCredentialProvider, fromRolesAnywhere, getCredentials } from "../../pkg/node.js";
 import { account, arns, makePki, region, startStandIn } from "../../www/stand-in.mjs";
+import { settleLog } from "./fleet.mjs";
 
 let pki;
 let dir;
@@ -220,5 +223,97 @@ test("a CA rotation: the provider picks up a certificate from the secondary CA o
         assert.equal(answer.status, 200, await answer.clone().text());
     } finally {
         standIn.stop();
+    }
+});
+
+// ---- the refresh's deadline and a caller's abort -----------------------------------------------
+
+/** A `fetch` that never answers; `honours` says whether it rejects when its signal aborts. */
+function silentFetch({ honours }) {
+    const signals = [];
+    const fetch = (url, init) => {
+        signals.push(init.signal);
+        return new Promise((_, reject) => {
+            if (honours) init.signal?.addEventListener("abort", () => reject(init.signal.reason));
+        });
+    };
+    return { fetch, signals };
+}
+
+test("against an upstream that never answers, a refresh ends at its deadline and its request is aborted", async () => {
+    for (const honours of [true, false]) {
+        const { fetch, signals } = silentFetch({ honours });
+        const provider = createCredentialProvider({ ...material, ...arns, fetch, refreshTimeoutMs: 300 });
+        const started = Date.now();
+        const waiting = [provider(), provider(), provider()];
+        for (const p of waiting) await assert.rejects(p, { code: "Network" });
+        const took = Date.now() - started;
+        assert.ok(took >= 250 && took < 5_000, `ended after ${took} ms`);
+        assert.equal(signals.length, 1, "the callers shared one refresh");
+        assert.ok(signals[0].aborted, "its request was aborted at the deadline");
+        // Later callers do not join the ended refresh: they get its failure at once (the machine's
+        // short negative cache), then a new refresh.
+        const t0 = Date.now();
+        await assert.rejects(provider(), { code: "Network" });
+        assert.ok(Date.now() - t0 < 200);
+        assert.equal(signals.length, 1);
+    }
+});
+
+test("a caller's abort ends its own wait only: the shared refresh goes on for the others", async () => {
+    const clock = { t: Date.now() };
+    const { fetch: answer, calls } = scriptedFetch([{ lifetime: 3600 }], clock);
+    const signals = [];
+    const fetch = async (url, init) => {
+        signals.push(init.signal);
+        await new Promise((r) => setTimeout(r, 300));
+        return answer(url, init);
+    };
+    const provider = createCredentialProvider({ ...material, ...arns, fetch });
+    const controller = new AbortController();
+    const impatient = provider({ signal: controller.signal });
+    const patient = provider();
+    setTimeout(() => controller.abort(new Error("caller gave up")), 50);
+    await assert.rejects(impatient, /caller gave up/);
+    assert.equal((await patient).accessKeyId, "ASIA1");
+    assert.equal(calls.length, 1);
+    assert.equal(signals[0].aborted, false, "the shared request was not aborted by one caller");
+    assert.throws(() => createCredentialProvider({ ...material, ...arns, refreshTimeoutMs: 0 }), { code: "InvalidOptions" });
+    assert.throws(() => createCredentialProvider({ ...material, ...arns, refreshTimeoutMs: 1.5 }), { code: "InvalidOptions" });
+});
+
+// ---- the stand-in's CreateSession quota, from JS -----------------------------------------------
+
+test("a burst of sign-ins above the quota is throttled; the provider retries with backoff and succeeds", async () => {
+    const standIn = await startStandIn(dir);
+    try {
+        // 40 at once against 10 per second (a bucket of 10): most are throttled.
+        const burst = await Promise.allSettled(Array.from({ length: 40 }, () => getCredentials({ ...material, ...arns, endpoint: standIn.endpoint })));
+        const throttled = burst.filter((r) => r.status === "rejected" && r.reason.code === "Throttled");
+        assert.ok(throttled.length >= 10, `${throttled.length} of 40 throttled`);
+        assert.ok(burst.every((r) => r.status === "fulfilled" || r.reason.code === "Throttled"));
+        assert.match(throttled[0].reason.message, /Rate exceeded/);
+        // The provider's first attempt meets an empty bucket (copies of its request are sent
+        // first until one is throttled), and a retry after the backoff (the jitter at its
+        // ceiling: 100, 200, 400 ms, a token every 100 ms) gets through.
+        const answers = [];
+        const fetch = async (url, init) => {
+            for (let copies = 0; answers.length === 0 && copies < 50; copies++) {
+                const copy = await globalThis.fetch(url, init);
+                await copy.arrayBuffer();
+                if (copy.headers.get("x-amzn-errortype") === "ThrottlingException") break;
+            }
+            const response = await globalThis.fetch(url, init);
+            answers.push(`${response.status} ${response.headers.get("x-amzn-errortype") ?? ""}`.trim());
+            return response;
+        };
+        const credentials = await createCredentialProvider({ ...material, ...arns, endpoint: standIn.endpoint, fetch, random: () => 0.999999 })();
+        assert.match(credentials.accessKeyId, /^ASIA/);
+        assert.equal(answers[0], "400 ThrottlingException", answers.join(", "));
+        assert.equal(answers.at(-1), "201");
+        await settleLog(standIn.log);
+        assert.ok(standIn.log.some((l) => l.endsWith(" throttled")), "the stand-in logs `throttled`");
+    } finally {
+        await standIn.stop();
     }
 });
