@@ -20,15 +20,10 @@ export class BrokenBroker extends CredentialBroker {
 let provider = null;
 let ready = false;
 
+/** The sign-in options from the environment, as the broker's alarm reads them. */
 function options(env) {
     return {
-        certificate: env.CERTIFICATE,
-        privateKey: env.PRIVATE_KEY,
-        intermediates: env.INTERMEDIATES || undefined,
-        trustAnchorArn: env.TRUST_ANCHOR_ARN,
-        profileArn: env.PROFILE_ARN,
-        roleArn: env.ROLE_ARN,
-        endpoint: env.ROLESANYWHERE_ENDPOINT || undefined,
+        ...CredentialBroker.signInOptions(env),
         ...(env.REFRESH_MARGIN_SECONDS ? { refreshMarginSeconds: Number(env.REFRESH_MARGIN_SECONDS) } : {}),
     };
 }

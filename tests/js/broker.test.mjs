@@ -2,7 +2,8 @@
 // miniflare, bound to one CredentialBroker namespace, against the stand-in with its
 // CreateSession quota (10 per second): one CreateSession for 2,000 requests; the object evicted
 // and restarted works from its sealed storage, which holds no secret; a wrong secret is an
-// empty store; a rotated one still opens; the alarm refreshes after a restart with no request;
+// empty store; a rotated one still opens; the alarm refreshes at the refresh time, also after a
+// restart, with no request;
 // isolates sign in themselves when the object throws. Then, in Node with a stand-in namespace,
 // the isolate's provider: falling back with backoff, and an error the object reports.
 import { test, before, after } from "node:test";
@@ -128,6 +129,25 @@ test("a wrong broker secret is an empty store (a new sign-in, no error); a rotat
     const d = await run({ BROKER_SECRET: SECRET });
     assert.equal(d, b);
     assert.deepEqual(await since(mark), { created: 2, throttled: 0 });
+});
+
+test("a running broker refreshes at the credentials' refresh time with its alarm, before any isolate asks", async () => {
+    const mark = sessions(standIn.log);
+    // Credentials due three seconds after they are issued (a margin three seconds short of the hour).
+    const fleet = startFleet({ material, endpoint: standIn.endpoint, isolates: 2, bindings: { BROKER_SECRET: SECRET, REFRESH_MARGIN_SECONDS: "3597" } });
+    try {
+        const [{ accessKeyId: first }] = await oneEach(fleet);
+        assert.deepEqual(await since(mark), { created: 1, throttled: 0 });
+        // Nobody asks: the object's alarm signs in again at the refresh time.
+        const deadline = Date.now() + 20_000;
+        while (sessions(standIn.log).created - mark.created < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        assert.equal(sessions(standIn.log).created - mark.created, 2, standIn.log.join("\n"));
+        // The isolates' copies are due too: they ask the object and get its new credentials.
+        const answers = await oneEach(fleet);
+        assert.ok(answers.every((a) => a.accessKeyId !== first && !a.cold), JSON.stringify(answers));
+    } finally {
+        await fleet.dispose();
+    }
 });
 
 test("after a restart the alarm refreshes the credentials ahead, with no request, from the Worker's environment", async () => {
