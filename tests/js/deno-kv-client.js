@@ -1,6 +1,7 @@
-// One process of tests/js/stores.test.mjs's Deno KV test: a provider with the package's Deno KV
-// store on the KV file shared by every process of the test, started at an agreed moment so that
-// the processes ask at once; prints the access key id it got.
+// One process of tests/js/stores.test.mjs's Deno KV test and of scripts/bench-fleet: a provider
+// with the package's Deno KV store on the KV file shared by every process of the run (or, with
+// KV_PATH `-`, no store: the process signs in for itself), started at an agreed moment so that
+// the processes ask at once; prints the access key id it got and the ms from that moment to it.
 //
 //   deno run --unstable-kv --allow-read --allow-write=DIR --allow-net=127.0.0.1 --allow-env=STORE_SECRET \
 //     tests/js/deno-kv-client.js KV_PATH PKI_DIR ENDPOINT ARNS_JSON START_MS
@@ -9,7 +10,7 @@ import { denoKvStore } from "../../pkg/store.js";
 
 const [kvPath, pkiDir, endpoint, arns, start] = Deno.args;
 const read = (name) => Deno.readTextFile(`${pkiDir}/${name}`);
-const kv = await Deno.openKv(kvPath);
+const kv = kvPath === "-" ? null : await Deno.openKv(kvPath);
 try {
     const provider = createCredentialProvider({
         certificate: await read("p256.pem"),
@@ -17,12 +18,11 @@ try {
         intermediates: await read("chain.pem"),
         ...JSON.parse(arns),
         endpoint,
-        store: denoKvStore(kv),
-        storeSecret: Deno.env.get("STORE_SECRET"),
+        ...(kv ? { store: denoKvStore(kv), storeSecret: Deno.env.get("STORE_SECRET") } : {}),
     });
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, Number(start) - Date.now())));
     const credentials = await provider();
-    console.log(JSON.stringify({ accessKeyId: credentials.accessKeyId }));
+    console.log(JSON.stringify({ accessKeyId: credentials.accessKeyId, ms: Date.now() - Number(start) }));
 } finally {
-    kv.close();
+    kv?.close();
 }
