@@ -91,11 +91,17 @@ function checkNpm() {
 
     // Every export of the .d.ts files the `types` conditions name is used by tests/types.
     const typesTest = readFileSync(join(root, "tests/types/package.ts"), "utf8");
-    const dts = [...new Set(targets(manifest.exports).filter((t) => t.endsWith(".d.ts")))];
+    const dts = [...new Set(targets(manifest.exports).filter((t) => t.endsWith(".d.ts")).map((t) => normalize(t)))];
     for (const file of dts) {
         const text = readFileSync(join(pkg, file), "utf8");
-        for (const m of text.matchAll(/^export\s+(?:declare\s+)?(?:function|interface|type|class|const|let|enum|abstract class)\s+([A-Za-z_$][\w$]*)/gm)) {
-            if (!new RegExp(`\\b${m[1].replace("$", "\\$")}\\b`).test(typesTest)) problems.push(`tests/types/package.ts does not use ${m[1]} (exported by pkg/${file})`);
+        const names = [...text.matchAll(/^export\s+(?:declare\s+)?(?:abstract\s+)?(?:function|interface|type|class|const|let|enum)\s+([A-Za-z_$][\w$]*)/gm)].map((m) => m[1]);
+        // `export { a, b as c } [from "…"]` and `export type { … }`: the exported names.
+        for (const m of text.matchAll(/^export\s+(?:type\s+)?\{([^}]*)\}/gm)) {
+            names.push(...m[1].split(",").map((n) => n.trim().split(/\s+as\s+/).pop().replace(/^type\s+/, "")).filter(Boolean));
+        }
+        if (/^export\s+\*/m.test(text)) problems.push(`pkg/${file}: \`export *\` hides which names tests/types must use; name them`);
+        for (const name of names) {
+            if (!new RegExp(`\\b${name.replaceAll("$", "\\$")}\\b`).test(typesTest)) problems.push(`tests/types/package.ts does not use ${name} (exported by pkg/${file})`);
         }
     }
 }
