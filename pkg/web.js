@@ -1,3 +1,4 @@
+// @ts-self-types="./index.d.ts"
 // Entry for browsers, Deno and any runtime with `fetch` + `WebAssembly.instantiateStreaming`:
 // the .wasm is fetched next to this file on first use.
 import init from "./glue/rolesanywhere.js";

@@ -1,0 +1,125 @@
+// Every export of the `rolesanywhere` package and of `rolesanywhere/inspect`, used as a
+// TypeScript user would, with each exported type named at least once. Type-checked (strict,
+// never run) by scripts/test's `package` group against the files `npm pack` puts in the package;
+// the group also fails when an export of index.d.ts or inspect.d.ts is not named here.
+// `@ts-expect-error` lines are misuses the types must refuse.
+
+import {
+    AwsClient,
+    createCredentialProvider,
+    createSessionRequest,
+    fromRolesAnywhere,
+    getCredentials,
+    signRequest,
+    wasmSigners,
+    type AwsCredentials,
+    type CertificateInput,
+    type CertificateMaterial,
+    type CreateSessionOptions,
+    type CredentialProvider,
+    type Credentials,
+    type CredentialsOrProvider,
+    type ErrorCode,
+    type GetCredentialsOptions,
+    type ProviderOptions,
+    type RolesAnywhereError,
+    type SignedRequest,
+    type SigV4Options,
+    type SigV4Request,
+    type SigV4SignedRequest,
+} from "rolesanywhere";
+import {
+    inspectCertificate,
+    prepareCreateSession,
+    readCreateSessionResponse,
+    type CertificateFacts,
+    type PreparedCreateSession,
+} from "rolesanywhere/inspect";
+
+const ARN = "arn:aws:rolesanywhere:us-west-2:123456789012";
+
+export async function session(certificate: CertificateInput, privateKey: CryptoKey): Promise<Credentials> {
+    const options: CreateSessionOptions = {
+        certificate,
+        privateKey,
+        intermediates: [new Uint8Array(8), new ArrayBuffer(8)],
+        trustAnchorArn: `${ARN}:trust-anchor/TA`,
+        profileArn: `${ARN}:profile/P`,
+        roleArn: "arn:aws:iam::123456789012:role/app",
+        durationSeconds: 3600,
+        signer: "webcrypto",
+    };
+    // @ts-expect-error: the signer is "wasm" or "webcrypto"
+    const badSigner: CreateSessionOptions = { ...options, signer: "openssl" };
+    void badSigner;
+
+    const request: SignedRequest = await createSessionRequest(options);
+    const method: "POST" = request.method;
+    const headers: Record<string, string> = request.headers;
+    void [method, headers, request.url, request.body];
+
+    const withFetch: GetCredentialsOptions = { ...options, fetch: (input, init) => fetch(input, init), signal: AbortSignal.timeout(5000) };
+    try {
+        return await getCredentials(withFetch);
+    } catch (e) {
+        const error = e as RolesAnywhereError;
+        const code: ErrorCode = error.code;
+        // @ts-expect-error: not one of the core's error codes
+        const unknown: ErrorCode = "Nope";
+        void unknown;
+        throw new Error(`sign-in failed: ${code}: ${error.message}`);
+    }
+}
+
+export async function signers(): Promise<boolean> {
+    const list: Array<"P-256" | "P-384" | "RSA"> = await wasmSigners();
+    return list.includes("P-256");
+}
+
+export async function sigv4(credentials: AwsCredentials): Promise<string> {
+    const request: SigV4Request = { method: "PUT", url: new URL("https://bucket.s3.us-east-1.amazonaws.com/key"), headers: { "x-amz-meta-a": "1" }, body: "data" };
+    const options: SigV4Options = { service: "s3", region: "us-east-1", presign: true, expiresIn: 600 };
+    // @ts-expect-error: service and region are required here
+    const incomplete: SigV4Options = { presign: true };
+    void incomplete;
+    const signed: SigV4SignedRequest = await signRequest(request, credentials, options);
+    return signed.url + signed.method + Object.keys(signed.headers).join(",");
+}
+
+export async function client(provider: CredentialProvider): Promise<Response> {
+    const credentials: CredentialsOrProvider = provider;
+    const sts = new AwsClient({ credentials, service: "sts", region: "us-west-2" });
+    const signed: Request = await sts.sign("https://sts.us-west-2.amazonaws.com/", { method: "POST", date: new Date(0) });
+    void signed;
+    return sts.fetch("https://sts.us-west-2.amazonaws.com/", { method: "POST", body: "Action=GetCallerIdentity&Version=2011-06-15" });
+}
+
+export function providers(certificate: CertificateInput, privateKey: CryptoKey) {
+    const options: ProviderOptions = {
+        trustAnchorArn: `${ARN}:trust-anchor/TA`,
+        profileArn: `${ARN}:profile/P`,
+        roleArn: "arn:aws:iam::123456789012:role/app",
+        source: async (): Promise<CertificateMaterial> => ({ certificate, privateKey }),
+        refreshMarginSeconds: 300,
+        maxRetries: 3,
+        shareRefresh: false,
+    };
+    const provider: CredentialProvider = createCredentialProvider(options);
+    // The shape aws-sdk-js-v3 takes as `credentials`: a function of optional identity properties.
+    const sdk: (identityProperties?: { signal?: AbortSignal }) => Promise<Credentials> = fromRolesAnywhere(options);
+    return { provider, sdk };
+}
+
+export async function inspect(certificate: CertificateInput, response: Response): Promise<string> {
+    const facts: CertificateFacts = await inspectCertificate({ certificate });
+    const prepared: PreparedCreateSession = await prepareCreateSession({
+        certificate,
+        trustAnchorArn: `${ARN}:trust-anchor/TA`,
+        profileArn: `${ARN}:profile/P`,
+        roleArn: "arn:aws:iam::123456789012:role/app",
+    });
+    const jwk: JsonWebKey = prepared.publicKeyJwk;
+    const credentials: Credentials = await readCreateSessionResponse(response);
+    const expires: Date = credentials.expiration;
+    return [facts.serialNumber, facts.keyType, facts.notAfter.toISOString(), prepared.stringToSign, jwk.kty, expires.toISOString()].join("\n");
+}
