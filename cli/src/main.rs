@@ -56,14 +56,17 @@ enum Command {
 #[derive(Args)]
 struct SignArgs {
     /// Leaf certificate, PEM or DER; or a PEM full chain (the leaf first, then intermediates); or
-    /// a PKCS#12 file (.p12/.pfx) holding the certificate, its key and chain.
+    /// a PKCS#12 file (.p12/.pfx) holding the certificate, its key and chain. FILE, `-`
+    /// (standard input) or `env:NAME`.
     #[arg(long, value_name = "FILE", value_parser = source_parser())]
     certificate: Source,
     /// Private key of the certificate: PKCS#8, SEC1 or PKCS#1, PEM or DER, or an encrypted
-    /// PKCS#8 key (ENCRYPTED PRIVATE KEY); omitted when --certificate is a PKCS#12 file.
+    /// PKCS#8 key (ENCRYPTED PRIVATE KEY); omitted when --certificate is a PKCS#12 file. FILE,
+    /// `-` (standard input) or `env:NAME`.
     #[arg(long, value_name = "FILE", value_parser = source_parser())]
     private_key: Option<Source>,
-    /// Intermediate CA certificates (PEM bundle or one DER), sent in X-Amz-X509-Chain.
+    /// Intermediate CA certificates (PEM bundle or one DER), sent in X-Amz-X509-Chain. FILE,
+    /// `-` (standard input) or `env:NAME`.
     #[arg(long, value_name = "FILE", value_parser = source_parser())]
     intermediates: Option<Source>,
     /// Password of an encrypted PKCS#8 --private-key. Other users can see it in `ps`: prefer
