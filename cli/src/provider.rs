@@ -21,11 +21,30 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use rolesanywhere::{Action, Credentials, ErrorCode, Lease, Millis, Next, ProviderConfig, SignedRequest, Time};
+use clap::Args;
+use rolesanywhere::{
+    Action, Credentials, ErrorCode, Lease, Millis, Next, ProviderConfig, RefreshPolicy, SignedRequest, Time,
+};
 use tokio::sync::{oneshot, watch};
 
 use crate::cache::{Entry, Lock};
 use crate::Failure;
+
+/// `--refresh-margin`, of the commands that keep credentials fresh (`serve`, `update`).
+#[derive(Args)]
+pub struct RefreshArgs {
+    /// Refresh at the latest this many seconds before the credentials or the certificate
+    /// expire (they are refreshed at half their lifetime anyway).
+    #[arg(long, value_name = "SECONDS", default_value_t = RefreshPolicy::default().margin_seconds)]
+    refresh_margin: u64,
+}
+
+impl RefreshArgs {
+    /// The provider's configuration: the library's defaults with this margin.
+    pub fn config(&self) -> ProviderConfig {
+        ProviderConfig { policy: RefreshPolicy { margin_seconds: self.refresh_margin }, ..ProviderConfig::default() }
+    }
+}
 
 /// Credentials as a sign-in got them, with the AWS account they belong to when the answer
 /// names it (the core's [`rolesanywhere::Session::account_id`]). Reads as the [`Credentials`].

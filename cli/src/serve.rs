@@ -37,13 +37,13 @@ use hyper::body::Bytes;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Method, Response, StatusCode};
 use ring::hmac;
-use rolesanywhere::{ErrorCode, ProviderConfig, RefreshPolicy};
+use rolesanywhere::ErrorCode;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::cache::{Cache, CacheArgs};
 use crate::net::{Net, NetArgs};
-use crate::provider::{DueRefresh, Issued, Provider};
+use crate::provider::{DueRefresh, Issued, Provider, RefreshArgs};
 use crate::{Failure, SignArgs};
 
 /// Options of `rolesanywhere serve`.
@@ -62,10 +62,8 @@ pub struct ServeArgs {
     /// (AWS_CONTAINER_AUTHORIZATION_TOKEN); without it the container endpoint is off.
     #[arg(long, value_name = "FILE")]
     authorization_token_file: Option<PathBuf>,
-    /// Refresh at the latest this many seconds before the credentials or the certificate
-    /// expire (they are refreshed at half their lifetime anyway).
-    #[arg(long, value_name = "SECONDS", default_value_t = RefreshPolicy::default().margin_seconds)]
-    refresh_margin: u64,
+    #[command(flatten)]
+    refresh: RefreshArgs,
     #[command(flatten)]
     cache: CacheArgs,
     #[command(flatten)]
@@ -165,8 +163,7 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
     }
     let role_arn = args.sign.role_arn.clone();
     let role_name = role_arn.rsplit('/').next().unwrap_or_default().to_string();
-    let config =
-        ProviderConfig { policy: RefreshPolicy { margin_seconds: args.refresh_margin }, ..ProviderConfig::default() };
+    let config = args.refresh.config();
     let now = Box::new(|| crate::unix_millis().unwrap_or(0));
     let hooks = crate::credential_process::hooks(Arc::new(args.sign), net, now, false, Cache::open(&args.cache));
     let state = Arc::new(State {

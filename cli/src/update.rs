@@ -31,12 +31,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use rolesanywhere::{ErrorCode, ProviderConfig, RefreshPolicy, Time};
+use rolesanywhere::{ErrorCode, Time};
 use zeroize::Zeroizing;
 
 use crate::cache::{Cache, CacheArgs};
 use crate::net::{Net, NetArgs};
-use crate::provider::{DueRefresh, Issued, Provider};
+use crate::provider::{DueRefresh, Issued, Provider, RefreshArgs};
 use crate::{Failure, SignArgs};
 
 /// Options of `rolesanywhere update`.
@@ -50,10 +50,8 @@ pub struct UpdateArgs {
     /// Write the profile once and exit, instead of refreshing it until stopped.
     #[arg(long)]
     once: bool,
-    /// Refresh at the latest this many seconds before the credentials or the certificate
-    /// expire (they are refreshed at half their lifetime anyway).
-    #[arg(long, value_name = "SECONDS", default_value_t = RefreshPolicy::default().margin_seconds)]
-    refresh_margin: u64,
+    #[command(flatten)]
+    refresh: RefreshArgs,
     #[command(flatten)]
     cache: CacheArgs,
     #[command(flatten)]
@@ -67,7 +65,7 @@ const POLL: Duration = Duration::from_secs(1);
 
 /// Writes the profile, then keeps it fresh until SIGINT or SIGTERM (or once with `--once`).
 pub fn run(args: UpdateArgs) -> Result<(), Failure> {
-    let UpdateArgs { sign, profile, once, refresh_margin, cache, net } = args;
+    let UpdateArgs { sign, profile, once, refresh, cache, net } = args;
     if sign.date.is_some() || sign.explain {
         return Err(Failure::new(
             ErrorCode::InvalidOptions,
@@ -78,8 +76,7 @@ pub fn run(args: UpdateArgs) -> Result<(), Failure> {
     let path = credentials_file()?;
     sign.check_inputs()?;
     let net = Arc::new(Net::new(&net)?);
-    let config =
-        ProviderConfig { policy: RefreshPolicy { margin_seconds: refresh_margin }, ..ProviderConfig::default() };
+    let config = refresh.config();
     let now = Box::new(|| crate::unix_millis().unwrap_or(0));
     let hooks = crate::credential_process::hooks(Arc::new(sign), net, now, false, Cache::open(&cache));
     let provider = Provider::new(hooks, config, DueRefresh::Wait);
