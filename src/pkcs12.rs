@@ -101,8 +101,8 @@ impl fmt::Display for Pkcs12Error {
             Malformed { what } => write!(f, "malformed PKCS#12 file: cannot parse {what}"),
             Legacy { scheme } => write!(
                 f,
-                "the PKCS#12 file uses legacy {scheme}, which is not supported; re-export it with \\
-                 AES-256 and a SHA-256 MAC: openssl pkcs12 -legacy -in old.p12 -nodes -out all.pem, \\
+                "the PKCS#12 file uses legacy {scheme}, which is not supported; re-export it with \
+                 AES-256 and a SHA-256 MAC: openssl pkcs12 -legacy -in old.p12 -nodes -out all.pem, \
                  then openssl pkcs12 -export -in all.pem -out new.p12"
             ),
             Unsupported { what } => write!(f, "the PKCS#12 file uses {what}, which is not supported"),

@@ -31,6 +31,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use clap::Args;
 use rolesanywhere::{Certificate, CreateSessionOptions, Credentials, Millis, Time};
+
+use crate::provider::Issued;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
@@ -153,8 +155,8 @@ impl Entry {
 
 /// Credentials read from an entry, and when they were obtained.
 pub struct Saved {
-    /// The credentials.
-    pub credentials: Credentials,
+    /// The credentials and their account.
+    pub credentials: Issued,
     /// When the sign-in that got them was made, in milliseconds since the Unix epoch.
     pub issued: Millis,
 }
@@ -174,6 +176,8 @@ struct EntryFile<S> {
     secret_access_key: S,
     session_token: S,
     expiration: S,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    account_id: Option<S>,
     issued: S,
 }
 
@@ -221,7 +225,7 @@ impl Entry {
 
     /// Writes `credentials`, obtained at `issued`, as the entry: a temporary file in the
     /// directory (0600), synced, then renamed over the entry, so that readers never see a part.
-    pub fn save(&self, credentials: &Credentials, issued: Millis) -> io::Result<()> {
+    pub fn save(&self, credentials: &Issued, issued: Millis) -> io::Result<()> {
         let time = |ms: Millis| Time::from_unix_seconds(ms / 1000).unwrap_or(Time::UNIX_EPOCH).to_string();
         let issued = time(issued);
         let expiration = credentials.expiration().to_string();
@@ -231,6 +235,7 @@ impl Entry {
             secret_access_key: credentials.secret_access_key(),
             session_token: credentials.session_token(),
             expiration: expiration.as_str(),
+            account_id: credentials.account_id.as_deref(),
             issued: issued.as_str(),
         };
         let json = Zeroizing::new(serde_json::to_vec(&entry).map_err(io::Error::other)?);
@@ -279,6 +284,7 @@ fn parse(bytes: &[u8]) -> Option<Saved> {
     let text_ok = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic());
     if entry.version != VERSION
         || ![&entry.access_key_id, &entry.secret_access_key, &entry.session_token].iter().all(|s| text_ok(s))
+        || entry.account_id.as_ref().is_some_and(|a| !crate::provider::is_account_id(a))
     {
         return None;
     }
@@ -288,6 +294,7 @@ fn parse(bytes: &[u8]) -> Option<Saved> {
         return None;
     }
     let credentials = Credentials::new(entry.access_key_id, entry.secret_access_key, entry.session_token, expiration);
+    let credentials = Issued { credentials, account_id: entry.account_id };
     Some(Saved { credentials, issued: issued.unix_seconds().saturating_mul(1000) })
 }
 
@@ -338,7 +345,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// Creates `dir` and its missing parents, 0700. Another run may create it at the same time:
 /// either way it ends up 0700.
 #[cfg(unix)]
-fn create_private_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn create_private_dir(dir: &Path) -> io::Result<()> {
     use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
     fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
     // The umask may have taken the owner's bits too.
@@ -346,13 +353,13 @@ fn create_private_dir(dir: &Path) -> io::Result<()> {
 }
 
 #[cfg(unix)]
-fn private_mode(options: &mut OpenOptions) {
+pub(crate) fn private_mode(options: &mut OpenOptions) {
     use std::os::unix::fs::OpenOptionsExt;
     options.mode(0o600);
 }
 
 #[cfg(unix)]
-fn set_mode(file: &File, mode: u32) -> io::Result<()> {
+pub(crate) fn set_mode(file: &File, mode: u32) -> io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     file.set_permissions(fs::Permissions::from_mode(mode))
 }
@@ -372,15 +379,15 @@ fn euid() -> u32 {
 // Elsewhere there are no Unix owners and modes: the directory and entries are checked as if
 // they were private, which the platform's own per-user directories provide.
 #[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn create_private_dir(dir: &Path) -> io::Result<()> {
     fs::create_dir_all(dir)
 }
 
 #[cfg(not(unix))]
-fn private_mode(_: &mut OpenOptions) {}
+pub(crate) fn private_mode(_: &mut OpenOptions) {}
 
 #[cfg(not(unix))]
-fn set_mode(_: &File, _: u32) -> io::Result<()> {
+pub(crate) fn set_mode(_: &File, _: u32) -> io::Result<()> {
     Ok(())
 }
 
@@ -402,6 +409,7 @@ mod tests {
     fn entries_round_trip_and_refuse_anything_else() {
         let credentials =
             Credentials::new("ASIA1".into(), "secret".into(), "token".into(), Time::from_unix_seconds(7200).unwrap());
+        let credentials = Issued { credentials, account_id: Some("123456789012".into()) };
         let dir = tempfile::tempdir().unwrap();
         let entry =
             Entry { path: dir.path().join("k.json"), lock_path: dir.path().join("k.lock"), certificate_not_after: 0 };
@@ -412,6 +420,11 @@ mod tests {
         assert_eq!(saved.issued, 3_600_000);
         // Nothing else is left in the directory.
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+        // Without an account, and from an entry that names none.
+        let no_account = Issued { account_id: None, ..credentials.clone() };
+        entry.save(&no_account, 3_600_500).unwrap();
+        assert_eq!(entry.load().unwrap().credentials, no_account);
+        assert!(!fs::read_to_string(dir.path().join("k.json")).unwrap().contains("AccountId"));
 
         for bad in [
             &b"{}"[..],
@@ -420,6 +433,7 @@ mod tests {
             br#"{"Version":1,"AccessKeyId":"","SecretAccessKey":"s","SessionToken":"t","Expiration":"1970-01-01T02:00:00Z","Issued":"1970-01-01T01:00:00Z"}"#,
             br#"{"Version":1,"AccessKeyId":"A","SecretAccessKey":"s","SessionToken":"t","Expiration":"1970-01-01T00:00:00Z","Issued":"1970-01-01T01:00:00Z"}"#,
             br#"{"Version":1,"AccessKeyId":"A","SecretAccessKey":"s","SessionToken":"t","Expiration":"later","Issued":"1970-01-01T01:00:00Z"}"#,
+            br#"{"Version":1,"AccessKeyId":"A","SecretAccessKey":"s","SessionToken":"t","Expiration":"1970-01-01T02:00:00Z","AccountId":"12345","Issued":"1970-01-01T01:00:00Z"}"#,
         ] {
             assert!(parse(bad).is_none(), "{}", String::from_utf8_lossy(bad));
         }

@@ -6,21 +6,23 @@
 mod cache;
 mod credential_process;
 mod http;
+mod inputs;
+mod net;
 mod provider;
 mod serve;
 mod stand_in;
+mod update;
 
-use std::fs::File;
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand};
-use rolesanywhere::{
-    Certificate, CreateSession, CreateSessionOptions, ErrorCode, Millis, PrivateKey, SignedRequest, Time,
-};
-use zeroize::Zeroizing;
+use rolesanywhere::{CreateSession, CreateSessionOptions, ErrorCode, Millis, SignedRequest, Time};
+
+use crate::inputs::{Material, Secret, Source, Stdin};
 
 /// Sign in to AWS with an X.509 certificate through IAM Roles Anywhere.
 #[derive(Parser)]
@@ -41,23 +43,48 @@ enum Command {
     /// Serve credentials to local processes over the IMDSv2 and container-credential protocols,
     /// refreshing them at half their lifetime.
     Serve(serve::ServeArgs),
+    /// Keep a profile of the AWS shared credentials file (~/.aws/credentials) fresh for tools
+    /// that read only that file: written at once, then at every refresh until stopped.
+    Update(update::UpdateArgs),
     /// Run a local stand-in for IAM Roles Anywhere CreateSession and STS GetCallerIdentity,
     /// configured with trust anchors, roles and profiles (see the README).
     StandIn(stand_in::StandInArgs),
 }
 
-/// What a CreateSession request is built from.
+/// What a CreateSession request is built from. Each input is a FILE, `-` (standard input, for
+/// one input at most) or `env:NAME` (an environment variable's value).
 #[derive(Args)]
 struct SignArgs {
-    /// Leaf certificate, PEM or DER.
-    #[arg(long, value_name = "FILE")]
-    certificate: PathBuf,
-    /// Private key of the certificate: PKCS#8, SEC1 or PKCS#1, PEM or DER.
-    #[arg(long, value_name = "FILE")]
-    private_key: PathBuf,
-    /// Intermediate CA certificates (PEM bundle or one DER), sent in X-Amz-X509-Chain.
-    #[arg(long, value_name = "FILE")]
-    intermediates: Option<PathBuf>,
+    /// Leaf certificate, PEM or DER; or a PEM full chain (the leaf first, then intermediates); or
+    /// a PKCS#12 file (.p12/.pfx) holding the certificate, its key and chain. FILE, `-`
+    /// (standard input) or `env:NAME`.
+    #[arg(long, value_name = "FILE", value_parser = source_parser())]
+    certificate: Source,
+    /// Private key of the certificate: PKCS#8, SEC1 or PKCS#1, PEM or DER, or an encrypted
+    /// PKCS#8 key (ENCRYPTED PRIVATE KEY); omitted when --certificate is a PKCS#12 file. FILE,
+    /// `-` (standard input) or `env:NAME`.
+    #[arg(long, value_name = "FILE", value_parser = source_parser())]
+    private_key: Option<Source>,
+    /// Intermediate CA certificates (PEM bundle or one DER), sent in X-Amz-X509-Chain. FILE,
+    /// `-` (standard input) or `env:NAME`.
+    #[arg(long, value_name = "FILE", value_parser = source_parser())]
+    intermediates: Option<Source>,
+    /// Password of an encrypted PKCS#8 --private-key. Other users can see it in `ps`: prefer
+    /// --pkcs8-password-file.
+    #[arg(long, value_name = "PASSWORD", conflicts_with = "pkcs8_password_file", value_parser = secret_parser())]
+    pkcs8_password: Option<Secret>,
+    /// File (or -, env:NAME) holding the password of an encrypted PKCS#8 --private-key; one
+    /// trailing newline is not part of it.
+    #[arg(long, value_name = "FILE", value_parser = source_parser())]
+    pkcs8_password_file: Option<Source>,
+    /// Password of a PKCS#12 --certificate. Other users can see it in `ps`: prefer
+    /// --pkcs12-password-file.
+    #[arg(long, value_name = "PASSWORD", conflicts_with = "pkcs12_password_file", value_parser = secret_parser())]
+    pkcs12_password: Option<Secret>,
+    /// File (or -, env:NAME) holding the password of a PKCS#12 --certificate; one trailing
+    /// newline is not part of it.
+    #[arg(long, value_name = "FILE", value_parser = source_parser())]
+    pkcs12_password_file: Option<Source>,
     /// ARN of the trust anchor.
     #[arg(long, value_name = "ARN")]
     trust_anchor_arn: String,
@@ -85,9 +112,23 @@ struct SignArgs {
     /// Signing time, RFC 3339 (default: now). Fixes X-Amz-Date for reproducible output.
     #[arg(long, value_name = "TIME")]
     date: Option<String>,
-    /// Also print each signing step (canonical request, string to sign) on stderr.
+    /// Also print each signing step (inputs, algorithm, canonical request, string to sign) on
+    /// stderr.
     #[arg(long)]
     explain: bool,
+    /// Standard input, when an input is `-`: read once, when the command starts.
+    #[arg(skip)]
+    stdin: Stdin,
+}
+
+/// Parses an input flag's value: FILE, `-` or `env:NAME`.
+fn source_parser() -> impl TypedValueParser<Value = Source> {
+    clap::builder::OsStringValueParser::new().map(Source::from)
+}
+
+/// Parses a password flag's value, kept zeroized.
+fn secret_parser() -> impl TypedValueParser<Value = Secret> {
+    clap::builder::StringValueParser::new().map(Secret::from)
 }
 
 /// Why a command failed: a stable code from the core's one list, and one line for stderr that
@@ -124,7 +165,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             eprintln!(
-                "error: a subcommand is required: sign-request, credential-process, serve or stand-in (see rolesanywhere --help)"
+                "error: a subcommand is required: sign-request, credential-process, serve, update or stand-in (see rolesanywhere --help)"
             );
             return ExitCode::from(2);
         }
@@ -150,6 +191,7 @@ fn main() -> ExitCode {
         Command::SignRequest(args) => sign_request(&args),
         Command::CredentialProcess(args) => credential_process::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Update(args) => update::run(args),
         Command::StandIn(args) => stand_in::run(&args),
     };
     match result {
@@ -213,6 +255,7 @@ fn write_stdout(text: &str) -> Result<(), Failure> {
 }
 
 fn build(args: &SignArgs) -> Result<SignedRequest, Failure> {
+    args.check_inputs()?;
     let now = match &args.date {
         Some(text) => parse_date(text)?,
         None => system_time()?,
@@ -251,42 +294,25 @@ impl SignArgs {
     }
 }
 
-/// A failure with `e`'s code, naming the flag and its file.
-fn coded(flag: &str, path: &Path, e: rolesanywhere::Error) -> Failure {
-    Failure::new(e.code(), format!("{flag} {}: {e}", shown_path(path)))
-}
-
-/// Reads the `--certificate` file.
-fn read_certificate(args: &SignArgs) -> Result<Certificate, Failure> {
-    Certificate::parse(&read_input("--certificate", &args.certificate)?)
-        .map_err(|e| coded("--certificate", &args.certificate, e.into()))
-}
-
-/// Reads the certificate, key and intermediates and signs a CreateSession request at `now`;
-/// returns it with the certificate's expiry.
+/// Reads the inputs and signs a CreateSession request at `now`; returns it with the
+/// certificate's expiry. With `explain`, prints the inputs, the certificate's facts, the
+/// algorithm, the canonical request and the string to sign on stderr.
 fn sign_at(args: &SignArgs, now: Time, explain: bool) -> Result<(SignedRequest, Time), Failure> {
-    let leaf = read_certificate(args)?;
-    let key = PrivateKey::parse(&read_input("--private-key", &args.private_key)?)
-        .map_err(|e| coded("--private-key", &args.private_key, e.into()))?;
-    warn_if_exposed("--private-key", &args.private_key);
-    let chain = match &args.intermediates {
-        Some(path) => rolesanywhere::parse_intermediates(&read_input("--intermediates", path)?)
-            .map_err(|e| coded("--intermediates", path, e.into()))?,
-        None => Vec::new(),
-    };
-
+    let Material { leaf, key, intermediates, forms } = args.material()?;
     let options = args.create_session_options();
     let unsigned = CreateSession::from_options(&leaf, &options)
-        .intermediates(&chain)
+        .intermediates(&intermediates)
         .prepare(now)
         .map_err(rolesanywhere::Error::from)?;
     if explain {
+        eprintln!("== inputs\n{}", forms.join("\n"));
         eprintln!(
-            "== certificate\nserial (decimal): {}\nsubject CN: {}\nURI SANs: {}\nkey: {}",
+            "== certificate\nserial (decimal): {}\nsubject CN: {}\nURI SANs: {}\nkey: {}\nalgorithm: {}",
             leaf.serial_number(),
             leaf.subject_common_name().unwrap_or("-"),
             leaf.uri_sans().join(", "),
-            key.key_type()
+            key.key_type(),
+            unsigned.algorithm().name()
         );
         eprintln!(
             "== canonical request\n{}\n== string to sign\n{}",
@@ -296,25 +322,6 @@ fn sign_at(args: &SignArgs, now: Time, explain: bool) -> Result<(SignedRequest, 
     }
     let signed = unsigned.sign(&key).map_err(rolesanywhere::Error::from)?;
     Ok((signed, leaf.not_after()))
-}
-
-/// Reads a certificate or key file, refusing inputs larger than the library takes; the buffer
-/// is zeroized when dropped since it may hold a key.
-fn read_input(flag: &str, path: &Path) -> Result<Zeroizing<Vec<u8>>, Failure> {
-    let limit = rolesanywhere::MAX_INPUT_LEN as u64;
-    let fail = |e: std::io::Error| {
-        Failure::new(ErrorCode::InvalidInput, format!("cannot read {flag} {}: {e}", shown_path(path)))
-    };
-    let file = File::open(path).map_err(fail)?;
-    let mut bytes = Zeroizing::new(Vec::new());
-    file.take(limit + 1).read_to_end(&mut bytes).map_err(fail)?;
-    if bytes.len() as u64 > limit {
-        return Err(Failure::new(
-            ErrorCode::InvalidInput,
-            format!("{flag} {} is larger than {limit} bytes", shown_path(path)),
-        ));
-    }
-    Ok(bytes)
 }
 
 /// Warns on stderr when a secret's file (a private key, a token) can be read or changed by

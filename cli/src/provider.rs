@@ -21,11 +21,53 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use rolesanywhere::{Action, Credentials, ErrorCode, Lease, Millis, Next, ProviderConfig, SignedRequest, Time};
+use clap::Args;
+use rolesanywhere::{
+    Action, Credentials, ErrorCode, Lease, Millis, Next, ProviderConfig, RefreshPolicy, SignedRequest, Time,
+};
 use tokio::sync::{oneshot, watch};
 
 use crate::cache::{Entry, Lock};
 use crate::Failure;
+
+/// `--refresh-margin`, of the commands that keep credentials fresh (`serve`, `update`).
+#[derive(Args)]
+pub struct RefreshArgs {
+    /// Refresh at the latest this many seconds before the credentials or the certificate
+    /// expire (they are refreshed at half their lifetime anyway).
+    #[arg(long, value_name = "SECONDS", default_value_t = RefreshPolicy::default().margin_seconds)]
+    refresh_margin: u64,
+}
+
+impl RefreshArgs {
+    /// The provider's configuration: the library's defaults with this margin.
+    pub fn config(&self) -> ProviderConfig {
+        ProviderConfig { policy: RefreshPolicy { margin_seconds: self.refresh_margin }, ..ProviderConfig::default() }
+    }
+}
+
+/// Credentials as a sign-in got them, with the AWS account they belong to when the answer
+/// names it (the core's [`rolesanywhere::Session::account_id`]). Reads as the [`Credentials`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Issued {
+    /// The credentials.
+    pub credentials: Credentials,
+    /// The 12-digit account ID, when known.
+    pub account_id: Option<String>,
+}
+
+impl std::ops::Deref for Issued {
+    type Target = Credentials;
+
+    fn deref(&self) -> &Credentials {
+        &self.credentials
+    }
+}
+
+/// Whether `text` is an AWS account ID: 12 digits.
+pub fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
 
 /// A boxed future, as the hooks return them.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -57,9 +99,9 @@ pub struct Hooks {
     /// time; returns it with the certificate's expiry.
     pub sign: Box<dyn Fn(Time) -> Result<Signed, Failure> + Send + Sync>,
     /// Sends the request and returns the credentials of the answer. It must end on its own (the
-    /// CLI's HTTP client gives up after 30 s): a refresh past its deadline stops blocking the next
-    /// one, but its callers wait for it.
-    pub send: Box<dyn Fn(SignedRequest) -> BoxFuture<Result<Credentials, AttemptError>> + Send + Sync>,
+    /// CLI's HTTP client gives up after `--request-timeout`): a refresh past its deadline stops
+    /// blocking the next one, but its callers wait for it.
+    pub send: Box<dyn Fn(SignedRequest) -> BoxFuture<Result<Issued, AttemptError>> + Send + Sync>,
     /// The cache entry of the current certificate, where processes of this machine share their
     /// credentials; `None` without a cache. An error (an unreadable certificate) skips the
     /// cache for that refresh: signing reports it.
@@ -68,7 +110,7 @@ pub struct Hooks {
 
 /// What a refresh ends with: fresh credentials; the cached ones, when it failed while they were
 /// still usable; or its error.
-type Outcome = Result<Credentials, Failure>;
+type Outcome = Result<Issued, Failure>;
 
 /// What the caller that finds its refresh due gets while the cached credentials are still
 /// usable.
@@ -97,7 +139,7 @@ struct Inner {
 struct State {
     machine: rolesanywhere::Provider,
     /// The credentials whose timing the machine's lease holds.
-    credentials: Option<Credentials>,
+    credentials: Option<Issued>,
     /// The error of the last failed refresh, for [`Action::Fail`].
     last_error: Option<Failure>,
     /// The refresh under way: its number, and where its outcome is published.
@@ -108,7 +150,7 @@ struct State {
 
 impl State {
     /// The cached credentials, if they are still usable at `now`.
-    fn usable(&self, now: Millis) -> Option<Credentials> {
+    fn usable(&self, now: Millis) -> Option<Issued> {
         let lease = self.machine.lease()?;
         lease.usable(now).then(|| self.credentials.clone()).flatten()
     }
@@ -131,7 +173,7 @@ impl State {
 enum Attempted {
     /// With this outcome; fresh credentials (and when they were obtained) are to be saved in the
     /// shared cache.
-    Done(Outcome, Option<(Credentials, Millis)>),
+    Done(Outcome, Option<(Issued, Millis)>),
     /// The machine says to try again after this wait.
     Retry(Duration),
 }
@@ -151,6 +193,17 @@ impl Provider {
 
     fn lock(&self) -> MutexGuard<'_, State> {
         self.inner.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Until when the cached credentials need no refresh (the lease's `fresh_until`); `None`
+    /// when nothing is cached.
+    pub fn fresh_until(&self) -> Option<Millis> {
+        self.lock().machine.lease().map(|lease| lease.fresh_until())
+    }
+
+    /// The error of the last refresh, if it failed.
+    pub fn last_error(&self) -> Option<Failure> {
+        self.lock().last_error.clone()
     }
 
     /// Current credentials: the cached ones until their refresh time, fresh ones after.
@@ -251,7 +304,7 @@ impl Provider {
     }
 
     /// Reports an attempt of refresh number `id`, signed at `issued`, to the machine.
-    fn attempted(&self, id: u64, issued: Millis, attempt: Result<(Credentials, Time), AttemptError>) -> Attempted {
+    fn attempted(&self, id: u64, issued: Millis, attempt: Result<(Issued, Time), AttemptError>) -> Attempted {
         let now = (self.inner.hooks.now)();
         let mut state = self.lock();
         if !state.current(id) {
@@ -294,7 +347,7 @@ impl Provider {
     /// Takes over the credentials of the shared `entry` when they are newer than this
     /// provider's: returns them if they need no refresh yet; otherwise, if they are still
     /// usable, keeps them to fall back on should refresh number `id` fail.
-    fn take_shared(&self, id: u64, entry: &Entry) -> Option<Credentials> {
+    fn take_shared(&self, id: u64, entry: &Entry) -> Option<Issued> {
         let saved = entry.load()?;
         let now = (self.inner.hooks.now)();
         let mut state = self.lock();
@@ -445,13 +498,14 @@ mod tests {
         (Provider::new(hooks, config, due), World { clock, calls })
     }
 
-    fn session(i: usize, expiration: u64) -> Credentials {
-        Credentials::new(
+    fn session(i: usize, expiration: u64) -> Issued {
+        let credentials = Credentials::new(
             format!("ASIA{i}"),
             "secret".into(),
             "token".into(),
             Time::from_unix_seconds(expiration).unwrap(),
-        )
+        );
+        Issued { credentials, account_id: None }
     }
 
     #[tokio::test(start_paused = true)]

@@ -15,7 +15,10 @@
 //! - **Container credentials** (SDKs and Tools Reference Guide, *Container credential
 //!   provider*): `GET /credentials` with the `Authorization` header equal to the token from
 //!   `--authorization-token-file` gives `{"AccessKeyId","SecretAccessKey","Token","Expiration",
-//!   "RoleArn"}`. Clients: `AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:PORT/credentials`
+//!   "RoleArn"}`, and `"AccountId"` when the CreateSession answer names the account, which
+//!   botocore's `ContainerProvider` reads (`credentials.py`, `fetch_creds`: `AccountId`). The
+//!   IMDS answer has no such field: EC2 defines none, and no SDK reads one there.
+//!   Clients: `AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:PORT/credentials`
 //!   and `AWS_CONTAINER_AUTHORIZATION_TOKEN`.
 //!
 //! Credentials come from [`crate::provider`] with stale-while-refresh: a client gets the valid
@@ -34,12 +37,13 @@ use hyper::body::Bytes;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Method, Response, StatusCode};
 use ring::hmac;
-use rolesanywhere::{Credentials, ErrorCode, ProviderConfig, RefreshPolicy};
+use rolesanywhere::ErrorCode;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::cache::{Cache, CacheArgs};
-use crate::provider::{DueRefresh, Provider};
+use crate::net::{Net, NetArgs};
+use crate::provider::{DueRefresh, Issued, Provider, RefreshArgs};
 use crate::{Failure, SignArgs};
 
 /// Options of `rolesanywhere serve`.
@@ -58,12 +62,12 @@ pub struct ServeArgs {
     /// (AWS_CONTAINER_AUTHORIZATION_TOKEN); without it the container endpoint is off.
     #[arg(long, value_name = "FILE")]
     authorization_token_file: Option<PathBuf>,
-    /// Refresh at the latest this many seconds before the credentials or the certificate
-    /// expire (they are refreshed at half their lifetime anyway).
-    #[arg(long, value_name = "SECONDS", default_value_t = RefreshPolicy::default().margin_seconds)]
-    refresh_margin: u64,
+    #[command(flatten)]
+    refresh: RefreshArgs,
     #[command(flatten)]
     cache: CacheArgs,
+    #[command(flatten)]
+    net: NetArgs,
 }
 
 /// Longest IMDSv2 token lifetime (six hours), as IMDS allows.
@@ -129,6 +133,8 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             "--date and --explain are for sign-request; serve signs at the current time",
         ));
     }
+    args.sign.check_inputs()?;
+    let net = Arc::new(Net::new(&args.net)?);
     let container_token = match &args.authorization_token_file {
         Some(path) => {
             let shown = crate::shown_path(path);
@@ -157,10 +163,9 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
     }
     let role_arn = args.sign.role_arn.clone();
     let role_name = role_arn.rsplit('/').next().unwrap_or_default().to_string();
-    let config =
-        ProviderConfig { policy: RefreshPolicy { margin_seconds: args.refresh_margin }, ..ProviderConfig::default() };
+    let config = args.refresh.config();
     let now = Box::new(|| crate::unix_millis().unwrap_or(0));
-    let hooks = crate::credential_process::hooks(Arc::new(args.sign), now, false, Cache::open(&args.cache));
+    let hooks = crate::credential_process::hooks(Arc::new(args.sign), net, now, false, Cache::open(&args.cache));
     let state = Arc::new(State {
         provider: Provider::new(hooks, config, DueRefresh::Background),
         role_name,
@@ -244,7 +249,7 @@ enum Shape {
 }
 
 async fn credentials_response(state: &State, shape: Shape) -> Response<Full<Bytes>> {
-    let credentials: Credentials = match state.provider.credentials().await {
+    let credentials: Issued = match state.provider.credentials().await {
         Ok(c) => c,
         Err(e) => {
             eprintln!("credentials: {} ({})", e.message, e.code);
@@ -263,13 +268,19 @@ async fn credentials_response(state: &State, shape: Shape) -> Response<Full<Byte
             "Token": credentials.session_token(),
             "Expiration": expiration,
         }),
-        Shape::Container => serde_json::json!({
-            "AccessKeyId": credentials.access_key_id(),
-            "SecretAccessKey": credentials.secret_access_key(),
-            "Token": credentials.session_token(),
-            "Expiration": expiration,
-            "RoleArn": state.role_arn,
-        }),
+        Shape::Container => {
+            let mut body = serde_json::json!({
+                "AccessKeyId": credentials.access_key_id(),
+                "SecretAccessKey": credentials.secret_access_key(),
+                "Token": credentials.session_token(),
+                "Expiration": expiration,
+                "RoleArn": state.role_arn,
+            });
+            if let Some(account) = &credentials.account_id {
+                body["AccountId"] = account.as_str().into();
+            }
+            body
+        }
     };
     json(StatusCode::OK, body.to_string().into())
 }

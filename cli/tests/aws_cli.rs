@@ -11,7 +11,9 @@
 //! assume-role provider (`source_profile`) chains from the credential_process profile through the
 //! stand-in's STS AssumeRole. A certificate that the role's trust policy refuses makes the AWS
 //! CLI fail with Roles Anywhere's AccessDenied message, through credential_process and through
-//! `serve`'s container endpoint.
+//! `serve`'s container endpoint. A profile that `rolesanywhere update` writes into the shared
+//! credentials file signs `aws` commands, and the AWS CLI's credential chain gets the account
+//! of the credentials from credential_process, the container endpoint and that profile.
 //!
 //! A second client, AWS Labs' `iam-rolesanywhere-session` (Python, also pinned), signs
 //! CreateSession for the stand-in with P-256, P-384 and RSA leaves.
@@ -392,6 +394,95 @@ fn serve_container_endpoint_refused_certificate() {
     serve.assert_logged("GET /credentials -> 500");
     stand_in.assert_logged("POST /sessions -> 403 AccessDeniedException");
     assert!(!stand_in.log().contains("POST / "), "STS was called:\n{}", stand_in.log());
+}
+
+/// What the AWS CLI's own credential chain (its vendored botocore, `awscli.botocore`) resolves
+/// in `home` with `env` (and `profile`): `{"AccessKeyId", "AccountId"}`. The AWS CLI v1 has no
+/// command that prints the account of its credentials; this is the code its commands run.
+fn aws_cli_credentials(home: &Home, profile: Option<&str>, env: &[(&str, &str)]) -> Value {
+    const SCRIPT: &str = r#"
+import json, sys
+from awscli.botocore.session import Session
+creds = Session(profile=sys.argv[1] or None).get_credentials().get_frozen_credentials()
+print(json.dumps({"AccessKeyId": creds.access_key, "AccountId": creds.account_id}))
+"#;
+    let python = find_on_path("python3").expect("python3 is not on PATH: run scripts/setup");
+    let mut command = clean_command(&python, home.dir.path());
+    command
+        .env("AWS_CONFIG_FILE", home.path("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.path("credentials"))
+        .envs(env.iter().copied())
+        .args(["-c", SCRIPT, profile.unwrap_or("")]);
+    let out = run_client(&mut command);
+    assert!(out.status.success(), "python3 failed ({}): {}", out.status, out.stderr);
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
+}
+
+/// The account of the CreateSession answer reaches the AWS CLI: `AccountId` in the
+/// credential_process output and in serve's container answer, `aws_account_id` in the profile
+/// `update` writes (botocore reads all three). IMDS has no such field.
+#[test]
+fn the_aws_cli_reads_the_account_id() {
+    let stand_in = stand_in();
+    let home = Home::new();
+    write_credential_process_config(&home, "p256", &stand_in.base, "");
+    let through_process = aws_cli_credentials(&home, Some(AWS_PROFILE), &[("AWS_EC2_METADATA_DISABLED", "true")]);
+    assert_eq!(through_process["AccountId"], ACCOUNT, "{through_process}");
+
+    let token_file = home.path("token");
+    std::fs::write(&token_file, "account-test-token").unwrap();
+    let serve = serve("p256", &stand_in.base, Some(&token_file));
+    let url = format!("{}/credentials", serve.base);
+    let env = [
+        ("AWS_CONTAINER_CREDENTIALS_FULL_URI", url.as_str()),
+        ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "account-test-token"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ];
+    let through_container = aws_cli_credentials(&home, None, &env);
+    assert_eq!(through_container["AccountId"], ACCOUNT, "{through_container}");
+    serve.assert_logged("GET /credentials -> 200");
+
+    let endpoint = format!("{}/", serve.base);
+    let env = [("AWS_EC2_METADATA_SERVICE_ENDPOINT", endpoint.as_str()), ("AWS_METADATA_SERVICE_TIMEOUT", "10")];
+    let through_imds = aws_cli_credentials(&home, None, &env);
+    assert!(through_imds["AccessKeyId"].as_str().unwrap().starts_with("ASIA"), "{through_imds}");
+    assert_eq!(through_imds["AccountId"], Value::Null, "{through_imds}");
+
+    update_profile(&home, "p256", &stand_in.base, "app");
+    let through_file = aws_cli_credentials(&home, Some("app"), &[("AWS_EC2_METADATA_DISABLED", "true")]);
+    assert_eq!(through_file["AccountId"], ACCOUNT, "{through_file}");
+}
+
+/// `rolesanywhere update --once --profile PROFILE` for `leaf` into `home`'s credentials file.
+fn update_profile(home: &Home, leaf: &str, endpoint: &str, profile: &str) {
+    let out = Command::new(env!("CARGO_BIN_EXE_rolesanywhere"))
+        .arg("update")
+        .args(sign_args(leaf, endpoint))
+        .args(["--once", "--no-cache", "--profile", profile])
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.path("credentials"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "update failed: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A profile that `update` wrote into the shared credentials file, which already holds another
+/// profile: `aws sts get-caller-identity --profile app` signs with it, and the other profile
+/// still reads as before.
+#[test]
+fn update_writes_a_profile_the_aws_cli_uses() {
+    let stand_in = stand_in();
+    let home = Home::new();
+    std::fs::write(
+        home.path("credentials"),
+        "# someone else's\n[other]\naws_access_key_id = AKIAOTHEREXAMPLE\naws_secret_access_key = other\n",
+    )
+    .unwrap();
+    update_profile(&home, "p256", &stand_in.base, "app");
+    let out = home.get_caller_identity(&stand_in, Some("app"), &[("AWS_EC2_METADATA_DISABLED", "true")]);
+    assert_p256_identity(&out);
+    stand_in.assert_logged_times("POST /sessions -> 201 ok", 1);
+    let other = aws_cli_credentials(&home, Some("other"), &[("AWS_EC2_METADATA_DISABLED", "true")]);
+    assert_eq!(other["AccessKeyId"], "AKIAOTHEREXAMPLE", "{other}");
 }
 
 /// A second signer this project did not write, AWS Labs' `iam-rolesanywhere-session` (pinned in

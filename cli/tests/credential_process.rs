@@ -71,10 +71,28 @@ fn prints_credential_process_json_for_the_signed_request() {
         "SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLESECRET",
         "SessionToken": "FwoGZXIvYXdzEXAMPLESESSIONTOKENdGhpcyBpcyBub3QgYSByZWFsIHRva2Vu",
         "Expiration": "2024-06-01T13:00:30Z",
+        // The account of the answer's assumed-role ARN (botocore's ProcessProvider reads it).
+        "AccountId": "123456789012",
     });
     assert_eq!(json, expected);
-    // The documented field order, as AWS's helper prints it.
+    // The documented field order, as AWS's helper prints it, and the account last.
     assert!(stdout.starts_with(r#"{"Version":1,"AccessKeyId":"#), "{stdout}");
+    assert!(stdout.ends_with("\"Expiration\":\"2024-06-01T13:00:30Z\",\"AccountId\":\"123456789012\"}\n"), "{stdout}");
+}
+
+/// An answer that names no account (no assumed-role or role ARN) gives no `AccountId`.
+#[test]
+fn no_account_id_when_the_answer_names_none() {
+    let mut body: Value = serde_json::from_slice(&response("success.json")).unwrap();
+    let set = &mut body["credentialSet"][0];
+    set.as_object_mut().unwrap().remove("assumedRoleUser");
+    set.as_object_mut().unwrap().remove("roleArn");
+    let server = serve(201, None, body.to_string().into_bytes());
+    let out = run("credential-process", &server.endpoint);
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"]);
 }
 
 #[test]

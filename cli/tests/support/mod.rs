@@ -4,9 +4,11 @@
 //! tests share, [`send`], a minimal HTTP/1.1 client that sends headers exactly as given, STS
 //! requests signed for the stand-in ([`sts_headers`], [`xml_text`]), and [`MockServer`], a small
 //! HTTP/1.1 server on loopback that records each request and answers it as the test's script says
-//! (an answer, or hanging; one request per connection). Every test crate that uses it also
-//! declares `mod common` (`tests/common`).
+//! (an answer, or hanging; one request per connection); [`proxy::TlsProxy`], a company proxy
+//! that re-signs TLS. Every test crate that uses it also declares `mod common` (`tests/common`).
 #![allow(dead_code)]
+
+pub mod proxy;
 
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};
