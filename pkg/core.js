@@ -201,7 +201,7 @@ function pkcs8FromPem(pem) {
     const m = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(pem);
     if (!m) throw fail("InvalidKey", "no PEM private key found in options.privateKey");
     if (m[1] === "ENCRYPTED PRIVATE KEY" || /Proc-Type:\s*4,ENCRYPTED/.test(m[2])) {
-        throw fail("EncryptedKey", "the private key is encrypted; encrypted keys are not supported yet");
+        throw fail("EncryptedKey", "the private key is encrypted: give its password as options.pkcs8Password");
     }
     if (m[1] !== "PRIVATE KEY") return null;
     try {
@@ -313,6 +313,24 @@ function parseKey(privateKey) {
     }
 }
 
+/**
+ * The PKCS#8 DER of `privateKey` decrypted with `password` (`options.pkcs8Password`) in wasm, or
+ * null when there is no password or the key is not encrypted. The caller zeroes it after use.
+ */
+function decryptedKey(privateKey, password) {
+    if (password === undefined) return null;
+    if (typeof password !== "string" && !(password instanceof Uint8Array)) {
+        throw fail("InvalidOptions", "options.pkcs8Password must be a string or bytes (Uint8Array)");
+    }
+    if (typeof privateKey !== "string" && !(privateKey instanceof Uint8Array)) return null;
+    const message = encode([privateKey, password]);
+    try {
+        return wasm.decryptKey(message) ?? null;
+    } finally {
+        message.fill(0);
+    }
+}
+
 /** Signs in wasm with the key parsed once per PEM text. */
 function signInWasm(options, date, privateKey) {
     return withCertificates(options, (certs) => {
@@ -362,6 +380,14 @@ export async function createSessionRequest(options) {
     const date = dateOf(options);
     let privateKey = options.privateKey;
     if (privateKey instanceof ArrayBuffer) privateKey = new Uint8Array(privateKey);
+    const plain = decryptedKey(privateKey, options.pkcs8Password);
+    if (plain) {
+        try {
+            return await createSessionRequest({ ...options, privateKey: plain, pkcs8Password: undefined });
+        } finally {
+            plain.fill(0);
+        }
+    }
     const signer = options.signer ?? "auto";
     if (signer !== "auto" && signer !== "wasm" && signer !== "webcrypto") {
         throw fail("InvalidOptions", 'options.signer must be "wasm", "webcrypto" or undefined');

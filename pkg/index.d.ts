@@ -5,7 +5,11 @@ export type CertificateInput = string | Uint8Array | ArrayBuffer;
 
 /** Options of {@link createSessionRequest}. */
 export interface CreateSessionOptions {
-    /** The leaf certificate: PEM string or DER bytes. */
+    /**
+     * The leaf certificate: PEM string or DER bytes. A full-chain PEM (the leaf first, then its
+     * intermediates, as cert-manager's `tls.crt` and ACME clients write it) is taken too: the
+     * rest join {@link intermediates}, before the ones given there, each certificate once.
+     */
     certificate: CertificateInput;
     /**
      * The certificate's private key: a PEM string or DER bytes (PKCS#8; SEC1 and PKCS#1 go to the
@@ -23,6 +27,15 @@ export interface CreateSessionOptions {
      * SEC1 (`EC PRIVATE KEY`) and PKCS#1 (`RSA PRIVATE KEY`) keys: `openssl pkcs8 -topk8 -nocrypt` first.
      */
     privateKey: CertificateInput | CryptoKey;
+    /**
+     * The password of an encrypted PKCS#8 key (`ENCRYPTED PRIVATE KEY` PEM or DER: PBES2 with
+     * PBKDF2-HMAC-SHA-1/SHA-256 or scrypt, AES-CBC/GCM, as `openssl pkcs8 -topk8` and ACM export
+     * write it), as text (its UTF-8 bytes) or bytes. The key is decrypted in wasm, then signed as
+     * a plain PKCS#8 key. A key that is not encrypted is used as it is. Errors: `WrongPassword`;
+     * `EncryptedKey` without a password, or in a build without the `encrypted-keys` feature (only
+     * the `full` build has it, see README); `InvalidKey` for other schemes (PBES1, 3DES).
+     */
+    pkcs8Password?: string | Uint8Array;
     /** Intermediate CA certificates sent in `X-Amz-X509-Chain`, issuer of the leaf first (at most 5):
      * a PEM bundle, DER bytes, or an array of those. */
     intermediates?: CertificateInput | CertificateInput[];

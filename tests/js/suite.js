@@ -154,6 +154,54 @@ export function suite(api, fixture, wire) {
         }
     }
 
+    test("a full-chain certificate (leaf, then intermediates) signs as leaf + intermediates; duplicates dropped", async () => {
+        let checked = 0;
+        for (const c of fixture.cases.filter((c) => typeof c.options.intermediates === "string")) {
+            const fullChain = `${c.options.certificate.trimEnd()}\n${c.options.intermediates}`;
+            for (const intermediates of [undefined, c.options.intermediates, [c.options.certificate, c.options.intermediates]]) {
+                const options = { ...base(c), certificate: fullChain, intermediates };
+                if (await inWasm(c.keyType)) {
+                    const actual = await api.createSessionRequest({ ...options, signer: "wasm" });
+                    equal(JSON.stringify(actual), JSON.stringify(c.expected), `${c.name}: request`);
+                } else if (isPkcs8(c)) {
+                    await checkWebCryptoSigned(await api.createSessionRequest(options), c);
+                } else {
+                    continue;
+                }
+                checked++;
+            }
+        }
+        ok(checked > 0, "some case has intermediates and a signer");
+    });
+    test("pkcs8Password: encrypted PKCS#8 (each PBES2 PRF and cipher, scrypt, DER) signs as the plain key", async () => {
+        const p384 = fixture.cases.find((c) => c.name === "p384-pkcs8");
+        const { p256: pems, p384Der, pbes1 } = fixture.encryptedKeys;
+        const keys = [...pems.map(({ name, pem }) => [name, p256, pem]), ["p384 DER", p384, fromBase64(p384Der)]];
+        // The full build (the one with the RSA signer) carries encrypted-keys (scripts/build-wasm).
+        const carried = await inWasm("RSA");
+        for (const [name, c, privateKey] of keys) {
+            // (Without a password a DER key goes to the in-wasm signer, which a smaller build may lack.)
+            if (typeof privateKey === "string" || carried) {
+                await rejectsWithCode(api.createSessionRequest(base(c, { privateKey })), "EncryptedKey", `${name}: no password`);
+            }
+            if (!carried) {
+                const e = await rejectsWithCode(api.createSessionRequest(base(c, { privateKey, pkcs8Password: "test" })), "EncryptedKey", name);
+                ok(/not enabled in this build/.test(e.message), e.message);
+                continue;
+            }
+            const wrong = await rejectsWithCode(api.createSessionRequest(base(c, { privateKey, pkcs8Password: "tset" })), "WrongPassword", name);
+            ok(!wrong.message.includes("tset"), `no password in the message: ${wrong.message}`);
+            const actual = await api.createSessionRequest(base(c, { privateKey, pkcs8Password: "test", signer: "wasm" }));
+            equal(JSON.stringify(actual), JSON.stringify(c.expected), `${name}: signer wasm`);
+            await checkWebCryptoSigned(await api.createSessionRequest(base(c, { privateKey, pkcs8Password: new TextEncoder().encode("test") })), c);
+        }
+        if (carried) await rejectsWithCode(api.createSessionRequest(base(p256, { privateKey: pbes1, pkcs8Password: "test" })), "InvalidKey", "PBES1");
+        // A key that is not encrypted is used as it is, whatever the password.
+        if (await inWasm("P-256")) {
+            equal(JSON.stringify(await api.createSessionRequest(base(p256, { pkcs8Password: "any", signer: "wasm" }))), JSON.stringify(p256.expected), "plain key");
+        }
+        await rejectsWithCode(api.createSessionRequest(base(p256, { privateKey: pems[0].pem, pkcs8Password: 5 })), "InvalidOptions", "password type");
+    });
     test("DER certificate and key bytes, Date object: same bytes as the CLI", async () => {
         // fixture.p256KeyDer is SEC1 DER, which WebCrypto cannot import: the in-wasm signer's.
         const der = { certificate: fromBase64(fixture.p256CertDer), date: new Date(fixture.dateMs) };
