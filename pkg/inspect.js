@@ -15,6 +15,7 @@ export async function inspectCertificate(options) {
     checkObject(options);
     return withCertificates(options, (certs) => ({
         serialNumber: certs.serialNumber,
+        serialHex: certs.serialHex,
         subjectCommonName: certs.subjectCommonName,
         uriSans: certs.uriSans,
         keyType: certs.keyType,

@@ -112,8 +112,8 @@ mod wasm;
 pub use algorithm::{Algorithm, KeyType};
 pub use arn::{Arn, ArnField, Region};
 pub use certificate::{
-    merge_intermediates, parse_certificates, parse_intermediates, split_full_chain, Certificate, CertificateError,
-    PublicKey, MAX_INTERMEDIATES,
+    merge_intermediates, parse_certificates, parse_intermediates, serial_hex, split_full_chain, Certificate,
+    CertificateError, PublicKey, MAX_INTERMEDIATES,
 };
 pub use credentials::Credentials;
 #[cfg(feature = "encrypted-keys")]
