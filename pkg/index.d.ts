@@ -253,7 +253,7 @@ export interface AwsClientOptions {
  * requests that may be repeated (idempotent methods: GET, HEAD, PUT, DELETE, OPTIONS, TRACE; or
  * `idempotent: true`) after 429, 5xx and network errors, signing each attempt anew. A
  * `Retry-After` longer than the backoff's 20 s cap returns the answer at once; the request's
- * `signal` ends a wait with its reason. Stream bodies are sent once.
+ * `signal` ends a wait with its reason.
  */
 export class AwsClient {
     constructor(options: AwsClientOptions);

@@ -115,7 +115,7 @@ function count(value, name, max) {
  * (default: the core's `Backoff`, 3), each signed anew, after a full-jitter backoff whose first
  * ceiling is `initialRetryMs` (default 100; aws4fetch's `initRetryMs` is taken too) and at least
  * the answer's `Retry-After`; a `Retry-After` longer than the backoff's cap (20 s) returns the
- * answer at once. The request's `signal` ends the waits. Bodies that are streams are sent once.
+ * answer at once. The request's `signal` ends the waits.
  */
 export class AwsClient {
     /**
@@ -147,8 +147,8 @@ export class AwsClient {
     /** The request of `input`/`init` with its body read once; `sign()` signs it anew each time. */
     async #prepare(input, init) {
         const request = input instanceof Request ? new Request(input, init) : new Request(String(input), init);
-        const stream = init.body instanceof ReadableStream;
-        const body = init.body != null && !stream ? init.body : request.body ? new Uint8Array(await request.clone().arrayBuffer()) : null;
+        // A stream body is read once into bytes, so that every attempt can send it.
+        const body = init.body != null && !(init.body instanceof ReadableStream) ? init.body : request.body ? new Uint8Array(await request.clone().arrayBuffer()) : null;
         const sign = async () => {
             const credentials = typeof this.credentials === "function" ? await this.credentials({ signal: init.signal }) : this.credentials;
             const signed = await signRequest({ method: request.method, url: request.url, headers: request.headers, body }, credentials, {
@@ -162,7 +162,7 @@ export class AwsClient {
             const hasBody = body != null && request.method !== "GET" && request.method !== "HEAD";
             return new Request(signed.url, { method: signed.method, headers: signed.headers, body: hasBody ? body : undefined, signal: init.signal, redirect: request.redirect });
         };
-        const repeatable = !stream && (init.idempotent === true || IDEMPOTENT.has(request.method));
+        const repeatable = init.idempotent === true || IDEMPOTENT.has(request.method);
         return { sign, repeatable, origin: new URL(request.url).origin };
     }
 
@@ -179,13 +179,13 @@ export class AwsClient {
         const { sign, repeatable, origin } = await this.#prepare(input, init);
         const signal = init.signal ?? undefined;
         for (let retry = 0; ; retry++) {
+            const signed = await sign(); // its errors (credentials, signing) are not retried here
             let response = null;
             let error = null;
             try {
-                response = await this.fetchImpl(await sign());
+                response = await this.fetchImpl(signed);
             } catch (e) {
                 if (signal?.aborted) throw signal.reason ?? e;
-                if (e?.code !== undefined) throw e; // ours (signing, credentials): not a network error
                 error = e;
             }
             const status = response?.status ?? 0;

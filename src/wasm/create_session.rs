@@ -175,9 +175,9 @@ pub fn exchange_limits() -> Vec<u8> {
 
 /// Reads AWS's answer to `CreateSession`: a record of `accessKeyId`, `secretAccessKey`,
 /// `sessionToken`, `expiration` (ms since 1970) and, when the answer names it, `accountId`
-/// ([`crate::Session::account_id`]), or throws the service's error with its code (`AccessDenied`, `Validation`, `NotFound`,
-/// `Throttled`, `Server`, …). `body` is absent when the answer was larger than
-/// [`crate::MAX_RESPONSE_LEN`] (the shim stops reading there). With `now_ms` (the signing time),
+/// ([`crate::Session::account_id`]), or throws the service's error with its code
+/// (`AccessDenied`, `Validation`, `NotFound`, `Throttled`, `Server`, …). `body` is absent when
+/// the answer was larger than [`crate::MAX_RESPONSE_LEN`] (the shim stops reading there). With `now_ms` (the signing time),
 /// credentials already expired then are refused ([`crate::Session::check_fresh`], no margin:
 /// `InvalidResponse`). The body and the record's one copy in wasm memory are zeroized: they hold
 /// the secret.
