@@ -823,6 +823,22 @@ mod tests {
     }
 
     #[test]
+    fn serials_in_hex_are_minimal_lower_case_and_signed() {
+        for (serial, hex, decimal) in [
+            (&[0x61, 0xd5, 0x69, 0x2c][..], "61d5692c", "1641376044"),
+            (&[0x00, 0x80, 0x01], "8001", "32769"),
+            (&[0x0a, 0xbc], "abc", "2748"),
+            (&[0x00], "0", "0"),
+            (&[], "0", "0"),
+            (&[0xff], "-1", "-1"),
+            (&[0xff, 0x00], "-100", "-256"),
+        ] {
+            assert_eq!(serial_hex(serial), hex, "{serial:02x?}");
+            assert_eq!(Certificate::decimal_serial(serial), decimal, "{serial:02x?}");
+        }
+    }
+
+    #[test]
     fn garbage_is_malformed_not_panic() {
         assert_eq!(Certificate::parse(b""), Err(CertificateError::Empty));
         assert!(matches!(Certificate::parse(&[0x30]), Err(CertificateError::Malformed { .. })));
