@@ -112,7 +112,7 @@ export function createCredentialProvider(options) {
                     throw error;
                 }
                 const t = now();
-                const retryAt = machine.failed(t, String(error?.code), error?.retryAfterMs, jitter());
+                const retryAt = machine.failed(t, String(error?.code), jitter(), error?.retryAfterMs);
                 if (retryAt === undefined) return failedRefresh(error, t);
                 try {
                     await sleep(retryAt - t, signal);
