@@ -223,31 +223,6 @@ export function signRequest(request: SigV4Request, credentials: AwsCredentials, 
 /** A credentials object, or a provider asked before every request (e.g. {@link fromRolesAnywhere}). */
 export type CredentialsOrProvider = AwsCredentials | ((options?: { signal?: AbortSignal }) => Promise<AwsCredentials>);
 
-/** Options of {@link AwsClient}. */
-export interface AwsClientOptions {
-    /** Credentials, or a provider asked before every attempt. */
-    credentials: CredentialsOrProvider;
-    /** Signing name of the service; left out: inferred from each request's URL (see {@link SigV4Options.service}). */
-    service?: string;
-    /** Region; left out: inferred from each request's URL. */
-    region?: string;
-    /** The `fetch` to send with; default `globalThis.fetch`. */
-    fetch?: typeof fetch;
-    /**
-     * How many times a request that may be repeated is sent again after a 429, a 5xx or a
-     * network error (integer >= 0); default: the core's `Backoff`, 3.
-     */
-    retries?: number;
-    /**
-     * The ceiling of the first backoff in ms (integer 0 to 20000); it doubles per retry up to
-     * 20 s, the wait being a uniform random time below it (full jitter), and at least the
-     * answer's `Retry-After`. Default 100.
-     */
-    initialRetryMs?: number;
-    /** aws4fetch's name for {@link initialRetryMs}. */
-    initRetryMs?: number;
-}
-
 /**
  * A `fetch` that signs every request with SigV4, like aws4fetch's `AwsClient`, and repeats
  * requests that may be repeated (idempotent methods: GET, HEAD, PUT, DELETE, OPTIONS, TRACE; or
@@ -256,7 +231,29 @@ export interface AwsClientOptions {
  * `signal` ends a wait with its reason.
  */
 export class AwsClient {
-    constructor(options: AwsClientOptions);
+    constructor(options: {
+        /** Credentials, or a provider asked before every attempt. */
+        credentials: CredentialsOrProvider;
+        /** Signing name of the service; left out: inferred from each request's URL (see {@link SigV4Options.service}). */
+        service?: string;
+        /** Region; left out: inferred from each request's URL. */
+        region?: string;
+        /** The `fetch` to send with; default `globalThis.fetch`. */
+        fetch?: typeof fetch;
+        /**
+         * How many times a request that may be repeated is sent again after a 429, a 5xx or a
+         * network error (integer >= 0); default: the core's `Backoff`, 3.
+         */
+        retries?: number;
+        /**
+         * The ceiling of the first backoff in ms (integer 0 to 20000); it doubles per retry up to
+         * 20 s, the wait being a uniform random time below it (full jitter), and at least the
+         * answer's `Retry-After`. Default 100.
+         */
+        initialRetryMs?: number;
+        /** aws4fetch's name for `initialRetryMs`. */
+        initRetryMs?: number;
+    });
     /** Signs `input`/`init` as `fetch` takes them and returns the signed `Request`. */
     sign(input: RequestInfo | URL, init?: RequestInit & { date?: Date; presign?: boolean; expiresIn?: number; unsignedPayload?: boolean }): Promise<Request>;
     /**
