@@ -9,6 +9,7 @@ let ready = null;
 let preferWasm = [];
 let signerList = null;
 let optionNames = null;
+let limits = null;
 
 /**
  * Sets how the runtime entry loads the wasm module (called once by `web.js`, `node.js`,
@@ -22,6 +23,7 @@ export function setLoader(load, options = {}) {
     ready = null;
     signerList = null;
     optionNames = null;
+    limits = null;
     preferWasm = options.preferWasm ?? [];
 }
 
@@ -199,7 +201,7 @@ function pkcs8FromPem(pem) {
     const m = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(pem);
     if (!m) throw fail("InvalidKey", "no PEM private key found in options.privateKey");
     if (m[1] === "ENCRYPTED PRIVATE KEY" || /Proc-Type:\s*4,ENCRYPTED/.test(m[2])) {
-        throw fail("EncryptedKey", "the private key is encrypted; encrypted keys are not supported yet");
+        throw fail("EncryptedKey", "the private key is encrypted: give its password as options.pkcs8Password");
     }
     if (m[1] !== "PRIVATE KEY") return null;
     try {
@@ -311,6 +313,24 @@ function parseKey(privateKey) {
     }
 }
 
+/**
+ * The PKCS#8 DER of `privateKey` decrypted with `password` (`options.pkcs8Password`) in wasm, or
+ * null when there is no password or the key is not encrypted. The caller zeroes it after use.
+ */
+function decryptedKey(privateKey, password) {
+    if (password === undefined) return null;
+    if (typeof password !== "string" && !(password instanceof Uint8Array)) {
+        throw fail("InvalidOptions", "options.pkcs8Password must be a string or bytes (Uint8Array)");
+    }
+    if (typeof privateKey !== "string" && !(privateKey instanceof Uint8Array)) return null;
+    const message = encode([privateKey, password]);
+    try {
+        return wasm.decryptKey(message) ?? null;
+    } finally {
+        message.fill(0);
+    }
+}
+
 /** Signs in wasm with the key parsed once per PEM text. */
 function signInWasm(options, date, privateKey) {
     return withCertificates(options, (certs) => {
@@ -360,6 +380,14 @@ export async function createSessionRequest(options) {
     const date = dateOf(options);
     let privateKey = options.privateKey;
     if (privateKey instanceof ArrayBuffer) privateKey = new Uint8Array(privateKey);
+    const plain = decryptedKey(privateKey, options.pkcs8Password);
+    if (plain) {
+        try {
+            return await createSessionRequest({ ...options, privateKey: plain, pkcs8Password: undefined });
+        } finally {
+            plain.fill(0);
+        }
+    }
     const signer = options.signer ?? "auto";
     if (signer !== "auto" && signer !== "wasm" && signer !== "webcrypto") {
         throw fail("InvalidOptions", 'options.signer must be "wasm", "webcrypto" or undefined');
@@ -402,39 +430,164 @@ export async function wasmSigners() {
     return [...buildSigners()];
 }
 
+/** The core's limits on one `CreateSession` exchange: `{maxResponseLen, requestTimeoutMs}`. */
+export function exchangeLimits() {
+    if (limits === null) {
+        const [maxResponseLen, requestTimeoutMs] = decode(wasm.exchangeLimits());
+        limits = { maxResponseLen, requestTimeoutMs };
+    }
+    return limits;
+}
+
+/** The rejection of `signal`: its reason, or an `Aborted` error when it gave none. */
+export function abortReason(signal) {
+    return signal.reason ?? fail("Aborted", "aborted");
+}
+
+/**
+ * `promise`, or a rejection with the abort reason as soon as `signal` aborts (the promise itself
+ * goes on): so that an abort reaches the caller even through a `fetch` or a stream that ignores
+ * the signal.
+ */
+export function untilAborted(promise, signal) {
+    if (signal.aborted) return Promise.reject(abortReason(signal));
+    return new Promise((resolve, reject) => {
+        const onAbort = () => reject(abortReason(signal));
+        signal.addEventListener("abort", onAbort, { once: true });
+        promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
+}
+
+/**
+ * Reads a response's body up to `max` bytes: the bytes, or `undefined` when the body is larger
+ * (the `Content-Length` says so, or the stream goes past `max`), in which case reading stops
+ * there and the rest is never fetched. `signal` (optional) cancels the read.
+ * @returns {Promise<Uint8Array | undefined>}
+ */
+export async function readBody(response, max, signal) {
+    signal ??= new AbortController().signal;
+    const declared = response.headers.get("content-length");
+    const stream = response.body;
+    if (declared !== null && Number(declared) > max) {
+        stream?.cancel().catch(() => {});
+        return undefined;
+    }
+    if (!stream) return new Uint8Array(0);
+    const reader = stream.getReader();
+    const onAbort = () => reader.cancel(signal.reason).catch(() => {});
+    signal.addEventListener("abort", onAbort, { once: true });
+    const chunks = [];
+    let size = 0;
+    try {
+        for (;;) {
+            const { done, value } = await untilAborted(reader.read(), signal);
+            if (done) break;
+            size += value.byteLength;
+            if (size > max) {
+                reader.cancel().catch(() => {});
+                return undefined;
+            }
+            chunks.push(value);
+        }
+    } finally {
+        signal.removeEventListener("abort", onAbort);
+    }
+    if (chunks.length === 1) return chunks[0];
+    const body = new Uint8Array(size);
+    let at = 0;
+    for (const chunk of chunks) {
+        body.set(chunk, at);
+        at += chunk.byteLength;
+        chunk.fill(0); // it held part of the secret
+    }
+    return body;
+}
+
+/** `options.timeoutMs`, or the core's default; `InvalidOptions` unless a positive number of ms. */
+function timeoutOf(options) {
+    const timeoutMs = options.timeoutMs ?? exchangeLimits().requestTimeoutMs;
+    // setTimeout's longest delay is 2^31 - 1 ms (about 24.8 days).
+    if (typeof timeoutMs !== "number" || !(timeoutMs > 0 && timeoutMs <= 2 ** 31 - 1)) {
+        throw fail("InvalidOptions", "options.timeoutMs must be a number of milliseconds from 1 to 2147483647");
+    }
+    return timeoutMs;
+}
+
 /**
  * Gets temporary AWS credentials: signs `CreateSession`, sends it with `fetch`, and reads the
- * answer. The result is what aws-sdk-js-v3 takes as `credentials`.
+ * answer. The result is what aws-sdk-js-v3 takes as `credentials`. The exchange (connecting,
+ * sending, reading at most the core's `MAX_RESPONSE_LEN` of answer) is aborted after
+ * `options.timeoutMs` (default: the core's `REQUEST_TIMEOUT_MS`, 30 s) with a `Network` error,
+ * and by `options.signal` with its reason. Credentials that are already expired at the signing
+ * time are an `InvalidResponse` error. An error answer's `Retry-After` (429, 503) is on the
+ * error as `retryAfterMs`.
  *
  * @param {import("./index.d.ts").GetCredentialsOptions} options
  * @returns {Promise<import("./index.d.ts").Credentials>}
  */
 export async function getCredentials(options) {
-    const request = await createSessionRequest(options);
+    await loaded();
+    checkObject(options);
+    const date = dateOf(options);
+    const timeoutMs = timeoutOf(options);
     const doFetch = options.fetch ?? globalThis.fetch;
     if (typeof doFetch !== "function") throw fail("InvalidOptions", "options.fetch must be a function");
+    const signal = options.signal;
+    if (signal !== undefined && typeof signal?.addEventListener !== "function") throw fail("InvalidOptions", "options.signal must be an AbortSignal");
+    if (signal?.aborted) throw abortReason(signal);
+    const request = await createSessionRequest(options.date === undefined ? { ...options, date } : options);
+
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+    }, timeoutMs);
+    const onAbort = () => controller.abort(signal.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
     let response, body;
     try {
-        response = await doFetch(request.url, {
+        response = await untilAborted(doFetch(request.url, {
             method: request.method,
             headers: request.headers,
             body: request.body,
-            signal: options.signal,
-        });
-        body = new Uint8Array(await response.arrayBuffer());
+            signal: controller.signal,
+        }), controller.signal);
+        body = await readBody(response, exchangeLimits().maxResponseLen, controller.signal);
     } catch (e) {
-        if (options.signal?.aborted) throw e;
+        if (signal?.aborted) throw abortReason(signal);
+        if (timedOut) throw fail("Network", `CreateSession request to ${request.url} got no complete answer within ${timeoutMs} ms`);
         throw fail("Network", `CreateSession request to ${request.url} failed: ${e?.message ?? e}`, e);
+    } finally {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
     }
-    return credentialsFrom(response, body);
+    try {
+        return credentialsFrom(response, body, date);
+    } finally {
+        body?.fill(0);
+    }
 }
 
 /**
- * The credentials of AWS's answer to `CreateSession` (the response and its body), or its error
- * with the service's code (`AccessDenied`, `Validation`, `NotFound`, `Throttled`, `Server`, …).
+ * The credentials of AWS's answer to `CreateSession` (the response and its body, `undefined`
+ * when it was too large), or its error with the service's code (`AccessDenied`, `Validation`,
+ * `NotFound`, `Throttled`, `Server`, …) and, when the answer asks for one, the `Retry-After`
+ * wait in ms as `retryAfterMs`. With `date` (the signing time, ms), credentials already
+ * expired then are an `InvalidResponse` error.
  */
-export function credentialsFrom(response, body) {
-    const credentials = decodeRecord(wasm.parseResponse(response.status, response.headers.get("x-amzn-errortype") ?? undefined, body));
+export function credentialsFrom(response, body, date) {
+    let record;
+    try {
+        record = wasm.parseResponse(response.status, response.headers.get("x-amzn-errortype") ?? undefined, body, date);
+    } catch (error) {
+        const retryAfter = response.headers.get("retry-after");
+        const ms = retryAfter === null ? undefined : wasm.retryAfter(response.status, retryAfter, Date.now());
+        if (ms !== undefined && error && typeof error === "object") error.retryAfterMs = ms;
+        throw error;
+    }
+    const credentials = decodeRecord(record);
+    record.fill(0);
     credentials.expiration = new Date(credentials.expiration);
     return credentials;
 }

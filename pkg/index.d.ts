@@ -5,7 +5,11 @@ export type CertificateInput = string | Uint8Array | ArrayBuffer;
 
 /** Options of {@link createSessionRequest}. */
 export interface CreateSessionOptions {
-    /** The leaf certificate: PEM string or DER bytes. */
+    /**
+     * The leaf certificate: PEM string or DER bytes. A full-chain PEM (the leaf first, then its
+     * intermediates, as cert-manager's `tls.crt` and ACME clients write it) is taken too: the
+     * rest join {@link intermediates}, before the ones given there, each certificate once.
+     */
     certificate: CertificateInput;
     /**
      * The certificate's private key: a PEM string or DER bytes (PKCS#8; SEC1 and PKCS#1 go to the
@@ -23,6 +27,15 @@ export interface CreateSessionOptions {
      * SEC1 (`EC PRIVATE KEY`) and PKCS#1 (`RSA PRIVATE KEY`) keys: `openssl pkcs8 -topk8 -nocrypt` first.
      */
     privateKey: CertificateInput | CryptoKey;
+    /**
+     * The password of an encrypted PKCS#8 key (`ENCRYPTED PRIVATE KEY` PEM or DER: PBES2 with
+     * PBKDF2-HMAC-SHA-1/SHA-256 or scrypt, AES-CBC/GCM, as `openssl pkcs8 -topk8` and ACM export
+     * write it), as text (its UTF-8 bytes) or bytes. The key is decrypted in wasm, then signed as
+     * a plain PKCS#8 key. A key that is not encrypted is used as it is. Errors: `WrongPassword`;
+     * `EncryptedKey` without a password, or in a build without the `encrypted-keys` feature (only
+     * the `full` build has it, see README); `InvalidKey` for other schemes (PBES1, 3DES).
+     */
+    pkcs8Password?: string | Uint8Array;
     /** Intermediate CA certificates sent in `X-Amz-X509-Chain`, issuer of the leaf first (at most 5):
      * a PEM bundle, DER bytes, or an array of those. */
     intermediates?: CertificateInput | CertificateInput[];
@@ -62,6 +75,13 @@ export interface GetCredentialsOptions extends CreateSessionOptions {
     fetch?: (input: string, init: RequestInit) => Promise<Response>;
     /** Aborts the request; the abort reason is thrown as is. */
     signal?: AbortSignal;
+    /**
+     * How long the exchange (connecting, sending, reading the answer) may take, in ms (1 to
+     * 2147483647); after that it is aborted with a `Network` error. Default: the core's
+     * `REQUEST_TIMEOUT_MS`, 30000. An answer larger than the core's `MAX_RESPONSE_LEN` (256 KiB)
+     * is not read past that size and is an `InvalidResponse` error.
+     */
+    timeoutMs?: number;
 }
 
 /** A signed `CreateSession` request: what the CLI's `sign-request` prints. */
@@ -82,6 +102,12 @@ export interface Credentials {
     secretAccessKey: string;
     sessionToken: string;
     expiration: Date;
+    /**
+     * The AWS account the credentials belong to: the account of the assumed-role ARN in AWS's
+     * answer (the core's `Session::account_id`), as aws-sdk-js-v3's `AwsCredentialIdentity`
+     * carries it; absent when the answer names no role ARN.
+     */
+    accountId?: string;
 }
 
 /**
@@ -98,6 +124,12 @@ export type ErrorCode =
 /** An `Error` with a stable {@link ErrorCode}; the message is human-readable and holds no key material. */
 export interface RolesAnywhereError extends Error {
     code: ErrorCode;
+    /**
+     * On a 429 or 503 answer that carries `Retry-After` (delay-seconds or an HTTP-date): the wait
+     * it asks for, in ms (at most the core's `MAX_RETRY_AFTER_MS`, one hour). The credential
+     * provider waits at least this long before its next attempt.
+     */
+    retryAfterMs?: number;
 }
 
 /**
@@ -109,7 +141,8 @@ export function createSessionRequest(options: CreateSessionOptions): Promise<Sig
 /**
  * Gets temporary AWS credentials: signs `CreateSession`, sends it with `fetch`, and reads AWS's
  * answer. Rejects with a {@link RolesAnywhereError} (`AccessDenied`, `Validation`, `NotFound`,
- * `Throttled`, `Server`, `Network`, `InvalidCertificate`, `InvalidKey`, …).
+ * `Throttled`, `Server`, `Network`, `InvalidCertificate`, `InvalidKey`, …); credentials that are
+ * already expired at the signing time are `InvalidResponse`, never returned.
  */
 export function getCredentials(options: GetCredentialsOptions): Promise<Credentials>;
 
@@ -143,17 +176,29 @@ export interface SigV4Request {
 
 /** Options of {@link signRequest}. */
 export interface SigV4Options {
-    /** Signing name of the service: `"sts"`, `"s3"`, `"execute-api"`, … (S3 gets its own path rules and `x-amz-content-sha256`). */
-    service: string;
-    /** Region, e.g. `"us-east-1"`. */
-    region: string;
+    /**
+     * Signing name of the service: `"sts"`, `"s3"`, `"execute-api"`, … (S3 gets its own path
+     * rules and `x-amz-content-sha256`). Left out (with `region` or alone): inferred from the
+     * URL's host as aws4fetch does (`sts.us-west-2.amazonaws.com`, `bucket.s3.amazonaws.com`,
+     * `SERVICE.REGION.api.aws`, API Gateway, Lambda function URLs); a host that names no service
+     * and region rejects with `InvalidOptions`.
+     */
+    service?: string;
+    /** Region, e.g. `"us-east-1"`; left out: inferred from the URL's host, as `service` is. */
+    region?: string;
     /** Signing time; default now. */
     date?: Date;
     /** Presign: put the signature in the URL's query instead of `Authorization`. */
     presign?: boolean;
     /** How long a presigned URL stays valid, 1 to 604800 seconds; default 3600. */
     expiresIn?: number;
-    /** Sign `UNSIGNED-PAYLOAD` instead of the body's hash (S3). */
+    /**
+     * `true`: sign `UNSIGNED-PAYLOAD` instead of the body's hash (S3). `false`: sign the body's
+     * hash, also in a presigned S3 URL. Left out: the service's default, which is the body's hash
+     * except in presigned S3 URLs, which sign `UNSIGNED-PAYLOAD` as S3 checks them (S3 API
+     * reference, "Authenticating Requests: Using Query Parameters") and the AWS SDKs' S3
+     * presigners sign them.
+     */
     unsignedPayload?: boolean;
     /** Sign `X-Amz-Security-Token` (default); `false` adds it after signing, as a few services want. */
     signSessionToken?: boolean;
@@ -178,13 +223,48 @@ export function signRequest(request: SigV4Request, credentials: AwsCredentials, 
 /** A credentials object, or a provider asked before every request (e.g. {@link fromRolesAnywhere}). */
 export type CredentialsOrProvider = AwsCredentials | ((options?: { signal?: AbortSignal }) => Promise<AwsCredentials>);
 
-/** A `fetch` that signs every request with SigV4, like aws4fetch's `AwsClient`. */
+/**
+ * A `fetch` that signs every request with SigV4, like aws4fetch's `AwsClient`, and repeats
+ * requests that may be repeated (idempotent methods: GET, HEAD, PUT, DELETE, OPTIONS, TRACE; or
+ * `idempotent: true`) after 429, 5xx and network errors, signing each attempt anew. A
+ * `Retry-After` longer than the backoff's 20 s cap returns the answer at once; the request's
+ * `signal` ends a wait with its reason.
+ */
 export class AwsClient {
-    constructor(options: { credentials: CredentialsOrProvider; service: string; region: string; fetch?: typeof fetch });
+    constructor(options: {
+        /** Credentials, or a provider asked before every attempt. */
+        credentials: CredentialsOrProvider;
+        /** Signing name of the service; left out: inferred from each request's URL (see {@link SigV4Options.service}). */
+        service?: string;
+        /** Region; left out: inferred from each request's URL. */
+        region?: string;
+        /** The `fetch` to send with; default `globalThis.fetch`. */
+        fetch?: typeof fetch;
+        /**
+         * How many times a request that may be repeated is sent again after a 429, a 5xx or a
+         * network error (integer >= 0); default: the core's `Backoff`, 3.
+         */
+        retries?: number;
+        /**
+         * The ceiling of the first backoff in ms (integer 0 to 20000); it doubles per retry up to
+         * 20 s, the wait being a uniform random time below it (full jitter), and at least the
+         * answer's `Retry-After`. Default 100.
+         */
+        initialRetryMs?: number;
+        /** aws4fetch's name for `initialRetryMs`. */
+        initRetryMs?: number;
+    });
     /** Signs `input`/`init` as `fetch` takes them and returns the signed `Request`. */
     sign(input: RequestInfo | URL, init?: RequestInit & { date?: Date; presign?: boolean; expiresIn?: number; unsignedPayload?: boolean }): Promise<Request>;
-    /** Signs and sends. */
-    fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+    /**
+     * Signs and sends, retrying as the class describes. Resolves to the last answer (also an
+     * error status); rejects with a `Network` {@link RolesAnywhereError} when the last attempt
+     * got no answer, or with the signal's reason on abort.
+     */
+    fetch(input: RequestInfo | URL, init?: RequestInit & {
+        /** Repeat this request even though its method is not idempotent (e.g. a POST that only reads). */
+        idempotent?: boolean;
+    }): Promise<Response>;
 }
 
 /** The certificate and key for one refresh, from {@link ProviderOptions.source}. */

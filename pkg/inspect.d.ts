@@ -7,6 +7,12 @@ import type { CertificateInput, CreateSessionOptions, Credentials } from "./inde
 export interface CertificateFacts {
     /** Serial number in decimal: the `Credential` of the `Authorization` header. */
     serialNumber: string;
+    /**
+     * Serial number in lower-case hex without leading zeros (`-` before a negative one): the
+     * role session name when the request gives none (user guide, *Role trusts*), so the last
+     * part of the assumed-role ARN.
+     */
+    serialHex: string;
     /** Subject common name, if any. */
     subjectCommonName?: string;
     /** URI SANs (e.g. a SPIFFE ID, for a trust policy's `aws:PrincipalTag/x509SAN/URI`). */

@@ -3,7 +3,7 @@
 // string to sign, and AWS's answer read as `getCredentials` reads it. The CLI's `--explain`
 // prints the same facts. Exported by the runtime entries, so that it shares their wasm module.
 import { decode, decodeRecord } from "./wire.js";
-import { checkObject, credentialsFrom, dateOf, loaded, withCertificates, withPendingRequest } from "./core.js";
+import { checkObject, credentialsFrom, dateOf, exchangeLimits, loaded, readBody, withCertificates, withPendingRequest } from "./core.js";
 
 /**
  * The leaf certificate's facts as the sign-in uses them.
@@ -15,6 +15,7 @@ export async function inspectCertificate(options) {
     checkObject(options);
     return withCertificates(options, (certs) => ({
         serialNumber: certs.serialNumber,
+        serialHex: certs.serialHex,
         subjectCommonName: certs.subjectCommonName,
         uriSans: certs.uriSans,
         keyType: certs.keyType,
@@ -41,12 +42,19 @@ export async function prepareCreateSession(options) {
 }
 
 /**
- * Reads AWS's answer to `CreateSession` as `getCredentials` does: the credentials, or an `Error`
- * with the service's code (`AccessDenied`, `Validation`, …).
+ * Reads AWS's answer to `CreateSession` as `getCredentials` does (at most the core's
+ * `MAX_RESPONSE_LEN` of it): the credentials, or an `Error` with the service's code
+ * (`AccessDenied`, `Validation`, …) and `retryAfterMs`. No signing time is known here, so an
+ * expired `expiration` is returned as it is.
  * @param {Response} response
  * @returns {Promise<import("./index.d.ts").Credentials>}
  */
 export async function readCreateSessionResponse(response) {
     await loaded();
-    return credentialsFrom(response, new Uint8Array(await response.arrayBuffer()));
+    const body = await readBody(response, exchangeLimits().maxResponseLen);
+    try {
+        return credentialsFrom(response, body);
+    } finally {
+        body?.fill(0);
+    }
 }

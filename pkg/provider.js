@@ -241,7 +241,7 @@ export function createDriver(config, body) {
                     current = 0;
                     throw error;
                 }
-                const retryAt = machine.failed(t, String(error?.code), jitter());
+                const retryAt = machine.failed(t, String(error?.code), jitter(), error?.retryAfterMs);
                 if (retryAt === undefined) {
                     current = 0;
                     lastError = error;

@@ -14,8 +14,11 @@ const HEADERS = 13;
  * pairs or a record. */
 function appendHeaders(out, headers) {
     if (headers == null) return;
+    if (typeof headers !== "object") throw fail("InvalidOptions", "request.headers must be a Headers, an array of [name, value] pairs or a record");
     const entries = typeof headers.entries === "function" && !Array.isArray(headers) ? headers.entries() : Array.isArray(headers) ? headers : Object.entries(headers);
-    for (const [name, value] of entries) {
+    for (const entry of entries) {
+        if (!Array.isArray(entry) || entry.length !== 2) throw fail("InvalidOptions", "request.headers must be a Headers, an array of [name, value] pairs or a record");
+        const [name, value] = entry;
         if (value === undefined) continue;
         out.push(String(name), String(value));
     }
@@ -35,22 +38,26 @@ function bodyValue(body) {
  * Signs an AWS request with SigV4 (`AWS4-HMAC-SHA256`): returns the same request with the
  * `x-amz-date`, `x-amz-security-token`, `x-amz-content-sha256` (S3) and `authorization`
  * headers added, or with `presign: true` a presigned URL (`X-Amz-*` query parameters).
+ * `service` and `region` left out are inferred from the URL's host by the core
+ * (`sigv4::infer_scope`, aws4fetch's rule), an `InvalidOptions` error when the host names
+ * neither. Presigned S3 URLs sign `UNSIGNED-PAYLOAD` unless `unsignedPayload` is `false`.
  * @param {{method?: string, url: string | URL, headers?: HeadersInit, body?: string | BufferSource | URLSearchParams | null}} request
  * @param {{accessKeyId: string, secretAccessKey: string, sessionToken?: string}} credentials
- * @param {{service: string, region: string, date?: Date, presign?: boolean, expiresIn?: number, unsignedPayload?: boolean, signSessionToken?: boolean}} options
+ * @param {{service?: string, region?: string, date?: Date, presign?: boolean, expiresIn?: number, unsignedPayload?: boolean, signSessionToken?: boolean}} options
  * @returns {Promise<{method: string, url: string, headers: Record<string, string>, body: any}>}
  */
 export async function signRequest(request, credentials, options) {
     await loaded();
     if (request === null || typeof request !== "object") throw fail("InvalidOptions", "request must be an object with url");
-    const { service, region, date, presign = false, expiresIn = 3600, unsignedPayload = false, signSessionToken = true } = options ?? {};
+    const { service, region, date, presign = false, expiresIn = 3600, unsignedPayload, signSessionToken = true } = options ?? {};
     const { accessKeyId, secretAccessKey, sessionToken } = credentials ?? {};
+    if (request.method !== undefined && typeof request.method !== "string") throw fail("InvalidOptions", "request.method must be a string");
     const method = (request.method ?? "GET").toUpperCase();
     const url = String(request.url);
     const when = date === undefined ? Date.now() : date instanceof Date ? date.getTime() : NaN;
     // The message of src/wasm/sigv4.rs, in its order; the core checks the types and values.
     const values = [method, url, accessKeyId, secretAccessKey, sessionToken, service, region, when, !!presign, expiresIn,
-        !!unsignedPayload, !!signSessionToken, unsignedPayload ? null : bodyValue(request.body)];
+        unsignedPayload === undefined ? undefined : !!unsignedPayload, !!signSessionToken, unsignedPayload ? null : bodyValue(request.body)];
     appendHeaders(values, request.headers);
     signer ??= new wasm.SigV4Signer();
     const message = encode(values);
@@ -70,22 +77,62 @@ export async function signRequest(request, credentials, options) {
     return { method, url: result[0] ?? url, headers, body: request.body ?? null };
 }
 
+/** The methods a request may be repeated with on its own (RFC 9110 §9.2.2, "Idempotent Methods"). */
+const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"]);
+
+/** Waits `ms`, or rejects with the abort reason as soon as `signal` aborts. */
+function sleep(ms, signal) {
+    return new Promise((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason ?? fail("Aborted", "aborted"));
+        const onAbort = () => {
+            clearTimeout(timer);
+            reject(signal.reason ?? fail("Aborted", "aborted"));
+        };
+        const timer = setTimeout(() => {
+            signal?.removeEventListener("abort", onAbort);
+            resolve();
+        }, ms);
+        signal?.addEventListener("abort", onAbort, { once: true });
+    });
+}
+
+/** `value` when it is undefined or a non-negative integer (at most `max`), else `InvalidOptions` naming `name`. */
+function count(value, name, max) {
+    if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= max)) {
+        throw fail("InvalidOptions", `AwsClient's ${name} must be an integer from 0 to ${max}`);
+    }
+    return value;
+}
+
 /**
  * A `fetch` that signs every request with SigV4, like aws4fetch's `AwsClient`. `credentials` is
  * a credentials object or a provider (`() => Promise<credentials>`, e.g. `fromRolesAnywhere`),
- * asked before every request so that refreshed credentials are used.
+ * asked before every request so that refreshed credentials are used. `service` and `region` left
+ * out are inferred from each URL's host.
+ *
+ * Requests with an idempotent method (GET, HEAD, PUT, DELETE, OPTIONS, TRACE), or marked
+ * `idempotent: true`, are repeated after 429, 5xx and network errors, up to `retries` times
+ * (default: the core's `Backoff`, 3), each signed anew, after a full-jitter backoff whose first
+ * ceiling is `initialRetryMs` (default 100; aws4fetch's `initRetryMs` is taken too) and at least
+ * the answer's `Retry-After`; a `Retry-After` longer than the backoff's cap (20 s) returns the
+ * answer at once. The request's `signal` ends the waits.
  */
 export class AwsClient {
     /**
-     * @param {{credentials: object | ((options?: {signal?: AbortSignal}) => Promise<object>), service: string, region: string, fetch?: typeof fetch}} options
+     * @param {{credentials: object | ((options?: {signal?: AbortSignal}) => Promise<object>), service?: string, region?: string, fetch?: typeof fetch, retries?: number, initialRetryMs?: number, initRetryMs?: number}} options
      */
-    constructor({ credentials, service, region, fetch: fetchImpl } = {}) {
+    constructor({ credentials, service, region, fetch: fetchImpl, retries, initialRetryMs, initRetryMs } = {}) {
         if (credentials == null) throw fail("InvalidOptions", "AwsClient needs credentials (an object or a provider)");
-        if (typeof service !== "string" || typeof region !== "string") throw fail("InvalidOptions", "AwsClient needs service and region");
+        if ((service !== undefined && typeof service !== "string") || (region !== undefined && typeof region !== "string")) {
+            throw fail("InvalidOptions", "AwsClient's service and region must be strings (or left out, to infer them from each URL)");
+        }
         this.credentials = credentials;
         this.service = service;
         this.region = region;
         this.fetchImpl = fetchImpl ?? ((...args) => globalThis.fetch(...args));
+        this.retries = count(retries, "retries", 2 ** 31 - 1);
+        // The backoff's first ceiling; the longest wait, 20 s, is the core's.
+        this.initialRetryMs = count(initialRetryMs ?? initRetryMs, initialRetryMs === undefined ? "initRetryMs" : "initialRetryMs", 20_000);
     }
 
     /**
@@ -94,28 +141,64 @@ export class AwsClient {
      * @param {RequestInit & {date?: Date, presign?: boolean, expiresIn?: number, unsignedPayload?: boolean}} [init]
      */
     async sign(input, init = {}) {
+        return (await this.#prepare(input, init)).sign();
+    }
+
+    /** The request of `input`/`init` with its body read once; `sign()` signs it anew each time. */
+    async #prepare(input, init) {
         const request = input instanceof Request ? new Request(input, init) : new Request(String(input), init);
+        // A stream body is read once into bytes, so that every attempt can send it.
         const body = init.body != null && !(init.body instanceof ReadableStream) ? init.body : request.body ? new Uint8Array(await request.clone().arrayBuffer()) : null;
-        const credentials = typeof this.credentials === "function" ? await this.credentials({ signal: init.signal }) : this.credentials;
-        const signed = await signRequest({ method: request.method, url: request.url, headers: request.headers, body }, credentials, {
-            service: this.service,
-            region: this.region,
-            date: init.date,
-            presign: init.presign,
-            expiresIn: init.expiresIn,
-            unsignedPayload: init.unsignedPayload,
-        });
-        const hasBody = body != null && request.method !== "GET" && request.method !== "HEAD";
-        return new Request(signed.url, { method: signed.method, headers: signed.headers, body: hasBody ? body : undefined, signal: init.signal, redirect: request.redirect });
+        const sign = async () => {
+            const credentials = typeof this.credentials === "function" ? await this.credentials({ signal: init.signal }) : this.credentials;
+            const signed = await signRequest({ method: request.method, url: request.url, headers: request.headers, body }, credentials, {
+                service: this.service,
+                region: this.region,
+                date: init.date,
+                presign: init.presign,
+                expiresIn: init.expiresIn,
+                unsignedPayload: init.unsignedPayload,
+            });
+            const hasBody = body != null && request.method !== "GET" && request.method !== "HEAD";
+            return new Request(signed.url, { method: signed.method, headers: signed.headers, body: hasBody ? body : undefined, signal: init.signal, redirect: request.redirect });
+        };
+        const repeatable = init.idempotent === true || IDEMPOTENT.has(request.method);
+        return { sign, repeatable, origin: new URL(request.url).origin };
     }
 
     /**
-     * Signs and sends, like `fetch`.
+     * Signs and sends, like `fetch`, repeating an idempotent request (or one marked
+     * `idempotent: true`) after 429, 5xx and network errors as the class describes. A network
+     * error that is not repeated rejects with a `Network` error (the cause on `cause`); an
+     * abort rejects with the signal's reason.
      * @param {RequestInfo | URL} input
-     * @param {RequestInit} [init]
+     * @param {RequestInit & {idempotent?: boolean}} [init]
      * @returns {Promise<Response>}
      */
-    async fetch(input, init) {
-        return this.fetchImpl(await this.sign(input, init));
+    async fetch(input, init = {}) {
+        const { sign, repeatable, origin } = await this.#prepare(input, init);
+        const signal = init.signal ?? undefined;
+        for (let retry = 0; ; retry++) {
+            const signed = await sign(); // its errors (credentials, signing) are not retried here
+            let response = null;
+            let error = null;
+            try {
+                response = await this.fetchImpl(signed);
+            } catch (e) {
+                if (signal?.aborted) throw signal.reason ?? e;
+                error = e;
+            }
+            const status = response?.status ?? 0;
+            const delay = !repeatable
+                ? undefined
+                : wasm.retryDelay(retry, status, response?.headers.get("retry-after") ?? undefined, Date.now(),
+                    Math.floor(Math.random() * 2 ** 32) >>> 0, this.retries, this.initialRetryMs);
+            if (delay === undefined) {
+                if (error) throw fail("Network", `request to ${origin} failed: ${error?.message ?? error}`, error);
+                return response;
+            }
+            await response?.body?.cancel().catch(() => {});
+            await sleep(delay, signal);
+        }
     }
 }

@@ -264,26 +264,17 @@ impl Certificate {
 
     /// The decimal form of a DER serial number (see [`Certificate::serial_number`]).
     fn decimal_serial(serial: &[u8]) -> String {
-        let negative = serial.first().is_some_and(|b| b & 0x80 != 0);
-        let mut magnitude = serial.to_vec();
-        if negative {
-            // Two's complement: invert and add one.
-            for b in magnitude.iter_mut() {
-                *b = !*b;
-            }
-            for b in magnitude.iter_mut().rev() {
-                let (v, carry) = b.overflowing_add(1);
-                *b = v;
-                if !carry {
-                    break;
-                }
-            }
-        }
+        let (negative, magnitude) = serial_magnitude(serial);
         let mut decimal = big_to_decimal(&magnitude);
         if negative {
             decimal.insert(0, '-');
         }
         decimal
+    }
+
+    /// The serial number in hex, as Roles Anywhere names sessions by default: see [`serial_hex`].
+    pub fn serial_hex(&self) -> String {
+        serial_hex(&self.serial)
     }
 
     /// The serial number's DER content bytes (big-endian two's complement).
@@ -742,6 +733,52 @@ fn read_sans(value: &[u8], cert: &mut Certificate) -> Result<(), CertificateErro
 }
 
 /// Converts a big-endian unsigned integer to decimal by repeated division by 10^9.
+/// Whether a DER serial number (big-endian two's complement) is negative, and its magnitude.
+fn serial_magnitude(serial: &[u8]) -> (bool, Vec<u8>) {
+    let negative = serial.first().is_some_and(|b| b & 0x80 != 0);
+    let mut magnitude = serial.to_vec();
+    if negative {
+        // Two's complement: invert and add one.
+        for b in magnitude.iter_mut() {
+            *b = !*b;
+        }
+        for b in magnitude.iter_mut().rev() {
+            let (v, carry) = b.overflowing_add(1);
+            *b = v;
+            if !carry {
+                break;
+            }
+        }
+    }
+    (negative, magnitude)
+}
+
+/// A DER serial number (its content bytes, [`Certificate::serial_bytes`]) as the default role
+/// session name carries it (user guide, *Role trusts*: "the hex-encoded serial number of the
+/// certificate"): lower-case hex without leading zeros, the minimal form of Go's
+/// `big.Int.Text(16)` that AWS's credential helper prints serials in, `-` before a negative
+/// serial. The case and leading zeros are not documented; lower case is what the one published
+/// example (`…/assumed-role/ROLE/61d5692c…`) shows.
+pub fn serial_hex(serial: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let (negative, magnitude) = serial_magnitude(serial);
+    let mut hex = String::with_capacity(1 + 2 * magnitude.len());
+    if negative {
+        hex.push('-');
+    }
+    for b in &magnitude {
+        for nibble in [b >> 4, b & 0x0f] {
+            if nibble != 0 || hex.len() > usize::from(negative) {
+                hex.push(char::from(HEX[usize::from(nibble)]));
+            }
+        }
+    }
+    if hex.len() == usize::from(negative) {
+        hex.push('0');
+    }
+    hex
+}
+
 fn big_to_decimal(bytes: &[u8]) -> String {
     let mut number: Vec<u8> = bytes.iter().copied().skip_while(|&b| b == 0).collect();
     let mut chunks: Vec<u32> = Vec::new();
@@ -783,6 +820,22 @@ mod tests {
         assert_eq!(big_to_decimal(&[0xff; 16]), "340282366920938463463374607431768211455");
         // 2^64
         assert_eq!(big_to_decimal(&[1, 0, 0, 0, 0, 0, 0, 0, 0]), "18446744073709551616");
+    }
+
+    #[test]
+    fn serials_in_hex_are_minimal_lower_case_and_signed() {
+        for (serial, hex, decimal) in [
+            (&[0x61, 0xd5, 0x69, 0x2c][..], "61d5692c", "1641376044"),
+            (&[0x00, 0x80, 0x01], "8001", "32769"),
+            (&[0x0a, 0xbc], "abc", "2748"),
+            (&[0x00], "0", "0"),
+            (&[], "0", "0"),
+            (&[0xff], "-1", "-1"),
+            (&[0xff, 0x00], "-100", "-256"),
+        ] {
+            assert_eq!(serial_hex(serial), hex, "{serial:02x?}");
+            assert_eq!(Certificate::decimal_serial(serial), decimal, "{serial:02x?}");
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ use der::asn1::ObjectIdentifier;
 use der::{Decode, Tagged};
 #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384"))]
 use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
 
 use crate::algorithm::{
     bit_length, curve_name, oid_name, Algorithm, KeyType, OID_EC_PUBLIC_KEY, OID_P256, OID_P384, OID_RSA_ENCRYPTION,
@@ -275,19 +276,8 @@ impl PrivateKey {
     /// password, then read as PKCS#8.
     pub(crate) fn from_encrypted_der(der: &[u8], password: Option<&[u8]>) -> Result<Self, KeyError> {
         let Some(password) = password else { return Err(KeyError::Encrypted) };
-        #[cfg(feature = "encrypted-keys")]
-        {
-            let plain = crate::encrypted::decrypt_pkcs8(der, password)?;
-            // CBC has no integrity check: a wrong password that happens to leave valid padding
-            // gives bytes that are not a PrivateKeyInfo.
-            pkcs8::PrivateKeyInfoRef::from_der(&plain).map_err(|_| KeyError::WrongPassword)?;
-            Self::from_der(&plain, Some(Format::Pkcs8))
-        }
-        #[cfg(not(feature = "encrypted-keys"))]
-        {
-            let _ = (der, password);
-            Err(KeyError::EncryptionNotCompiledIn)
-        }
+        let plain = decrypted_pkcs8_der(der, password)?;
+        Self::from_der(&plain, Some(Format::Pkcs8))
     }
 
     /// A DER PKCS#8 `PrivateKeyInfo` (the contents of a PKCS#12 `keyBag`).
@@ -490,6 +480,51 @@ impl Signer for PrivateKey {
 /// PKCS#8: `SEQUENCE { INTEGER 0|1, SEQUENCE algorithm, OCTET STRING }`;
 /// encrypted PKCS#8: `SEQUENCE { SEQUENCE algorithm, OCTET STRING }`;
 /// SEC1: `SEQUENCE { INTEGER 1, OCTET STRING, … }`; PKCS#1: `SEQUENCE { INTEGER 0, INTEGER n, … }`.
+/// The PKCS#8 `PrivateKeyInfo` DER inside an encrypted key (an `ENCRYPTED PRIVATE KEY` PEM block,
+/// or DER `EncryptedPrivateKeyInfo`), decrypted with `password` as
+/// [`PrivateKey::parse_with_password`] decrypts it, and zeroized on drop; `None` for a key that
+/// is not encrypted. For hosts that import PKCS#8 into a signer of their own (the JS package's
+/// WebCrypto path); the same errors as [`PrivateKey::parse_with_password`].
+pub fn decrypt_pkcs8(input: &[u8], password: &[u8]) -> Result<Option<Zeroizing<Vec<u8>>>, KeyError> {
+    if input.len() > MAX_INPUT_LEN {
+        return Err(KeyError::TooLarge { len: input.len() });
+    }
+    if !pem::is_pem(input) {
+        return match detect_format(input) {
+            Err(KeyError::Encrypted) => decrypted_pkcs8_der(input, password).map(Some),
+            _ => Ok(None),
+        };
+    }
+    let blocks = pem::decode_blocks(input).map_err(KeyError::Pem)?;
+    for block in &blocks {
+        if block.label == "ENCRYPTED PRIVATE KEY" {
+            return decrypted_pkcs8_der(&block.der, password).map(Some);
+        }
+        if block.encrypted {
+            let scheme = "OpenSSL's legacy PEM encryption (Proc-Type: 4,ENCRYPTED)".into();
+            return Err(KeyError::UnsupportedEncryption { scheme });
+        }
+    }
+    Ok(None)
+}
+
+/// A DER `EncryptedPrivateKeyInfo` decrypted with `password`: the `PrivateKeyInfo` DER.
+fn decrypted_pkcs8_der(der: &[u8], password: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+    #[cfg(feature = "encrypted-keys")]
+    {
+        let plain = crate::encrypted::decrypt_pkcs8(der, password)?;
+        // CBC has no integrity check: a wrong password that happens to leave valid padding
+        // gives bytes that are not a PrivateKeyInfo.
+        pkcs8::PrivateKeyInfoRef::from_der(&plain).map_err(|_| KeyError::WrongPassword)?;
+        Ok(plain)
+    }
+    #[cfg(not(feature = "encrypted-keys"))]
+    {
+        let _ = (der, password);
+        Err(KeyError::EncryptionNotCompiledIn)
+    }
+}
+
 fn detect_format(der: &[u8]) -> Result<Format, KeyError> {
     use der::{Reader, SliceReader, Tag};
     let malformed = |_| KeyError::Malformed { what: "private key DER" };

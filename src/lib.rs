@@ -112,14 +112,14 @@ mod wasm;
 pub use algorithm::{Algorithm, KeyType};
 pub use arn::{Arn, ArnField, Region};
 pub use certificate::{
-    merge_intermediates, parse_certificates, parse_intermediates, split_full_chain, Certificate, CertificateError,
-    PublicKey, MAX_INTERMEDIATES,
+    merge_intermediates, parse_certificates, parse_intermediates, serial_hex, split_full_chain, Certificate,
+    CertificateError, PublicKey, MAX_INTERMEDIATES,
 };
 pub use credentials::Credentials;
 #[cfg(feature = "encrypted-keys")]
 pub use encrypted::{MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY};
 pub use error::{Error, ErrorCode};
-pub use key::{KeyError, PrivateKey, Signer};
+pub use key::{decrypt_pkcs8, KeyError, PrivateKey, Signer};
 #[cfg(feature = "ml-dsa")]
 pub use mldsa::verify_ml_dsa;
 pub use options::{CreateSessionOptions, OptionError, OptionValue};
@@ -127,10 +127,12 @@ pub use pem::{PemError, MAX_INPUT_LEN};
 #[cfg(feature = "pkcs12")]
 pub use pkcs12::{Pkcs12, Pkcs12Error};
 pub use provider::{Action, Lease, Millis, Next, Provider, ProviderConfig};
-pub use refresh::{Backoff, RefreshPolicy};
+pub use refresh::{retry_after_ms, Backoff, RefreshPolicy, MAX_RETRY_AFTER_MS};
 pub use request::{
     is_valid_duration, is_valid_role_session_name, CreateSession, RequestError, SignedRequest, UnsignedRequest,
     MAX_DURATION_SECONDS, MIN_DURATION_SECONDS,
 };
-pub use response::{parse_response, ResponseError, ServiceError, ServiceErrorKind, Session, MAX_RESPONSE_LEN};
+pub use response::{
+    parse_response, ResponseError, ServiceError, ServiceErrorKind, Session, MAX_RESPONSE_LEN, REQUEST_TIMEOUT_MS,
+};
 pub use time::{InvalidTime, Time};

@@ -15,6 +15,12 @@ use crate::time::Time;
 /// Largest response body read, in bytes.
 pub const MAX_RESPONSE_LEN: usize = 256 * 1024;
 
+/// How long one `CreateSession` exchange (connecting, sending the request, reading the answer)
+/// may take before the attempt fails as a [`ErrorCode::Network`] error: the CLI's limit and the
+/// JS package's default `timeoutMs`. A provider's retries fit in its refresh deadline
+/// ([`crate::ProviderConfig::refresh_timeout_ms`]).
+pub const REQUEST_TIMEOUT_MS: u64 = 30_000;
+
 /// What a successful `CreateSession` answer holds (\[C\], "Response syntax").
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -84,6 +90,19 @@ pub enum ServiceErrorKind {
 }
 
 impl ServiceErrorKind {
+    /// The kind an HTTP error status tells on its own, for answers that name no error type (and
+    /// for any AWS service's answer): 429 throttled, 5xx a server failure, 403 access denied,
+    /// 404 not found, anything else [`ServiceErrorKind::Other`].
+    pub fn from_status(status: u16) -> ServiceErrorKind {
+        match status {
+            429 => ServiceErrorKind::Throttled,
+            500.. => ServiceErrorKind::Server,
+            403 => ServiceErrorKind::AccessDenied,
+            404 => ServiceErrorKind::NotFound,
+            _ => ServiceErrorKind::Other,
+        }
+    }
+
     /// The stable code of this kind of answer.
     pub fn code(self) -> ErrorCode {
         match self {
@@ -251,11 +270,7 @@ pub fn parse_response(status: u16, error_type_header: Option<&str>, body: &[u8])
         "ValidationException" => ServiceErrorKind::Validation,
         "ResourceNotFoundException" => ServiceErrorKind::NotFound,
         "ThrottlingException" | "TooManyRequestsException" => ServiceErrorKind::Throttled,
-        _ if status == 429 => ServiceErrorKind::Throttled,
-        _ if status >= 500 => ServiceErrorKind::Server,
-        _ if status == 403 => ServiceErrorKind::AccessDenied,
-        _ if status == 404 => ServiceErrorKind::NotFound,
-        _ => ServiceErrorKind::Other,
+        _ => ServiceErrorKind::from_status(status),
     };
     let message = parsed_message.as_deref().unwrap_or("");
     Err(ResponseError::Service(ServiceError {

@@ -472,6 +472,27 @@ fn encrypted_pkcs8_opens_with_its_password_only() {
 
 #[cfg(feature = "encrypted-keys")]
 #[test]
+fn decrypt_pkcs8_gives_the_plain_pkcs8_inside() {
+    let password = common::PASSWORD.as_bytes();
+    for (file, plain) in ENCRYPTED {
+        let input = shared().read(file);
+        let der = rolesanywhere::decrypt_pkcs8(&input, password).unwrap_or_else(|e| panic!("{file}: {e}")).expect(file);
+        // The DER is PKCS#8 of the same key: it parses as one and signs as the plain file does.
+        assert_eq!(PrivateKey::parse(&der).unwrap().sign(b"m").unwrap(), key(plain).sign(b"m").unwrap(), "{file}");
+        assert_eq!(rolesanywhere::decrypt_pkcs8(&input, b"tesT").unwrap_err(), KeyError::WrongPassword, "{file}");
+    }
+    for file in ["p256.pkcs8.pem", "rsa2048.pkcs1.der", "p384.sec1.pem"] {
+        assert!(
+            rolesanywhere::decrypt_pkcs8(&shared().read(file), password).unwrap().is_none(),
+            "{file}: not encrypted"
+        );
+    }
+    let legacy = rolesanywhere::decrypt_pkcs8(&shared().read("p256.sec1-encrypted.pem"), password).unwrap_err();
+    assert!(matches!(legacy, KeyError::UnsupportedEncryption { .. }), "{legacy:?}");
+}
+
+#[cfg(feature = "encrypted-keys")]
+#[test]
 fn unsupported_encryption_is_named_with_the_way_out() {
     let cases = [
         ("p256.pkcs8-pbes1.pem", "pbeWithSHAAnd3-KeyTripleDES-CBC"),

@@ -146,6 +146,7 @@ async function step1(i) {
     const algorithm = key.algorithm.name === "ECDSA" ? `ECDSA ${key.algorithm.namedCurve}` : `${key.algorithm.name} ${key.algorithm.hash.name}`;
     show(1, facts([
         ["Serial number (decimal)", code(cert.serialNumber)],
+        ["Serial number (hex): the role session name", code(cert.serialHex)],
         ["Subject CN", cert.subjectCommonName ?? "(none)"],
         ["URI SAN (SPIFFE ID)", cert.uriSans.length ? h("span", {}, cert.uriSans.map((u, n) => [n ? ", " : "", code(u)])) : "(none)"],
         ["Key type", `${cert.keyType} (${cert.keyType === "RSA" ? "AWS4-X509-RSA-SHA256" : "AWS4-X509-ECDSA-SHA256"})`],

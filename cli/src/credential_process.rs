@@ -10,7 +10,7 @@ use std::io::Read;
 use std::sync::Arc;
 
 use clap::Args;
-use rolesanywhere::{parse_response, ErrorCode, Millis, ProviderConfig, SignedRequest, Time};
+use rolesanywhere::{parse_response, ErrorCode, Millis, ProviderConfig, SignedRequest};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
@@ -30,9 +30,6 @@ pub struct CredentialProcessArgs {
     net: NetArgs,
 }
 
-/// The longest `Retry-After` taken as given; a longer one counts as this, so that a bogus header
-/// cannot stop the refreshes of a long-running `serve` for good.
-const MAX_RETRY_AFTER_MS: u64 = 3_600_000;
 
 /// The documented `credential_process` output, in its field order.
 #[derive(Serialize)]
@@ -163,11 +160,8 @@ fn send(net: &Net, signed: &SignedRequest) -> Result<Answer, Failure> {
     let status = response.status().as_u16();
     let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok());
     let error_type = header("x-amzn-errortype").map(str::to_string);
-    // RFC 9110 §10.2.3 defines Retry-After for 503, RFC 6585 §4 for 429.
-    let retry_after_ms = match status {
-        429 | 503 => header("retry-after").and_then(|v| retry_after(v, crate::unix_millis().unwrap_or(0))),
-        _ => None,
-    };
+    let retry_after_ms =
+        header("retry-after").and_then(|v| rolesanywhere::retry_after_ms(status, v, crate::unix_millis().unwrap_or(0)));
     let limit = rolesanywhere::MAX_RESPONSE_LEN as u64;
     let mut body = Zeroizing::new(Vec::new());
     response
@@ -177,74 +171,4 @@ fn send(net: &Net, signed: &SignedRequest) -> Result<Answer, Failure> {
         .read_to_end(&mut body)
         .map_err(|e| network(format!("reading the answer of {}: {e}", signed.url)))?;
     Ok(Answer { status, error_type, retry_after_ms, body })
-}
-
-/// The wait a `Retry-After` value asks for at `now`, in milliseconds, at most
-/// [`MAX_RETRY_AFTER_MS`]: delay-seconds, or an HTTP-date in the IMF-fixdate form (`Sun, 06 Nov
-/// 1994 08:49:37 GMT`, RFC 9110 §10.2.3 and §5.6.7); `None` for anything else.
-fn retry_after(value: &str, now: Millis) -> Option<u64> {
-    let value = value.trim();
-    let ms = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        // Too many digits for a u64: as long as it gets.
-        digits(value).unwrap_or(u64::MAX).saturating_mul(1000)
-    } else {
-        http_date(value)?.unix_seconds().saturating_mul(1000).saturating_sub(now)
-    };
-    Some(ms.min(MAX_RETRY_AFTER_MS))
-}
-
-/// An IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT` (the day name is not checked).
-fn http_date(text: &str) -> Option<Time> {
-    let b = text.as_bytes();
-    if b.len() != 29 || !text.is_ascii() || &b[3..5] != b", " || &b[25..] != b" GMT" {
-        return None;
-    }
-    let fields: Vec<&str> = text[5..25].split(' ').collect();
-    let [day, month, year, clock] = fields[..] else { return None };
-    let clock: Vec<&str> = clock.split(':').collect();
-    let [hour, minute, second] = clock[..] else { return None };
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let month = MONTHS.iter().position(|m| *m == month)? as u8 + 1;
-    let two = |s: &str| if s.len() == 2 { digits(s).and_then(|n| u8::try_from(n).ok()) } else { None };
-    let year = if year.len() == 4 { u16::try_from(digits(year)?).ok()? } else { return None };
-    Time::from_utc(year, month, two(day)?, two(hour)?, two(minute)?, two(second)?).ok()
-}
-
-/// A decimal number of ASCII digits only.
-fn digits(s: &str) -> Option<u64> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_after_takes_seconds_or_an_http_date() {
-        let now = 784_111_777_000; // Sun, 06 Nov 1994 08:49:37 GMT
-        assert_eq!(retry_after("30", now), Some(30_000));
-        assert_eq!(retry_after(" 0 ", now), Some(0));
-        assert_eq!(retry_after("Sun, 06 Nov 1994 08:50:07 GMT", now), Some(30_000));
-        assert_eq!(retry_after("Sun, 06 Nov 1994 08:49:07 GMT", now), Some(0), "a past date: no wait");
-        assert_eq!(retry_after("99999999999999999999999", now), Some(MAX_RETRY_AFTER_MS));
-        assert_eq!(retry_after("7200", now), Some(MAX_RETRY_AFTER_MS));
-        for bad in [
-            "",
-            "-1",
-            "1.5",
-            "soon",
-            "Sunday, 06-Nov-94 08:49:37 GMT",
-            "Sun, 06 Nov 1994 08:49:37 UTC",
-            "Sun, 31 Feb 1994 08:49:37 GMT",
-            "Sun, 06 Nox 1994 08:49:37 GMT",
-            "Sun, 06 Nov 1994 08:49:3x GMT",
-            "Sun, 06 Nov 1994 0849:37  GMT",
-            "Sun, 06 Nov 19é4 08:49:3 GMT",
-        ] {
-            assert_eq!(retry_after(bad, now), None, "{bad:?}");
-        }
-    }
 }

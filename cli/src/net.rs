@@ -47,7 +47,7 @@ pub struct NetArgs {
     #[arg(long, value_name = "FILE")]
     ca_bundle: Option<PathBuf>,
     /// Longest one CreateSession request may take, connecting included, in seconds (1 to 120).
-    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=120))]
+    #[arg(long, value_name = "SECONDS", default_value_t = rolesanywhere::REQUEST_TIMEOUT_MS / 1000, value_parser = clap::value_parser!(u64).range(1..=120))]
     request_timeout: u64,
     /// Accepted for command lines written for AWS's aws_signing_helper, which uses a proxy only
     /// with this flag: here HTTPS_PROXY, HTTP_PROXY and NO_PROXY are always used, as the AWS

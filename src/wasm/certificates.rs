@@ -3,12 +3,13 @@
 
 use alloc::vec::Vec;
 
+use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
 use super::wire::{self, Value};
 use super::{core_error, invalid, malformed, ms};
-use crate::{parse_intermediates, Certificate, KeyType};
+use crate::{merge_intermediates, parse_intermediates, split_full_chain, Certificate, KeyType};
 
 /// The leaf certificate and its intermediates.
 #[wasm_bindgen]
@@ -18,20 +19,23 @@ pub struct Certificates {
 }
 
 /// Parses a message of the leaf certificate then any intermediates, each a PEM text or DER (or
-/// PEM) bytes; an intermediate input may hold several PEM certificates.
+/// PEM) bytes; an intermediate input may hold several PEM certificates. The certificate input
+/// may be a full chain (leaf first, then its intermediates, [`split_full_chain`]); its
+/// intermediates come first, then the given ones, each once ([`merge_intermediates`]).
 #[wasm_bindgen(js_name = parseCertificates)]
 pub fn parse_certificates(message: &[u8]) -> Result<Certificates, JsValue> {
     let values = wire::decode(message).map_err(malformed)?;
     let (leaf, intermediates) = values.split_first().ok_or_else(|| malformed(wire::Malformed))?;
     let leaf =
         input(*leaf).ok_or_else(|| invalid("options.certificate must be a PEM string or DER bytes (Uint8Array)"))?;
-    let leaf = Certificate::parse(leaf).map_err(core_error)?;
-    let mut chain = Vec::new();
+    let (leaf, from_chain) = split_full_chain(leaf).map_err(core_error)?;
+    let mut given = Vec::new();
     for value in intermediates {
         let bytes = input(*value)
             .ok_or_else(|| invalid("options.intermediates must be a PEM string, DER bytes, or an array of them"))?;
-        chain.extend(parse_intermediates(bytes).map_err(core_error)?);
+        given.extend(parse_intermediates(bytes).map_err(core_error)?);
     }
+    let chain = merge_intermediates(&leaf, from_chain, given).map_err(core_error)?;
     Ok(Certificates { leaf, chain })
 }
 
@@ -95,6 +99,23 @@ pub fn parse_key(message: Vec<u8>) -> Result<WasmKey, JsValue> {
         let _ = bytes;
         Err(no_signer())
     }
+}
+
+/// Decrypts an encrypted private key for the shim's signers: `message` holds the key (PEM text or
+/// DER/PEM bytes) then the password (text or bytes); the reply is the PKCS#8 DER inside
+/// ([`crate::decrypt_pkcs8`]), or `undefined` when the key is not encrypted. Errors:
+/// `WrongPassword`, `EncryptedKey` (a build without the `encrypted-keys` feature),
+/// `InvalidKey`. The message is zeroized after use; the shim zeroes the reply after signing.
+#[wasm_bindgen(js_name = decryptKey)]
+pub fn decrypt_key(message: Vec<u8>) -> Result<Option<Uint8Array>, JsValue> {
+    let message = Zeroizing::new(message);
+    let values = wire::decode(&message).map_err(malformed)?;
+    let [key, password] = values[..] else { return Err(malformed(wire::Malformed)) };
+    let key = input(key).ok_or_else(|| invalid("options.privateKey must be a PEM string or DER bytes (Uint8Array)"))?;
+    let password =
+        input(password).ok_or_else(|| invalid("options.pkcs8Password must be a string or bytes (Uint8Array)"))?;
+    let plain = crate::decrypt_pkcs8(key, password).map_err(core_error)?;
+    Ok(plain.map(|der| Uint8Array::from(&der[..])))
 }
 
 /// The error of a build without an in-wasm signer.

@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 use super::certificates::{key_type_name, Certificates, WasmKey};
 use super::wire::{self, Value};
 use super::{core_error, deliver, error, malformed, ms, time_from_ms, ReplyBuffer};
-use crate::{CreateSession, CreateSessionOptions, KeyType, PublicKey, SignedRequest, UnsignedRequest};
+use crate::{CreateSession, CreateSessionOptions, KeyType, PublicKey, ResponseError, SignedRequest, UnsignedRequest};
 
 /// The names of `CreateSession`'s options ([`CreateSessionOptions::NAMES`]): the shim reads these
 /// from the caller's options object and sends them back as a record, so that an option added to
@@ -165,19 +165,45 @@ impl PendingRequest {
     }
 }
 
+/// The limits on one `CreateSession` exchange that the shim applies: the largest answer read
+/// ([`crate::MAX_RESPONSE_LEN`] bytes), and the default time it may take
+/// ([`crate::REQUEST_TIMEOUT_MS`]), as a message of two numbers.
+#[wasm_bindgen(js_name = exchangeLimits)]
+pub fn exchange_limits() -> Vec<u8> {
+    wire::encode(&[Value::Number(crate::MAX_RESPONSE_LEN as f64), Value::Number(crate::REQUEST_TIMEOUT_MS as f64)])
+}
+
 /// Reads AWS's answer to `CreateSession`: a record of `accessKeyId`, `secretAccessKey`,
-/// `sessionToken` and `expiration` (ms since 1970), or throws the service's error with its code
-/// (`AccessDenied`, `Validation`, `NotFound`, `Throttled`, `Server`, …). The record is copied
-/// into a JS array and the one copy in wasm memory is zeroized: it holds the secret.
+/// `sessionToken`, `expiration` (ms since 1970) and, when the answer names it, `accountId`
+/// ([`crate::Session::account_id`]), or throws the service's error with its code
+/// (`AccessDenied`, `Validation`, `NotFound`, `Throttled`, `Server`, …). `body` is absent when
+/// the answer was larger than [`crate::MAX_RESPONSE_LEN`] (the shim stops reading there). With `now_ms` (the signing time),
+/// credentials already expired then are refused ([`crate::Session::check_fresh`], no margin:
+/// `InvalidResponse`). The body and the record's one copy in wasm memory are zeroized: they hold
+/// the secret.
 #[wasm_bindgen(js_name = parseResponse)]
-pub fn parse_response(status: u16, error_type: Option<String>, body: &[u8]) -> Result<Uint8Array, JsValue> {
-    let session = crate::parse_response(status, error_type.as_deref(), body).map_err(core_error)?;
+pub fn parse_response(
+    status: u16,
+    error_type: Option<String>,
+    body: Option<Vec<u8>>,
+    now_ms: Option<f64>,
+) -> Result<Uint8Array, JsValue> {
+    let Some(body) = body.map(Zeroizing::new) else { return Err(core_error(ResponseError::TooLarge)) };
+    let session = crate::parse_response(status, error_type.as_deref(), &body).map_err(core_error)?;
+    if let Some(now_ms) = now_ms {
+        let now = time_from_ms(now_ms, "options.date must be a valid Date or milliseconds since 1970")?;
+        session.check_fresh(now, 0).map_err(core_error)?;
+    }
     let c = &session.credentials;
-    let record = Zeroizing::new(wire::encode_record(&[
+    let mut fields = alloc::vec![
         ("accessKeyId", Value::Text(c.access_key_id())),
         ("secretAccessKey", Value::Text(c.secret_access_key())),
         ("sessionToken", Value::Text(c.session_token())),
         ("expiration", Value::Number(ms(c.expiration()))),
-    ]));
+    ];
+    if let Some(account) = session.account_id() {
+        fields.push(("accountId", Value::Text(account)));
+    }
+    let record = Zeroizing::new(wire::encode_record(&fields));
     Ok(Uint8Array::from(&record[..]))
 }

@@ -18,6 +18,13 @@ impl Certificates {
         self.leaf.serial_number()
     }
 
+    /// The leaf's serial number in hex ([`crate::Certificate::serial_hex`]): the role session
+    /// name when the request names none, as AWS and the stand-in name sessions.
+    #[wasm_bindgen(getter, js_name = serialHex)]
+    pub fn serial_hex(&self) -> String {
+        self.leaf.serial_hex()
+    }
+
     /// The leaf's subject common name, `undefined` when it has none.
     #[wasm_bindgen(getter, js_name = subjectCommonName)]
     pub fn subject_common_name(&self) -> Option<String> {

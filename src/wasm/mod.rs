@@ -19,6 +19,8 @@ mod inspect;
 #[cfg(all(feature = "wasm", target_arch = "wasm32"))]
 mod provider;
 #[cfg(all(feature = "wasm", target_arch = "wasm32"))]
+mod retry;
+#[cfg(all(feature = "wasm", target_arch = "wasm32"))]
 mod sigv4;
 
 #[cfg(all(feature = "wasm", target_arch = "wasm32"))]

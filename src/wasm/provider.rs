@@ -137,11 +137,13 @@ impl ProviderMachine {
     }
 
     /// An attempt failed at `now` with the error code `code` (a code the core does not know
-    /// counts as `Internal`, which is not retried); `random` is 32 random bits for the jitter.
-    /// Returns when to try again, or `undefined` when this refresh is over.
-    pub fn failed(&mut self, now: f64, code: &str, random: u32) -> Option<f64> {
+    /// counts as `Internal`, which is not retried); `random` is 32 random bits for the jitter;
+    /// `retry_after_ms` is the wait the service's `Retry-After` asked for (the error's
+    /// `retryAfterMs`), if any. Returns when to try again, or `undefined` when this refresh is
+    /// over.
+    pub fn failed(&mut self, now: f64, code: &str, random: u32, retry_after_ms: Option<f64>) -> Option<f64> {
         let code = ErrorCode::from_name(code).unwrap_or(ErrorCode::Internal);
-        match self.inner.failed(millis(now), code, None, random) {
+        match self.inner.failed(millis(now), code, retry_after_ms.map(millis), random) {
             Next::RetryAt(at) => Some(at as f64),
             Next::GiveUp => None,
         }

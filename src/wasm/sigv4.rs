@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 
 use super::wire::{self, Value};
 use super::{core_error, deliver, invalid, malformed, time_from_ms, ReplyBuffer};
-use crate::sigv4::{Key, KeyCache, Payload, Request, Settings, MAX_EXPIRES_SECONDS};
+use crate::sigv4::{infer_scope, Key, KeyCache, Payload, Request, Settings, MAX_EXPIRES_SECONDS};
 
 /// A SigV4 signer; the signing keys it derived are zeroized on `free()`.
 #[wasm_bindgen]
@@ -34,8 +34,10 @@ impl SigV4Signer {
     }
 
     /// Signs a request. `message` holds, in this order: method, URL, access key ID, secret
-    /// access key, session token (or absent), service, region, date (ms since 1970), presign
-    /// (boolean), expiresIn (seconds, when presigning), unsignedPayload (boolean),
+    /// access key, session token (or absent), service and region (either absent: inferred from
+    /// the URL's host, [`infer_scope`]), date (ms since 1970), presign (boolean), expiresIn
+    /// (seconds, when presigning), unsignedPayload (boolean, or absent for the service's default:
+    /// `UNSIGNED-PAYLOAD` in presigned S3 URLs, [`Settings::presign_unsigned_payload`]),
     /// signSessionToken (boolean), body (text, bytes or absent), then each header's name and
     /// value. It holds the secret, so it is zeroized after use (the shim zeroes its own copy).
     /// The reply is a message (see [`deliver`] for how it reaches `out`): the presigned URL
@@ -58,12 +60,27 @@ impl SigV4Signer {
             },
         };
         let Value::Number(date) = date else { return Err(malformed(wire::Malformed)) };
-        let mut settings = Settings::new(
-            text(service, "options.service")?,
-            text(region, "options.region")?,
-            time_from_ms(date, "options.date must be a valid Date")?,
-        );
+        let url = text(url, "request.url")?;
+        // Service and region left out are those the URL's host names (aws4fetch's rule), or an
+        // `InvalidOptions` error when it names none.
+        let inferred = match (service, region) {
+            (Value::Absent, _) | (_, Value::Absent) => Some(infer_scope(url).map_err(core_error)?),
+            _ => None,
+        };
+        let service = match (service, &inferred) {
+            (Value::Absent, Some((service, _))) => service.as_str(),
+            (service, _) => text(service, "options.service")?,
+        };
+        let region = match (region, &inferred) {
+            (Value::Absent, Some((_, region))) => region.as_str(),
+            (region, _) => text(region, "options.region")?,
+        };
+        let mut settings = Settings::new(service, region, time_from_ms(date, "options.date must be a valid Date")?);
         settings.sign_session_token = sign_session_token == Value::Bool(true);
+        // `unsignedPayload: false` signs a presigned URL over the body's hash, even for S3.
+        if unsigned_payload == Value::Bool(false) {
+            settings.presign_unsigned_payload = false;
+        }
         let headers: Vec<(&str, &str)> = wire::pairs(headers)
             .map(|pair| match pair {
                 Ok((name, Value::Text(value))) => Ok((name, value)),
@@ -76,12 +93,7 @@ impl SigV4Signer {
             (_, Value::Bytes(bytes)) => Payload::Bytes(bytes),
             _ => Payload::Bytes(&[]),
         };
-        let request = Request {
-            method: text(method, "request.method")?,
-            url: text(url, "request.url")?,
-            headers: &headers,
-            payload,
-        };
+        let request = Request { method: text(method, "request.method")?, url, headers: &headers, payload };
         let signed;
         let presigned;
         let (presigned_url, added) = if presign == Value::Bool(true) {

@@ -38,6 +38,13 @@ try {
         garbageCert: "-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----\n",
         p256KeyDer: b64("p256.pkcs8.der"),
         p256CertDer: b64("p256.cert.der"),
+        // The p256 and p384 cases' keys encrypted with the password "test" (tests/pki/generate.sh).
+        encryptedKeys: {
+            p256: ["p256.pkcs8-encrypted.pem", "p256.pkcs8-aes128-sha256.pem", "p256.pkcs8-aes256-sha1.pem",
+                "p256.pkcs8-aes128-sha1.pem", "p256.pkcs8-scrypt.pem"].map((f) => ({ name: f, pem: text(f) })),
+            p384Der: b64("p384.pkcs8-encrypted.der"),
+            pbes1: text("p256.pkcs8-pbes1.pem"),
+        },
         cases: [],
     };
     for (const c of cases) {

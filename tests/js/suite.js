@@ -154,6 +154,54 @@ export function suite(api, fixture, wire) {
         }
     }
 
+    test("a full-chain certificate (leaf, then intermediates) signs as leaf + intermediates; duplicates dropped", async () => {
+        let checked = 0;
+        for (const c of fixture.cases.filter((c) => typeof c.options.intermediates === "string")) {
+            const fullChain = `${c.options.certificate.trimEnd()}\n${c.options.intermediates}`;
+            for (const intermediates of [undefined, c.options.intermediates, [c.options.certificate, c.options.intermediates]]) {
+                const options = { ...base(c), certificate: fullChain, intermediates };
+                if (await inWasm(c.keyType)) {
+                    const actual = await api.createSessionRequest({ ...options, signer: "wasm" });
+                    equal(JSON.stringify(actual), JSON.stringify(c.expected), `${c.name}: request`);
+                } else if (isPkcs8(c)) {
+                    await checkWebCryptoSigned(await api.createSessionRequest(options), c);
+                } else {
+                    continue;
+                }
+                checked++;
+            }
+        }
+        ok(checked > 0, "some case has intermediates and a signer");
+    });
+    test("pkcs8Password: encrypted PKCS#8 (each PBES2 PRF and cipher, scrypt, DER) signs as the plain key", async () => {
+        const p384 = fixture.cases.find((c) => c.name === "p384-pkcs8");
+        const { p256: pems, p384Der, pbes1 } = fixture.encryptedKeys;
+        const keys = [...pems.map(({ name, pem }) => [name, p256, pem]), ["p384 DER", p384, fromBase64(p384Der)]];
+        // The full build (the one with the RSA signer) carries encrypted-keys (scripts/build-wasm).
+        const carried = await inWasm("RSA");
+        for (const [name, c, privateKey] of keys) {
+            // (Without a password a DER key goes to the in-wasm signer, which a smaller build may lack.)
+            if (typeof privateKey === "string" || carried) {
+                await rejectsWithCode(api.createSessionRequest(base(c, { privateKey })), "EncryptedKey", `${name}: no password`);
+            }
+            if (!carried) {
+                const e = await rejectsWithCode(api.createSessionRequest(base(c, { privateKey, pkcs8Password: "test" })), "EncryptedKey", name);
+                ok(/not enabled in this build/.test(e.message), e.message);
+                continue;
+            }
+            const wrong = await rejectsWithCode(api.createSessionRequest(base(c, { privateKey, pkcs8Password: "tset" })), "WrongPassword", name);
+            ok(!wrong.message.includes("tset"), `no password in the message: ${wrong.message}`);
+            const actual = await api.createSessionRequest(base(c, { privateKey, pkcs8Password: "test", signer: "wasm" }));
+            equal(JSON.stringify(actual), JSON.stringify(c.expected), `${name}: signer wasm`);
+            await checkWebCryptoSigned(await api.createSessionRequest(base(c, { privateKey, pkcs8Password: new TextEncoder().encode("test") })), c);
+        }
+        if (carried) await rejectsWithCode(api.createSessionRequest(base(p256, { privateKey: pbes1, pkcs8Password: "test" })), "InvalidKey", "PBES1");
+        // A key that is not encrypted is used as it is, whatever the password.
+        if (await inWasm("P-256")) {
+            equal(JSON.stringify(await api.createSessionRequest(base(p256, { pkcs8Password: "any", signer: "wasm" }))), JSON.stringify(p256.expected), "plain key");
+        }
+        await rejectsWithCode(api.createSessionRequest(base(p256, { privateKey: pems[0].pem, pkcs8Password: 5 })), "InvalidOptions", "password type");
+    });
     test("DER certificate and key bytes, Date object: same bytes as the CLI", async () => {
         // fixture.p256KeyDer is SEC1 DER, which WebCrypto cannot import: the in-wasm signer's.
         const der = { certificate: fromBase64(fixture.p256CertDer), date: new Date(fixture.dateMs) };
@@ -259,6 +307,53 @@ export function suite(api, fixture, wire) {
     test("getCredentials: 200 with junk -> InvalidResponse", async () => {
         await rejectsWithCode(api.getCredentials(base(p256, { fetch: answer(200, "<html>") })), "InvalidResponse", "junk");
     });
+    test("getCredentials: accountId from the assumed-role ARN, else the role ARN, else none", async () => {
+        const item = (extra) => ({ credentialSet: [{ credentials: {
+            accessKeyId: "ASIAEXAMPLE", secretAccessKey: "secret", sessionToken: "token", expiration: "2026-03-01T13:34:56Z",
+        }, ...extra }] });
+        const assumed = { assumedRoleUser: { arn: "arn:aws:sts::123456789012:assumed-role/Role/session", assumedRoleId: "AROAEXAMPLE:session" } };
+        equal((await api.getCredentials(base(p256, { fetch: answer(201, item(assumed)) }))).accountId, "123456789012", "assumed role");
+        equal((await api.getCredentials(base(p256, { fetch: answer(201, item({ roleArn: "arn:aws:iam::210987654321:role/R" })) }))).accountId,
+            "210987654321", "role ARN");
+        ok(!("accountId" in await api.getCredentials(base(p256, { fetch: answer(201, item({})) }))), "no ARN: no accountId");
+    });
+    test("getCredentials: credentials already expired at the signing time -> InvalidResponse", async () => {
+        for (const expiration of ["2026-03-01T12:34:56Z", "2026-03-01T11:00:00Z", "2020-01-01T00:00:00Z"]) {
+            const e = await rejectsWithCode(api.getCredentials(base(p256, {
+                fetch: answer(201, { credentialSet: [{ credentials: { accessKeyId: "ASIAEXAMPLE", secretAccessKey: "secret", sessionToken: "token", expiration } }] }),
+            })), "InvalidResponse", expiration);
+            ok(!e.message.includes("secret") && !e.message.includes("token"), `no secret in the message: ${e.message}`);
+        }
+    });
+    test("getCredentials: a fetch that never settles -> Network after timeoutMs", async () => {
+        const started = Date.now();
+        const e = await rejectsWithCode(api.getCredentials(base(p256, { timeoutMs: 200, fetch: () => new Promise(() => {}) })), "Network", "hang");
+        ok(/within 200 ms/.test(e.message), e.message);
+        ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+        await rejectsWithCode(api.getCredentials(base(p256, { timeoutMs: "soon" })), "InvalidOptions", "timeoutMs");
+    });
+    test("getCredentials: a body that stalls -> Network after timeoutMs", async () => {
+        const stalled = async () => new Response(new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode("{")); } }), { status: 201 });
+        await rejectsWithCode(api.getCredentials(base(p256, { timeoutMs: 200, fetch: stalled })), "Network", "stalled body");
+    });
+    test("getCredentials: an answer over 256 KiB -> InvalidResponse, its stream cancelled there", async () => {
+        let pulled = 0;
+        let cancelled = false;
+        const chunk = new Uint8Array(64 * 1024).fill(0x20);
+        const endless = async () => new Response(new ReadableStream({
+            pull(c) { pulled += chunk.length; c.enqueue(chunk); },
+            cancel() { cancelled = true; },
+        }), { status: 201 });
+        const e = await rejectsWithCode(api.getCredentials(base(p256, { fetch: endless })), "InvalidResponse", "endless");
+        ok(/larger than 262144 bytes/.test(e.message), e.message);
+        ok(cancelled && pulled <= 512 * 1024, `cancelled ${cancelled} after ${pulled} bytes`);
+    });
+    test("getCredentials: 429 and 503 carry Retry-After as retryAfterMs", async () => {
+        const e = await rejectsWithCode(api.getCredentials(base(p256, { fetch: answer(429, { message: "slow" }, { "retry-after": "4" }) })), "Throttled", "429");
+        equal(e.retryAfterMs, 4000, "retryAfterMs");
+        const e503 = await rejectsWithCode(api.getCredentials(base(p256, { fetch: answer(503, { message: "busy" }, { "retry-after": "0" }) })), "Server", "503");
+        equal(e503.retryAfterMs, 0, "retryAfterMs");
+    });
     // ---- rolesanywhere/inspect: the facts of each step, as the CLI's --explain prints them ----
     test("inspect: certificate facts match the CLI's request", async () => {
         for (const c of fixture.cases) {
@@ -306,16 +401,40 @@ export function suite(api, fixture, wire) {
             equal(presigned.url.slice(presigned.url.indexOf("?") + 1), c.presignedQuery, "presigned query");
         });
     }
+    test("signRequest: service and region left out come from the URL's host, else InvalidOptions", async () => {
+        const creds = { accessKeyId: "AKID", secretAccessKey: "secret" };
+        const date = new Date(Date.UTC(2026, 2, 1, 12));
+        const hosts = [
+            ["sts.us-west-2.amazonaws.com", "sts", "us-west-2"], ["sts.amazonaws.com", "sts", "us-east-1"],
+            ["bucket.s3.eu-west-1.amazonaws.com", "s3", "eu-west-1"], ["bucket.s3.amazonaws.com", "s3", "us-east-1"],
+            ["abc123.execute-api.us-east-2.amazonaws.com", "execute-api", "us-east-2"],
+            ["xyz.lambda-url.ap-south-1.on.aws", "lambda", "ap-south-1"], ["dynamodb.eu-central-1.api.aws", "dynamodb", "eu-central-1"],
+        ];
+        for (const [host, service, region] of hosts) {
+            const request = { url: `https://${host}/a/b?x=1` };
+            const explicit = await api.signRequest(request, creds, { service, region, date });
+            ok(explicit.headers.authorization.includes(`/${region}/${service}/aws4_request`), `${host}: ${explicit.headers.authorization}`);
+            equal(JSON.stringify(await api.signRequest(request, creds, { date })), JSON.stringify(explicit), `${host}: both inferred`);
+            equal(JSON.stringify(await api.signRequest(request, creds, { service, date })), JSON.stringify(explicit), `${host}: region inferred`);
+        }
+        for (const url of ["https://example.com/", "http://127.0.0.1:8080/", "https://foo.amazonaws.com/"]) {
+            await rejectsWithCode(api.signRequest({ url }, creds, { date }), "InvalidOptions", url);
+            await rejectsWithCode(api.signRequest({ url }, creds, { service: "sts", date }), "InvalidOptions", `${url}, region left out`);
+        }
+    });
     test("signRequest: bad input rejects with a code", async () => {
         const creds = { accessKeyId: "AKID", secretAccessKey: "secret" };
         const request = { url: "https://sts.amazonaws.com/" };
         await rejectsWithCode(api.signRequest(request, {}, { service: "sts", region: "us-east-1" }), "InvalidOptions", "no credentials");
-        await rejectsWithCode(api.signRequest(request, creds, {}), "InvalidOptions", "no service");
+        await rejectsWithCode(api.signRequest({ url: "https://example.com/" }, creds, {}), "InvalidOptions", "no service");
         await rejectsWithCode(api.signRequest({ url: "ftp://x/" }, creds, { service: "sts", region: "us-east-1" }), "InvalidRequest", "bad URL");
         await rejectsWithCode(api.signRequest({ ...request, headers: { "x-a": "1\r\nx-b: 2" } }, creds, { service: "sts", region: "us-east-1" }),
             ["InvalidRequest", "InvalidOptions"], "header injection");
         await rejectsWithCode(api.signRequest(request, creds, { service: "sts", region: "us-east-1", presign: true, expiresIn: 604801 }),
             "InvalidOptions", "expiresIn");
+        await rejectsWithCode(api.signRequest({ ...request, method: 5 }, creds, { service: "sts", region: "us-east-1" }), "InvalidOptions", "method is a number");
+        await rejectsWithCode(api.signRequest({ ...request, headers: [5] }, creds, { service: "sts", region: "us-east-1" }), "InvalidOptions", "a header that is no pair");
+        await rejectsWithCode(api.signRequest(request, creds, { service: "sts", region: "us-east-1", date: "today" }), "InvalidOptions", "date is a string");
     });
     return tests;
 }

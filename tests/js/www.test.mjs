@@ -68,10 +68,10 @@ async function step(page, n) {
     return { ok, text: await page.locator(`#step-${n}-output`).innerText() };
 }
 
-/** The certificate's serial in decimal, from openssl. */
-function serialOf(leaf) {
+/** The certificate's serial in decimal (or another radix), from openssl. */
+function serialOf(leaf, radix = 10) {
     const out = execFileSync("openssl", ["x509", "-in", join(pki.dir, `${leaf}.pem`), "-noout", "-serial"], { encoding: "utf8" });
-    return BigInt(`0x${out.trim().split("=")[1]}`).toString();
+    return BigInt(`0x${out.trim().split("=")[1]}`).toString(radix);
 }
 
 test("the server serves www/ and pkg/ (wasm as application/wasm) and nothing else", async () => {
@@ -107,6 +107,8 @@ test("p256 leaf: certificate facts, canonical request, signed headers, credentia
         assert.ok(s1.ok, s1.text);
         assert.match(s1.text, /spiffe:\/\/ORG\.aws-us-west\.example\.io\/ns\/prj-demo\/app/);
         assert.ok(s1.text.includes(serial), `serial ${serial} in decimal: ${s1.text}`);
+        const hex = serialOf("p256", 16);
+        assert.match(s1.text, new RegExp(`Serial number \\(hex\\): the role session name\\s+${hex}\\n`), `serial ${hex} in hex: ${s1.text}`);
         assert.match(s1.text, /P-256/);
         assert.match(s1.text, /Subject CN\s+p256\n/);
         assert.match(s1.text, /extractable: false/);
@@ -134,6 +136,7 @@ test("p256 leaf: certificate facts, canonical request, signed headers, credentia
         const s5 = await step(page, 5);
         assert.ok(s5.ok, s5.text);
         assert.match(s5.text, /arn:aws:sts::123456789012:assumed-role\/prj-demo-app\/\S+/);
+        assert.ok(s5.text.includes(`assumed-role/prj-demo-app/${hex}`), `the session is named by the serial in hex: ${s5.text}`);
 
         // The secrets came over the wire but are nowhere in the page: text, HTML, or form values.
         assert.equal(answers.length, 1);

@@ -1,7 +1,7 @@
-// Every export of the `rolesanywhere` package and of `rolesanywhere/inspect`, used as a
-// TypeScript user would, with each exported type named at least once. Type-checked (strict,
-// never run) by scripts/test's `package` group against the files `npm pack` puts in the package;
-// the group also fails when an export of index.d.ts or inspect.d.ts is not named here.
+// Every export of the `rolesanywhere` package and of its subpaths (`inspect`, `workers`, `store`),
+// used as a TypeScript user would, with each exported type named at least once. Type-checked
+// (strict, never run) by scripts/test's `package` group against the files `npm pack` puts in the
+// package; the group also fails when an export of the package's .d.ts files is not named here.
 // `@ts-expect-error` lines are misuses the types must refuse.
 
 import {
@@ -23,6 +23,7 @@ import {
     type GetCredentialsOptions,
     type ProviderOptions,
     type RolesAnywhereError,
+    type SharedStore,
     type SignedRequest,
     type SigV4Options,
     type SigV4Request,
@@ -35,6 +36,14 @@ import {
     type CertificateFacts,
     type PreparedCreateSession,
 } from "rolesanywhere/inspect";
+import { denoKvStore, type DenoKvLike, type SharedStore as StoreSharedStore } from "rolesanywhere/store";
+import {
+    CredentialBroker,
+    fromCredentialBroker,
+    type BrokerAnswer,
+    type CredentialBrokerEnv,
+    type CredentialBrokerNamespace,
+} from "rolesanywhere/workers";
 
 const ARN = "arn:aws:rolesanywhere:us-west-2:123456789012";
 
@@ -122,4 +131,23 @@ export async function inspect(certificate: CertificateInput, response: Response)
     const credentials: Credentials = await readCreateSessionResponse(response);
     const expires: Date = credentials.expiration;
     return [facts.serialNumber, facts.keyType, facts.notAfter.toISOString(), prepared.stringToSign, jwk.kty, expires.toISOString()].join("\n");
+}
+
+export function shared(kv: DenoKvLike, options: ProviderOptions): CredentialProvider {
+    const store: SharedStore = denoKvStore(kv, { prefix: ["rolesanywhere"] });
+    const same: StoreSharedStore = store;
+    // @ts-expect-error: the sealing secret is a string or a list of strings
+    const badSecret: ProviderOptions = { ...options, store: same, storeSecret: 42 };
+    void badSecret;
+    return createCredentialProvider({ ...options, store: same, storeSecret: ["a secret of at least thirty-two characters"] });
+}
+
+export async function broker(env: CredentialBrokerEnv & { BROKER: CredentialBrokerNamespace }, options: ProviderOptions): Promise<string> {
+    const provider: CredentialProvider = fromCredentialBroker(env.BROKER, options);
+    const secrets: string[] = CredentialBroker.secrets(env);
+    const signIn: ProviderOptions | null = CredentialBroker.signInOptions(env);
+    const answer: BrokerAnswer = await env.BROKER.get(env.BROKER.idFromName("app")).credentials({ options: {}, timing: {} });
+    const text = "error" in answer ? answer.error.code : String(answer.lease.refreshAt);
+    void [provider, secrets, signIn];
+    return text;
 }

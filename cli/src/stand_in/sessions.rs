@@ -28,7 +28,7 @@
 
 use base64ct::{Base64, Encoding};
 use rolesanywhere::{is_valid_duration, is_valid_role_session_name, MAX_DURATION_SECONDS, MIN_DURATION_SECONDS};
-use rolesanywhere::{Algorithm, Arn, ArnField, Certificate, KeyType, Region, Time, MAX_INTERMEDIATES};
+use rolesanywhere::{serial_hex, Algorithm, Arn, ArnField, Certificate, KeyType, Region, Time, MAX_INTERMEDIATES};
 use rustls_pki_types::{CertificateDer, UnixTime};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -484,7 +484,7 @@ fn session_duration(fields: &Fields, profile: &Profile, role: &Role) -> Result<u
 /// certificate's serial number, hex-encoded (\[T\] *Role trusts*; [`serial_hex`]). \[C\]
 /// roleSessionName: 2 to 64 characters of `[\w+=,.@-]`.
 fn session_name(session: &SessionRequest<'_>, profile: &Profile) -> Result<String, ApiError> {
-    let Some(name) = &session.fields.role_session_name else { return Ok(serial_hex(session.leaf.serial_bytes())) };
+    let Some(name) = &session.fields.role_session_name else { return Ok(session.leaf.serial_hex()) };
     if !profile.accept_role_session_name {
         return Err(access_denied(format!(
             "Profile {} does not accept a custom role session name (acceptRoleSessionName is false)",
@@ -495,35 +495,6 @@ fn session_name(session: &SessionRequest<'_>, profile: &Profile) -> Result<Strin
         return Err(validation("roleSessionName must be 2 to 64 characters of letters, digits and _+=,.@-"));
     }
     Ok(name.clone())
-}
-
-/// The serial number as the session name carries it: hex, in the minimal form of Go's
-/// `big.Int.Text(16)` (the form AWS's credential helper prints serials in), with a `-` for a
-/// negative serial. \[T\] says "hex-encoded"; the case and leading zeros are not documented:
-/// lower case, as the one published example (`…/assumed-role/ROLE/61d5692c…`) shows, without
-/// leading zeros.
-fn serial_hex(serial: &[u8]) -> String {
-    let negative = serial.first().is_some_and(|b| b & 0x80 != 0);
-    let mut magnitude = serial.to_vec();
-    if negative {
-        // Two's complement: invert, add one.
-        magnitude.iter_mut().for_each(|b| *b = !*b);
-        for b in magnitude.iter_mut().rev() {
-            let (sum, carry) = b.overflowing_add(1);
-            *b = sum;
-            if !carry {
-                break;
-            }
-        }
-    }
-    let hex: String = magnitude.iter().map(|b| format!("{b:02x}")).collect();
-    let digits = hex.trim_start_matches('0');
-    let digits = if digits.is_empty() { "0" } else { digits };
-    if negative {
-        format!("-{digits}")
-    } else {
-        digits.to_string()
-    }
 }
 
 /// \[T\] *Source identity rules*: `CN=` and the subject's CN when it is at most 61 characters; the
