@@ -30,7 +30,6 @@ pub struct CredentialProcessArgs {
     net: NetArgs,
 }
 
-
 /// The documented `credential_process` output, in its field order.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
