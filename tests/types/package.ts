@@ -88,9 +88,11 @@ export async function signers(): Promise<boolean> {
 export async function sigv4(credentials: AwsCredentials): Promise<string> {
     const request: SigV4Request = { method: "PUT", url: new URL("https://bucket.s3.us-east-1.amazonaws.com/key"), headers: { "x-amz-meta-a": "1" }, body: "data" };
     const options: SigV4Options = { service: "s3", region: "us-east-1", presign: true, expiresIn: 600 };
-    // @ts-expect-error: service and region are required here
-    const incomplete: SigV4Options = { presign: true };
-    void incomplete;
+    // Service and region may be left out: they are inferred from standard AWS hosts.
+    const inferred: SigV4Options = { presign: true, unsignedPayload: false };
+    // @ts-expect-error: unsignedPayload is a boolean (left out: the S3 presign default)
+    const badPayload: SigV4Options = { ...inferred, unsignedPayload: "UNSIGNED-PAYLOAD" };
+    void badPayload;
     const signed: SigV4SignedRequest = await signRequest(request, credentials, options);
     return signed.url + signed.method + Object.keys(signed.headers).join(",");
 }
@@ -130,6 +132,8 @@ export async function inspect(certificate: CertificateInput, response: Response)
     const jwk: JsonWebKey = prepared.publicKeyJwk;
     const credentials: Credentials = await readCreateSessionResponse(response);
     const expires: Date = credentials.expiration;
+    const account: string | undefined = credentials.accountId;
+    void account;
     return [facts.serialNumber, facts.keyType, facts.notAfter.toISOString(), prepared.stringToSign, jwk.kty, expires.toISOString()].join("\n");
 }
 
