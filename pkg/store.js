@@ -1,3 +1,4 @@
+// @ts-self-types="./store.d.ts"
 // `rolesanywhere/store`: shared stores for `createCredentialProvider({store, storeSecret})`, so
 // that the processes and isolates that share one make one `CreateSession` per refresh between
 // them. The provider seals what it writes (pkg/sealed.js); a store only keeps bytes, and a lock.
