@@ -1,10 +1,13 @@
 // Runs the example Worker (examples/worker.js) once in workerd, Cloudflare's runtime, through
 // miniflare (no account, no network beyond what the Worker itself fetches), with the
-// certificate and key as secrets and the ARNs and endpoints as vars; prints its JSON answer and
-// exits non-zero when the Worker answered with an error. Used by scripts/demo.
+// certificate and key as secrets, the ARNs and endpoints as vars, and its credential broker (a
+// Durable Object, kept in memory, sealed under a secret made for this run) as in wrangler.toml;
+// prints its JSON answer and exits non-zero when the Worker answered with an error. Used by
+// scripts/demo.
 //
 //   node examples/run-worker.mjs --certificate app.pem --private-key app.key [--intermediates chain.pem] \
 //     --trust-anchor-arn ARN --profile-arn ARN --role-arn ARN [--endpoint URL] [--sts-endpoint URL]
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -32,6 +35,7 @@ const bindings = {
     TRUST_ANCHOR_ARN: values["trust-anchor-arn"],
     PROFILE_ARN: values["profile-arn"],
     ROLE_ARN: values["role-arn"],
+    BROKER_SECRET: randomBytes(32).toString("base64"),
 };
 if (values.intermediates) bindings.INTERMEDIATES = readFileSync(values.intermediates, "utf8");
 if (values.endpoint) bindings.ROLESANYWHERE_ENDPOINT = values.endpoint;
@@ -47,6 +51,7 @@ const mf = new Miniflare({
     ],
     compatibilityDate: "2025-09-01",
     bindings,
+    durableObjects: { BROKER: { className: "CredentialBroker", useSQLite: true } },
 });
 try {
     const response = await mf.dispatchFetch("http://localhost/");

@@ -2,28 +2,29 @@
 // calls STS GetCallerIdentity with the temporary credentials (SigV4, signed in the same wasm
 // core) and answers with who it is and when the credentials expire (never the credentials).
 //
-// Secrets (`wrangler secret put NAME`): CERTIFICATE (PEM), PRIVATE_KEY (PKCS#8 PEM), and
-// optionally INTERMEDIATES (PEM bundle). Vars (wrangler.toml): TRUST_ANCHOR_ARN, PROFILE_ARN,
-// ROLE_ARN, and optionally ROLESANYWHERE_ENDPOINT and STS_ENDPOINT (a local stand-in).
+// Secrets (`wrangler secret put NAME`): CERTIFICATE (PEM), PRIVATE_KEY (PKCS#8 PEM),
+// BROKER_SECRET (at least 32 characters: seals the broker's storage), and optionally
+// INTERMEDIATES (PEM bundle). Vars (wrangler.toml): TRUST_ANCHOR_ARN, PROFILE_ARN, ROLE_ARN, and
+// optionally ROLESANYWHERE_ENDPOINT and STS_ENDPOINT (a local stand-in).
 //
-// The provider lives at module scope, so one isolate reuses its credentials across requests
-// and refreshes them at half their lifetime; it never shares a pending promise between
-// requests, which Workers forbid (see the package README, "Workers").
+// Credentials come through the credential broker, a Durable Object (binding BROKER in
+// wrangler.toml) that signs in once per refresh for every isolate of the deployment, so that a
+// fleet of isolates stays under CreateSession's quota (README, "At fleet scale"). Each isolate's
+// provider lives at module scope and keeps its own copy until the refresh time; without the
+// binding, each isolate signs in for itself (createCredentialProvider with the same options).
+// Neither shares a pending promise between requests, which Workers forbid.
 import { AwsClient, createCredentialProvider } from "../pkg/workerd.js";
+import { CredentialBroker, fromCredentialBroker } from "../pkg/workers.js";
+
+export { CredentialBroker };
 
 let provider;
 
 /** The isolate's provider, made from the first request's environment. */
 function credentialsFor(env) {
-    provider ??= createCredentialProvider({
-        certificate: env.CERTIFICATE,
-        privateKey: env.PRIVATE_KEY,
-        intermediates: env.INTERMEDIATES || undefined,
-        trustAnchorArn: env.TRUST_ANCHOR_ARN,
-        profileArn: env.PROFILE_ARN,
-        roleArn: env.ROLE_ARN,
-        endpoint: env.ROLESANYWHERE_ENDPOINT || undefined,
-    });
+    const options = CredentialBroker.signInOptions(env);
+    if (options === null) throw Object.assign(new Error("CERTIFICATE, PRIVATE_KEY and the three ARNs must be set"), { code: "InvalidOptions" });
+    provider ??= env.BROKER ? fromCredentialBroker(env.BROKER, options) : createCredentialProvider(options);
     return provider;
 }
 
