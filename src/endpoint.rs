@@ -114,19 +114,20 @@ fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), &'static str
 }
 
 /// The region an AWS host of `service` names: `SERVICE[-fips].REGION.amazonaws.com[.cn]`, or the
-/// dual-stack `SERVICE.REGION.api.aws`; `None` for any other host (loopback, custom names).
+/// dual-stack `SERVICE.REGION.api.aws`; `None` for any other host (loopback, custom names). Host
+/// names are compared without regard to case (RFC 4343): `Rolesanywhere-FIPS.…` is an AWS host
+/// too; the region label is returned as written.
 pub(crate) fn aws_region<'h>(hostname: &'h str, service: &str) -> Option<&'h str> {
     let mut labels = hostname.split('.');
     let first = labels.next()?;
-    let fips = first.strip_prefix(service).is_some_and(|rest| rest == "-fips");
-    if first != service && !fips {
+    let (name, fips) = first.split_at_checked(service.len())?;
+    if !name.eq_ignore_ascii_case(service) || !(fips.is_empty() || fips.eq_ignore_ascii_case("-fips")) {
         return None;
     }
     let region = labels.next()?;
-    match (labels.next(), labels.next()) {
-        (Some("amazonaws"), Some(_)) | (Some("api"), Some("aws")) => Some(region),
-        _ => None,
-    }
+    let is = |label: Option<&str>, expected: &str| label.is_some_and(|l| l.eq_ignore_ascii_case(expected));
+    let (third, fourth) = (labels.next(), labels.next());
+    ((is(third, "amazonaws") && fourth.is_some()) || (is(third, "api") && is(fourth, "aws"))).then_some(region)
 }
 
 /// The signing service and region of a request to `hostname`, read from AWS's host name forms
@@ -267,5 +268,11 @@ mod tests {
         assert_eq!(region("rolesanywhere.example.com"), None);
         assert_eq!(region("rolesanywherex.us-west-2.amazonaws.com"), None);
         assert_eq!(region("127.0.0.1"), None);
+        // Any case: the host is the same (found by the `endpoint` fuzz target).
+        assert_eq!(region("Rolesanywhere-fIps.us-west-2.AmazonAWS.com"), Some("us-west-2"));
+        assert_eq!(region("ROLESANYWHERE.EU-WEST-1.API.AWS"), Some("EU-WEST-1"));
+        assert_eq!(region("rolesanywhere-fipsx.us-west-2.amazonaws.com"), None);
+        assert_eq!(region("rolesanywhere\u{e9}.us-west-2.amazonaws.com"), None);
+        assert_eq!(region("rolesanywhere.us-west-2.amazonaws"), None);
     }
 }

@@ -105,9 +105,17 @@ mod request;
 mod response;
 pub mod sigv4;
 mod time;
-// The JS bindings; their wire encoding also builds natively for its tests.
-#[cfg(any(test, all(feature = "wasm", target_arch = "wasm32")))]
+// The JS bindings; their wire encoding also builds natively for its tests and the fuzz targets.
+#[cfg(any(test, feature = "fuzzing", all(feature = "wasm", target_arch = "wasm32")))]
 mod wasm;
+
+/// Entry points for the fuzz targets (`fuzz/`) into code that has no public API: the JS↔wasm
+/// wire codec. Not part of the API (feature `fuzzing`, off by default).
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::wasm::wire::{decode, encode, encode_record, pairs, Malformed, Value};
+}
 
 pub use algorithm::{Algorithm, KeyType};
 pub use arn::{Arn, ArnField, Region};

@@ -327,9 +327,15 @@ fn signing_region<'r>(
     arns: &Arns<'r>,
 ) -> Result<Region<'r>, RequestError> {
     let host_region = endpoint.and_then(|e| e.aws_region);
-    let name = option.or(host_region).unwrap_or(arns.anchor.region);
+    // Host names are case-insensitive (RFC 4343): a host naming the trust anchor's region in
+    // another case signs for that region as the ARN spells it.
+    let name = match (option, host_region) {
+        (Some(option), _) => option,
+        (None, Some(host)) if host.eq_ignore_ascii_case(arns.anchor.region) => arns.anchor.region,
+        (None, host) => host.unwrap_or(arns.anchor.region),
+    };
     let region = Region::parse(name).ok_or_else(|| RequestError::InvalidRegion { region: name.into() })?;
-    if host_region.is_some_and(|h| h != name) {
+    if host_region.is_some_and(|h| !h.eq_ignore_ascii_case(name)) {
         return Err(RequestError::InvalidEndpoint { reason: "the endpoint host names another region" });
     }
     Ok(region)

@@ -503,6 +503,29 @@ fn regions_and_partitions_must_agree() {
             region: "us-east-1".into(),
         }
     );
+    // The same checks whatever the host's case (host names are case-insensitive; found by the
+    // `endpoint` fuzz target: such a host was not seen as AWS's, and the request was signed for
+    // the ARNs' region while sent to another region's host).
+    assert_eq!(
+        prepare_err(ANCHOR, PROFILE, ROLE, |r| r.endpoint("https://Rolesanywhere-FIPS.us-east-1.AmazonAWS.com")),
+        RequestError::RegionMismatch {
+            field: ArnField::TrustAnchor,
+            arn_region: "us-west-2".into(),
+            region: "us-east-1".into(),
+        }
+    );
+    match prepare_err(ANCHOR, PROFILE, ROLE, |r| {
+        r.region("us-west-2").endpoint("https://ROLESANYWHERE.US-EAST-1.API.AWS")
+    }) {
+        RequestError::InvalidEndpoint { reason } => assert!(reason.contains("another region"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    for endpoint in
+        ["https://ROLESANYWHERE.US-WEST-2.AMAZONAWS.COM", "https://rolesanywhere-fIps.us-west-2.amazonaws.com:443"]
+    {
+        let request = CreateSession::new(p256_leaf(), ANCHOR, PROFILE, ROLE).endpoint(endpoint).prepare(now()).unwrap();
+        assert!(request.string_to_sign().contains("/us-west-2/rolesanywhere/aws4_request"), "{endpoint}");
+    }
     // aws-cn ARNs signed for a region of the aws partition.
     let cn_anchor = "arn:aws-cn:rolesanywhere:cn-north-1:123456789012:trust-anchor/a1b2c3d4";
     let cn_profile = "arn:aws-cn:rolesanywhere:cn-north-1:123456789012:profile/e5f6a7b8";

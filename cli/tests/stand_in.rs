@@ -7,6 +7,8 @@
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
+#[path = "../../tests/common/mldsa.rs"]
+mod mldsa;
 mod support;
 
 use std::path::{Path, PathBuf};
@@ -386,6 +388,72 @@ fn signature_rules() {
     );
     // Signed with another key than the certificate's.
     let raw = Raw::new("p256.pem", "other.pkcs8.pem");
+    assert_error(&raw.send(), 403, "AccessDeniedException", &["Invalid signature"]);
+}
+
+/// ML-DSA (`AWS4-X509-MLDSA` with ML-DSA-44, -65 and -87, \[S\] Task 3): requests signed by the
+/// library with an ML-DSA key get credentials, with the leaf under the classical intermediate and
+/// under an all-ML-DSA chain (ML-DSA-65 intermediate, ML-DSA-87 root in the bundle); a flipped
+/// signature digit, a body changed after signing, another ML-DSA key and another algorithm's name
+/// are refused.
+#[test]
+fn ml_dsa_leaves_get_sessions_and_tampering_is_refused() {
+    let pki = pki();
+    mldsa::write(pki.dir.path());
+    let config = json!({
+        "trustAnchors": [{"arn": ANCHOR, "certificateBundle": pki.read_str("root.pem") + &pki.read_str("mldsa-root.pem")}],
+        "roles": [{"arn": ROLE, "trustPolicy": guide_trust_policy(&[ANCHOR])}],
+        "profiles": [{"arn": PROFILE, "roleArns": [ROLE], "durationSeconds": 3600}]
+    });
+    let path = pki.path("stand-in-mldsa.json");
+    std::fs::write(&path, config.to_string()).unwrap();
+    let stand_in = StandIn::start(&path, DATE);
+    let base = stand_in.base();
+    let sign = |leaf: &str, key: &str, chain: &str| {
+        let cert = Certificate::parse(&pki.read(leaf)).unwrap();
+        let chain = rolesanywhere::parse_intermediates(&pki.read(chain)).unwrap();
+        let key = PrivateKey::parse(&pki.read(key)).unwrap();
+        let request = CreateSession::new(&cert, ANCHOR, PROFILE, ROLE)
+            .intermediates(&chain)
+            .endpoint(Some(base.as_str()))
+            .prepare(Time::parse_rfc3339(DATE).unwrap())
+            .unwrap()
+            .sign(&key)
+            .unwrap();
+        (request.headers, request.body)
+    };
+    let post =
+        |headers: &[(String, String)], body: &str| send(stand_in.port, "POST", "/sessions", headers, body.as_bytes());
+    fn authorization(headers: &mut [(String, String)]) -> &mut String {
+        &mut headers.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case("authorization")).unwrap().1
+    }
+    for (leaf, chain) in [
+        ("mldsa44", "chain.pem"),
+        ("mldsa65", "chain.pem"),
+        ("mldsa87", "chain.pem"),
+        ("mldsa65-pq", "mldsa-chain.pem"),
+    ] {
+        let (mut headers, body) = sign(&format!("{leaf}.pem"), &format!("{leaf}.seed.pem"), chain);
+        assert!(authorization(&mut headers).starts_with("AWS4-X509-MLDSA Credential="), "{headers:?}");
+        let r = post(&headers, &body);
+        assert_eq!(r.status, 201, "{leaf}: {}", r.body);
+        let session = parse_response(r.status, None, r.body.as_bytes()).expect("the client parses the answer");
+        assert_eq!(session.source_identity, Some(format!("CN={leaf}")));
+        assert_eq!(session.credentials.expiration().to_string(), "2024-06-01T13:00:30Z");
+
+        let changed = body.replace("\"roleArn\"", "\"roleArn\" ");
+        assert_error(&post(&headers, &changed), 403, "AccessDeniedException", &["Invalid signature"]);
+        let auth = authorization(&mut headers);
+        let flipped = if auth.ends_with('0') { '1' } else { '0' };
+        auth.pop();
+        auth.push(flipped);
+        assert_error(&post(&headers, &body), 403, "AccessDeniedException", &["Invalid signature"]);
+        let auth = authorization(&mut headers);
+        *auth = auth.replacen("AWS4-X509-MLDSA", "AWS4-X509-ECDSA-SHA256", 1);
+        assert_error(&post(&headers, &body), 403, "AccessDeniedException", &["does not match", "ML-DSA"]);
+    }
+    // Signed with an ML-DSA-44 key that is not the certificate's (by hand: the library refuses to).
+    let raw = Raw::new("mldsa44.pem", "mldsa44-other.seed.pem");
     assert_error(&raw.send(), 403, "AccessDeniedException", &["Invalid signature"]);
 }
 

@@ -34,7 +34,7 @@ const OTHER: u8 = 6;
 
 /// One value of a message.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) enum Value<'a> {
+pub enum Value<'a> {
     /// `undefined` or `null`.
     Absent,
     /// A boolean.
@@ -51,7 +51,7 @@ pub(crate) enum Value<'a> {
 
 impl<'a> Value<'a> {
     /// The value as the core's options take it by name (bytes are of no option's type).
-    pub(crate) fn option(self) -> OptionValue<'a> {
+    pub fn option(self) -> OptionValue<'a> {
         match self {
             Value::Absent => OptionValue::Absent,
             Value::Bool(b) => OptionValue::Bool(b),
@@ -73,11 +73,11 @@ impl<'a> Value<'a> {
 
 /// A message that does not follow the format: only a bug on one side of the boundary makes one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Malformed;
+pub struct Malformed;
 
 /// The message holding `values`, allocated once at its exact size (so that a caller can zeroize
 /// the one copy of a secret it holds).
-pub(crate) fn encode(values: &[Value<'_>]) -> Vec<u8> {
+pub fn encode(values: &[Value<'_>]) -> Vec<u8> {
     let payload = |v: &Value<'_>| match v {
         Value::Text(t) => t.len(),
         Value::Bytes(b) => b.len(),
@@ -120,7 +120,7 @@ pub(crate) fn encode(values: &[Value<'_>]) -> Vec<u8> {
 }
 
 /// A record: each field's name, then its value.
-pub(crate) fn encode_record(fields: &[(&str, Value<'_>)]) -> Vec<u8> {
+pub fn encode_record(fields: &[(&str, Value<'_>)]) -> Vec<u8> {
     let values: Vec<Value<'_>> = fields.iter().flat_map(|&(name, value)| [Value::Text(name), value]).collect();
     encode(&values)
 }
@@ -134,7 +134,7 @@ fn len_u32(len: usize) -> u32 {
 /// The values of `message`, borrowing its texts and bytes. Any deviation from the format (a
 /// short or long message, an unknown tag, texts that are not UTF-8 value by value) is
 /// [`Malformed`].
-pub(crate) fn decode(message: &[u8]) -> Result<Vec<Value<'_>>, Malformed> {
+pub fn decode(message: &[u8]) -> Result<Vec<Value<'_>>, Malformed> {
     let (count, entries) = take_u32(message)?;
     // First pass: where the entries end, and the sizes of the texts and of the bytes. Every
     // entry takes at least one byte, so a count beyond the message fails here, before anything
@@ -200,9 +200,7 @@ fn take_u32(input: &[u8]) -> Result<(u32, &[u8]), Malformed> {
 }
 
 /// The name/value pairs of a record.
-pub(crate) fn pairs<'v, 'a>(
-    values: &'v [Value<'a>],
-) -> impl Iterator<Item = Result<(&'a str, Value<'a>), Malformed>> + 'v {
+pub fn pairs<'v, 'a>(values: &'v [Value<'a>]) -> impl Iterator<Item = Result<(&'a str, Value<'a>), Malformed>> + 'v {
     values.chunks(2).map(|pair| match pair {
         [Value::Text(name), value] => Ok((*name, *value)),
         _ => Err(Malformed),

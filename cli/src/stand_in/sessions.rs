@@ -160,7 +160,7 @@ fn read_signature(request: &Request, now: Time) -> Result<Signature<'_>, ApiErro
         verify::header(request, "authorization").ok_or_else(|| access_denied("Missing Authorization header"))?;
     let auth =
         Authorization::parse(header).map_err(|e| access_denied(format!("Malformed Authorization header: {e}")))?;
-    let algorithm = [Algorithm::EcdsaSha256, Algorithm::RsaSha256]
+    let algorithm = [Algorithm::EcdsaSha256, Algorithm::RsaSha256, Algorithm::MlDsa]
         .into_iter()
         .find(|a| a.name() == auth.algorithm)
         .ok_or_else(|| access_denied(format!("Unsupported signing algorithm {:?}", auth.algorithm)))?;

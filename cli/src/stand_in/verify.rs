@@ -2,7 +2,10 @@
 //! signature, for `POST /sessions` (signed with the certificate's key, `AWS4-X509-*`, \[S\]) and
 //! for STS (signed with credentials the stand-in issued, `AWS4-HMAC-SHA256`, \[V4\]).
 //!
-//! Sources: **\[S\]** Roles Anywhere user guide, "Signing process"; **\[V4\]** IAM user guide,
+//! Sources: **\[S\]** Roles Anywhere user guide, "Signing process" (Task 3: "SigningAlgorithm must
+//! be one of: SHA256WithRSA, SHA256WithECDSA, ML-DSA-44, ML-DSA-65, ML-DSA-87"); **\[ML\]** RFC 9881
+//! (ML-DSA in X.509: `id-ml-dsa-44/65/87` as both the key's and the signature's algorithm, without
+//! parameters; pure ML-DSA with an empty context); **\[V4\]** IAM user guide,
 //! "Create a signed AWS API request" (the signature is recomputed from the received request) and
 //! "Authentication methods" (the `Authorization` header, or the `X-Amz-*` query parameters of a
 //! presigned URL); **\[CE\]** AWS "Common Errors" (`RequestExpired`: "more than 15 minutes after
@@ -16,8 +19,8 @@
 //! `rolesanywhere::sigv4`, the code that signs.
 
 use rolesanywhere::sigv4::{self, CanonicalRequest, PathOptions, SigningKey};
-use rolesanywhere::{Certificate, KeyType, Region, Time};
-use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm};
+use rolesanywhere::{verify_ml_dsa, Certificate, KeyType, Region, Time};
+use rustls_pki_types::{alg_id, AlgorithmIdentifier, CertificateDer, InvalidSignature, SignatureVerificationAlgorithm};
 use subtle::ConstantTimeEq;
 use x509_cert::der::Encode;
 use x509_cert::spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
@@ -27,8 +30,47 @@ use super::Request;
 /// Largest difference between a request's signing time and the clock (\[CE\] `RequestExpired`).
 pub const MAX_SKEW_SECONDS: u64 = 15 * 60;
 
+/// ML-DSA of one parameter set for rustls-webpki (\[ML\]), verified by the core's
+/// [`verify_ml_dsa`] (FIPS 204 ML-DSA.Verify, empty context): ring has no ML-DSA.
+#[derive(Debug)]
+pub struct MlDsa(KeyType);
+
+impl MlDsa {
+    /// `id-ml-dsa-NN` without parameters, the key's and the signature's algorithm alike (\[ML\]).
+    fn id(&self) -> AlgorithmIdentifier {
+        match self.0 {
+            KeyType::MlDsa44 => alg_id::ML_DSA_44,
+            KeyType::MlDsa65 => alg_id::ML_DSA_65,
+            _ => alg_id::ML_DSA_87,
+        }
+    }
+}
+
+impl SignatureVerificationAlgorithm for MlDsa {
+    fn verify_signature(&self, public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), InvalidSignature> {
+        verify_ml_dsa(self.0, public_key, message, signature).then_some(()).ok_or(InvalidSignature)
+    }
+
+    fn public_key_alg_id(&self) -> AlgorithmIdentifier {
+        self.id()
+    }
+
+    fn signature_alg_id(&self) -> AlgorithmIdentifier {
+        self.id()
+    }
+}
+
+/// ML-DSA-44 (\[ML\]).
+pub static ML_DSA_44: MlDsa = MlDsa(KeyType::MlDsa44);
+/// ML-DSA-65 (\[ML\]).
+pub static ML_DSA_65: MlDsa = MlDsa(KeyType::MlDsa65);
+/// ML-DSA-87 (\[ML\]).
+pub static ML_DSA_87: MlDsa = MlDsa(KeyType::MlDsa87);
+
 /// The signature algorithms of certificate chains and CRLs: ECDSA P-256 and P-384 with SHA-256
-/// or SHA-384, RSA PKCS#1 v1.5 with SHA-256 to SHA-512, and RSA-PSS (2048 to 8192 bits).
+/// or SHA-384, RSA PKCS#1 v1.5 with SHA-256 to SHA-512, RSA-PSS (2048 to 8192 bits), and
+/// ML-DSA-44/65/87 (a chain above an ML-DSA leaf may be classical or ML-DSA, and either may sign
+/// a CRL).
 pub static SIGNATURE_ALGORITHMS: &[&dyn SignatureVerificationAlgorithm] = &[
     webpki::ring::ECDSA_P256_SHA256,
     webpki::ring::ECDSA_P256_SHA384,
@@ -40,6 +82,9 @@ pub static SIGNATURE_ALGORITHMS: &[&dyn SignatureVerificationAlgorithm] = &[
     webpki::ring::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
     webpki::ring::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
     webpki::ring::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
+    &ML_DSA_44,
+    &ML_DSA_65,
+    &ML_DSA_87,
 ];
 
 /// The value of header `name` (lower-case), when present and made of visible ASCII, as every
@@ -322,7 +367,8 @@ pub fn string_to_sign(
 }
 
 /// Whether `signature_hex` is the leaf's signature of `string_to_sign` (\[S\] Task 3): ECDSA over
-/// SHA-256 with a DER signature (P-256 and P-384 alike), or RSASSA-PKCS1-v1_5 with SHA-256.
+/// SHA-256 with a DER signature (P-256 and P-384 alike), RSASSA-PKCS1-v1_5 with SHA-256, or pure
+/// ML-DSA of the leaf's parameter set over the string to sign itself (\[S\] Task 3, \[ML\]).
 pub fn x509_signature_matches(
     leaf: &Certificate,
     key_type: KeyType,
@@ -333,6 +379,9 @@ pub fn x509_signature_matches(
     let alg: &dyn SignatureVerificationAlgorithm = match key_type {
         KeyType::EcdsaP256 => webpki::ring::ECDSA_P256_SHA256,
         KeyType::EcdsaP384 => webpki::ring::ECDSA_P384_SHA256,
+        KeyType::MlDsa44 => &ML_DSA_44,
+        KeyType::MlDsa65 => &ML_DSA_65,
+        KeyType::MlDsa87 => &ML_DSA_87,
         _ => webpki::ring::RSA_PKCS1_2048_8192_SHA256,
     };
     let der = CertificateDer::from(leaf.der());
