@@ -148,8 +148,10 @@ function sigv4Cases() {
  * tests/common/mldsa.rs writes them for the Rust tests): each key's public key comes from Python
  * `dilithium-py` (tests/requirements.txt; ML-DSA.KeyGen_internal of a random seed), its PKCS#8
  * (`seed` form) and the certificate (`CN=mldsaNN, O=Test`, the prj-demo SPIFFE ID, issued by
- * int.pem with ECDSA-SHA256) are DER written here. Returns `[]`, with a note why, when python3 or
- * dilithium-py is missing: the JS suite then says which ML-DSA tests it skipped.
+ * int.pem with ECDSA-SHA256) are DER written here; the core's check that the key (expanded from
+ * its seed by the `ml-dsa` crate) matches the certificate's public key (dilithium-py's) then
+ * cross-checks the two key generations. Returns `[]`, with a note why, when python3 or
+ * dilithium-py is missing: the suite's ML-DSA test then fails and points at that note.
  */
 function mlDsaCases(dir) {
     const sets = [["mldsa44", "ML-DSA-44", 17], ["mldsa65", "ML-DSA-65", 18], ["mldsa87", "ML-DSA-87", 19]];
