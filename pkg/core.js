@@ -105,25 +105,33 @@ function requestFrom(reply) {
 
 // ---- keys held by the host (WebCrypto) ---------------------------------------------------
 
-/** WebCrypto parameters for the certificate's key type (`P-256`, `P-384`, `RSA`). */
+/** Whether the key type is an ML-DSA set (`ML-DSA-44`, `-65`, `-87`). */
+const isMlDsa = (keyType) => keyType.startsWith("ML-DSA-");
+
+/** WebCrypto parameters for the certificate's key type (`P-256`, `P-384`, `RSA`, `ML-DSA-NN`
+ * as the WebCrypto draft for ML-DSA names them, which no runtime is assumed to have: an import
+ * that fails sends the key to the in-wasm signer). */
 function importParams(keyType) {
+    if (isMlDsa(keyType)) return { name: keyType };
     return keyType === "RSA"
         ? { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }
         : { name: "ECDSA", namedCurve: keyType };
 }
 
 function signParams(keyType) {
-    // CreateSession hashes with SHA-256 on every curve (AWS4-X509-ECDSA-SHA256).
+    // Pure ML-DSA over the string to sign with the empty context, the draft's default
+    // (AWS4-X509-MLDSA); CreateSession hashes with SHA-256 on every curve (AWS4-X509-ECDSA-SHA256).
+    if (isMlDsa(keyType)) return { name: keyType };
     return keyType === "RSA" ? { name: "RSASSA-PKCS1-v1_5" } : { name: "ECDSA", hash: "SHA-256" };
 }
 
 function checkKeyAlgorithm(key, keyType) {
     const alg = key.algorithm ?? {};
-    const ok = keyType === "RSA"
+    const ok = isMlDsa(keyType) ? alg.name === keyType : keyType === "RSA"
         ? alg.name === "RSASSA-PKCS1-v1_5" && alg.hash?.name === "SHA-256"
         : alg.name === "ECDSA" && alg.namedCurve === keyType;
     if (!ok || key.type !== "private" || !key.usages?.includes("sign")) {
-        const what = keyType === "RSA" ? "an RSASSA-PKCS1-v1_5 SHA-256" : `an ECDSA ${keyType}`;
+        const what = isMlDsa(keyType) ? `an ${keyType}` : keyType === "RSA" ? "an RSASSA-PKCS1-v1_5 SHA-256" : `an ECDSA ${keyType}`;
         throw fail("KeyMismatch", `the certificate needs ${what} private key with the "sign" usage`);
     }
 }
@@ -188,7 +196,8 @@ async function signWithCryptoKey(prepared, key) {
         throw fail("InvalidKey", `WebCrypto could not sign with the key: ${e?.message ?? e}`, e);
     }
     await checkKeyOnce(key, prepared, signature);
-    return requestFrom(pending.finish(keyType === "RSA" ? signature : p1363ToDer(signature), replies()));
+    const asAws = keyType === "RSA" || isMlDsa(keyType) ? signature : p1363ToDer(signature);
+    return requestFrom(pending.finish(asAws, replies()));
 }
 
 // PEM/DER keys on the default path: imported once into a non-extractable CryptoKey.
@@ -331,6 +340,43 @@ function decryptedKey(privateKey, password) {
     }
 }
 
+/**
+ * `options` with `options.pkcs12` opened in wasm (with `options.pkcs12Password`) into the
+ * certificate, private key (PKCS#8 DER) and intermediates it holds, signed with as if given
+ * apart; intermediates also given in `options.intermediates` come after the file's. Null without
+ * `options.pkcs12`. The caller calls `zero()` after use: the key's bytes are in `reply`.
+ */
+function openPkcs12(options) {
+    const { pkcs12, pkcs12Password } = options;
+    if (pkcs12 === undefined) {
+        if (pkcs12Password !== undefined) throw fail("InvalidOptions", "options.pkcs12Password is given without options.pkcs12");
+        return null;
+    }
+    if (options.certificate !== undefined || options.privateKey !== undefined) {
+        throw fail("InvalidOptions", "options.pkcs12 holds the certificate and its private key: omit options.certificate and options.privateKey");
+    }
+    if (options.pkcs8Password !== undefined) {
+        throw fail("InvalidOptions", "options.pkcs8Password: the key comes from options.pkcs12; give its password as options.pkcs12Password");
+    }
+    if (pkcs12Password !== undefined && typeof pkcs12Password !== "string" && !(pkcs12Password instanceof Uint8Array)) {
+        throw fail("InvalidOptions", "options.pkcs12Password must be a string or bytes (Uint8Array)");
+    }
+    const message = encode([pkcs12, pkcs12Password]);
+    let reply;
+    try {
+        reply = wasm.openPkcs12(message);
+    } finally {
+        message.fill(0);
+    }
+    const [certificate, privateKey, ...chain] = decode(reply);
+    const given = options.intermediates;
+    const intermediates = given === undefined || given === null ? chain : chain.concat(given);
+    return {
+        options: { ...options, certificate, privateKey, intermediates, pkcs12: undefined, pkcs12Password: undefined },
+        zero: () => reply.fill(0),
+    };
+}
+
 /** Signs in wasm with the key parsed once per PEM text. */
 function signInWasm(options, date, privateKey) {
     return withCertificates(options, (certs) => {
@@ -377,6 +423,14 @@ function withPending(options, date, use) {
 export async function createSessionRequest(options) {
     await loaded();
     checkObject(options);
+    const opened = openPkcs12(options);
+    if (opened) {
+        try {
+            return await createSessionRequest(opened.options);
+        } finally {
+            opened.zero();
+        }
+    }
     const date = dateOf(options);
     let privateKey = options.privateKey;
     if (privateKey instanceof ArrayBuffer) privateKey = new Uint8Array(privateKey);
@@ -411,8 +465,10 @@ export async function createSessionRequest(options) {
         const key = await cryptoKeyFor(privateKey, keyType);
         if (key) return signWithCryptoKey(prepared, key);
         if (signer === "webcrypto" || !buildSigners().includes(keyType)) {
-            throw fail("UnsupportedSigner", "WebCrypto cannot import this private key (it takes unencrypted PKCS#8: " +
-                "convert with `openssl pkcs8 -topk8 -nocrypt`), and this build has no in-wasm signer for it");
+            const why = isMlDsa(keyType)
+                ? `this runtime's WebCrypto has no ${keyType}`
+                : "WebCrypto cannot import this private key (it takes unencrypted PKCS#8: convert with `openssl pkcs8 -topk8 -nocrypt`)";
+            throw fail("UnsupportedSigner", `${why}, and ${signer === "webcrypto" ? 'signer "webcrypto" was asked for' : "this build has no in-wasm signer for it"}`);
         }
         return null;
     });
@@ -421,7 +477,8 @@ export async function createSessionRequest(options) {
 
 /**
  * The key types this build of the package can sign in wasm (`signer: "wasm"`, and keys that
- * WebCrypto cannot import): a subset of `["P-256", "P-384", "RSA"]`, empty for the `host` build.
+ * WebCrypto cannot import): a subset of `["P-256", "P-384", "RSA", "ML-DSA-44", "ML-DSA-65",
+ * "ML-DSA-87"]`, empty for the `host` build.
  *
  * @returns {Promise<string[]>}
  */
@@ -598,7 +655,15 @@ export function credentialsFrom(response, body, date) {
  * @returns {Promise<{credentials: import("./index.d.ts").Credentials, certificateNotAfter: number}>}
  */
 export async function getCredentialsDetailed(options) {
-    const credentials = await getCredentials(options);
-    const certificateNotAfter = withCertificates(options, (certs) => certs.notAfter);
-    return { credentials, certificateNotAfter };
+    await loaded();
+    checkObject(options);
+    const opened = openPkcs12(options);
+    try {
+        const material = opened?.options ?? options;
+        const credentials = await getCredentials(material);
+        const certificateNotAfter = withCertificates(material, (certs) => certs.notAfter);
+        return { credentials, certificateNotAfter };
+    } finally {
+        opened?.zero();
+    }
 }

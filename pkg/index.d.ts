@@ -9,13 +9,15 @@ export interface CreateSessionOptions {
      * The leaf certificate: PEM string or DER bytes. A full-chain PEM (the leaf first, then its
      * intermediates, as cert-manager's `tls.crt` and ACME clients write it) is taken too: the
      * rest join {@link intermediates}, before the ones given there, each certificate once.
+     * Required unless {@link pkcs12} is given, which holds it.
      */
-    certificate: CertificateInput;
+    certificate?: CertificateInput;
     /**
      * The certificate's private key: a PEM string or DER bytes (PKCS#8; SEC1 and PKCS#1 go to the
      * in-wasm signer when the build has one), or a WebCrypto `CryptoKey` (ECDSA P-256/P-384 or
-     * RSASSA-PKCS1-v1_5 with SHA-256, usage "sign", may be non-extractable), whose bytes never
-     * enter wasm memory.
+     * RSASSA-PKCS1-v1_5 with SHA-256, or ML-DSA-44/65/87 where the runtime's WebCrypto has it;
+     * usage "sign", may be non-extractable), whose bytes never enter wasm memory. Required unless
+     * {@link pkcs12} is given, which holds it.
      *
      * Importing a PKCS#8 PEM as a non-extractable key (the same code in Workers, Deno, browsers
      * and Node >= 20):
@@ -25,8 +27,12 @@ export interface CreateSessionOptions {
      *     { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);  // RSA: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }
      * ```
      * SEC1 (`EC PRIVATE KEY`) and PKCS#1 (`RSA PRIVATE KEY`) keys: `openssl pkcs8 -topk8 -nocrypt` first.
+     *
+     * ML-DSA-44/65/87 keys (PKCS#8, `AWS4-X509-MLDSA`) are imported into WebCrypto where the
+     * runtime has ML-DSA (the import is tried, never assumed), else signed in wasm in a build with
+     * the signer (`full`, see {@link wasmSigners}), else rejected with `UnsupportedSigner`.
      */
-    privateKey: CertificateInput | CryptoKey;
+    privateKey?: CertificateInput | CryptoKey;
     /**
      * The password of an encrypted PKCS#8 key (`ENCRYPTED PRIVATE KEY` PEM or DER: PBES2 with
      * PBKDF2-HMAC-SHA-1/SHA-256 or scrypt, AES-CBC/GCM, as `openssl pkcs8 -topk8` and ACM export
@@ -36,6 +42,23 @@ export interface CreateSessionOptions {
      * the `full` build has it, see README); `InvalidKey` for other schemes (PBES1, 3DES).
      */
     pkcs8Password?: string | Uint8Array;
+    /**
+     * A PKCS#12 file (`.p12`/`.pfx`: DER bytes) holding the certificate, its private key and its
+     * chain, given instead of {@link certificate} and {@link privateKey} (giving either with it is
+     * `InvalidOptions`). It is opened in wasm with {@link pkcs12Password}, then signed with as if
+     * the three were given apart (the key through WebCrypto or the in-wasm signer, as a PKCS#8 key
+     * would be); certificates also given in {@link intermediates} come after the file's. Read:
+     * PBES2 encryption (AES, PBKDF2 or scrypt) with a SHA-2 MAC, as `openssl pkcs12 -export`
+     * writes by default since OpenSSL 3.0; the file is opened on every sign-in. Errors:
+     * `WrongPassword`; `EncryptedKey` for a file with a password when none is given;
+     * `InvalidPkcs12` for legacy files (RC2, 3DES, a SHA-1 MAC: `openssl pkcs12 -legacy`), a file
+     * with no key or no certificate for it, and in builds without the `pkcs12` feature (only
+     * `full` has it, see README).
+     */
+    pkcs12?: Uint8Array | ArrayBuffer;
+    /** The password of {@link pkcs12}, as text (its UTF-8 bytes) or bytes; default: the empty
+     * password (a file exported with `-passout pass:`). Given without `pkcs12`: `InvalidOptions`. */
+    pkcs12Password?: string | Uint8Array;
     /** Intermediate CA certificates sent in `X-Amz-X509-Chain`, issuer of the leaf first (at most 5):
      * a PEM bundle, DER bytes, or an array of those. */
     intermediates?: CertificateInput | CertificateInput[];
@@ -62,9 +85,9 @@ export interface CreateSessionOptions {
      * `CryptoKey` imported once and cached, falling back to the in-wasm signer for key formats
      * WebCrypto cannot import; in Deno, whose WebCrypto ECDSA is slower than the in-wasm signer,
      * EC keys are signed in wasm when the build has the signer. `"webcrypto"`: WebCrypto only. `"wasm"`: the
-     * in-wasm signer, deterministic (RFC 6979 ECDSA, PKCS#1 v1.5 RSA): the same bytes as the CLI's
-     * `sign-request`. A build without an in-wasm signer for the key type (see
-     * {@link wasmSigners}) rejects with `UnsupportedSigner` where it would need one.
+     * in-wasm signer, deterministic (RFC 6979 ECDSA, PKCS#1 v1.5 RSA, deterministic ML-DSA): the
+     * same bytes as the CLI's `sign-request`. A build without an in-wasm signer for the key type
+     * (see {@link wasmSigners}) rejects with `UnsupportedSigner` where it would need one.
      */
     signer?: "wasm" | "webcrypto";
 }
@@ -148,10 +171,11 @@ export function getCredentials(options: GetCredentialsOptions): Promise<Credenti
 
 /**
  * The key types this build of the package signs in wasm (`signer: "wasm"`, and the fallback for
- * keys WebCrypto cannot import): `[]` in the `host` build, `["P-256"]` in `p256`,
- * `["P-256", "P-384", "RSA"]` in `full`.
+ * keys WebCrypto cannot import, which includes ML-DSA wherever the runtime's WebCrypto lacks it):
+ * `[]` in the `host` build, `["P-256"]` in `p256`, `["P-256", "P-384", "RSA", "ML-DSA-44",
+ * "ML-DSA-65", "ML-DSA-87"]` in `full`.
  */
-export function wasmSigners(): Promise<Array<"P-256" | "P-384" | "RSA">>;
+export function wasmSigners(): Promise<Array<"P-256" | "P-384" | "RSA" | "ML-DSA-44" | "ML-DSA-65" | "ML-DSA-87">>;
 
 /** Access keys to sign AWS requests with: temporary ones from {@link getCredentials}, or any others. */
 export interface AwsCredentials {

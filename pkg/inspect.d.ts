@@ -47,7 +47,8 @@ export interface PreparedCreateSession {
     keyType: "P-256" | "P-384" | "RSA" | "ML-DSA-44" | "ML-DSA-65" | "ML-DSA-87";
     /** The certificate's serial number in decimal. */
     serialNumber: string;
-    /** The certificate's public key, to verify a signature with (`crypto.subtle.importKey("jwk", …)`). */
+    /** The certificate's public key, to verify a signature with (`crypto.subtle.importKey("jwk", …)`);
+     * for ML-DSA the WebCrypto draft's `{kty: "AKP", alg: "ML-DSA-65", pub}`. */
     publicKeyJwk: JsonWebKey;
     /** The signing time (`X-Amz-Date`). */
     date: Date;

@@ -117,15 +117,17 @@ let optionNames = null;
 /**
  * The identity of the credentials a sign-in gets, as a SHA-256 hex string: the store key of a
  * shared store's entry and the name of a broker's Durable Object. It hashes the leaf certificate
- * as given (its PEM text or DER bytes) and every `CreateSession` option the core reads (the core
- * lists them: ARNs, region, endpoint, FIPS, duration, session name), each length-prefixed. The
+ * as given (its PEM text or DER bytes, or the bytes of the PKCS#12 file that holds it) and every
+ * `CreateSession` option the core reads (the core lists them: ARNs, region, endpoint, FIPS,
+ * duration, session name), each length-prefixed. The
  * private key and the intermediates are left out: the key must match the leaf, and Roles
  * Anywhere derives the session from the leaf alone. Internal.
  */
 export async function sharedKey(options) {
     await loaded();
     optionNames ??= decode(wasm.createSessionOptionNames());
-    const { certificate } = options;
+    // A PKCS#12 file stands for its leaf: its bytes as given.
+    const certificate = options.certificate ?? options.pkcs12;
     let leaf;
     if (typeof certificate === "string") leaf = new TextEncoder().encode(certificate);
     else if (certificate instanceof Uint8Array) leaf = certificate;

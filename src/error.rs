@@ -66,7 +66,8 @@ error_codes! {
     /// The private key does not belong to the certificate.
     KeyMismatch,
     /// A PKCS#12 (`.p12`/`.pfx`) file could not be read: malformed, legacy encryption (RC2,
-    /// 3DES, SHA-1 MAC), or no private key or no certificate for it.
+    /// 3DES, SHA-1 MAC), or no private key or no certificate for it; or this build does not read
+    /// PKCS#12 (the JS package's wasm builds without the `pkcs12` feature).
     InvalidPkcs12,
     /// This build has no signer for the key type (a cargo feature or wasm build left it out).
     UnsupportedSigner,

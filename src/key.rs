@@ -272,8 +272,7 @@ impl PrivateKey {
         key.ok_or(KeyError::Empty)
     }
 
-    /// A DER `EncryptedPrivateKeyInfo` (or a PKCS#12 `pkcs8ShroudedKeyBag`): decrypted with the
-    /// password, then read as PKCS#8.
+    /// A DER `EncryptedPrivateKeyInfo`: decrypted with the password, then read as PKCS#8.
     pub(crate) fn from_encrypted_der(der: &[u8], password: Option<&[u8]>) -> Result<Self, KeyError> {
         let Some(password) = password else { return Err(KeyError::Encrypted) };
         let plain = decrypted_pkcs8_der(der, password)?;
@@ -508,8 +507,9 @@ pub fn decrypt_pkcs8(input: &[u8], password: &[u8]) -> Result<Option<Zeroizing<V
     Ok(None)
 }
 
-/// A DER `EncryptedPrivateKeyInfo` decrypted with `password`: the `PrivateKeyInfo` DER.
-fn decrypted_pkcs8_der(der: &[u8], password: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+/// A DER `EncryptedPrivateKeyInfo` (or a PKCS#12 `pkcs8ShroudedKeyBag`) decrypted with
+/// `password`: the `PrivateKeyInfo` DER.
+pub(crate) fn decrypted_pkcs8_der(der: &[u8], password: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyError> {
     #[cfg(feature = "encrypted-keys")]
     {
         let plain = crate::encrypted::decrypt_pkcs8(der, password)?;

@@ -147,6 +147,9 @@ pub struct Pkcs12 {
     pub intermediates: Vec<Certificate>,
     /// The private key.
     pub key: PrivateKey,
+    /// The private key's PKCS#8 `PrivateKeyInfo` DER, decrypted (zeroized on drop), for hosts
+    /// that import it into a signer of their own (the JS package's WebCrypto path).
+    pub pkcs8: Zeroizing<Vec<u8>>,
 }
 
 /// Shows the certificates and the key type, never key material.
@@ -156,7 +159,7 @@ impl fmt::Debug for Pkcs12 {
             .field("leaf", &self.leaf)
             .field("intermediates", &self.intermediates)
             .field("key", &self.key)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -209,7 +212,7 @@ impl Pkcs12 {
 /// The keys and certificates read so far.
 #[derive(Default)]
 struct Found {
-    key: Option<PrivateKey>,
+    key: Option<(PrivateKey, Zeroizing<Vec<u8>>)>,
     certificates: Vec<Certificate>,
     bags: usize,
 }
@@ -226,12 +229,12 @@ impl Found {
                 return Err(malformed("SafeContents (too many bags)"));
             }
             match id {
-                pkcs12::PKCS_12_KEY_BAG_OID => self.add_key(PrivateKey::from_pkcs8_der(value)?)?,
+                pkcs12::PKCS_12_KEY_BAG_OID => self.add_key(Zeroizing::new(value.to_vec()))?,
                 pkcs12::PKCS_12_PKCS8_KEY_BAG_OID => {
                     if let Some(oid) = encryption_oid(value) {
                         refuse_legacy(&oid)?;
                     }
-                    self.add_key(PrivateKey::from_encrypted_der(value, Some(password))?)?;
+                    self.add_key(crate::key::decrypted_pkcs8_der(value, password)?)?;
                 }
                 pkcs12::PKCS_12_CERT_BAG_OID => {
                     let bag = pkcs12::CertBag::from_der(value).map_err(|_| malformed("CertBag"))?;
@@ -252,17 +255,18 @@ impl Found {
         Ok(())
     }
 
-    fn add_key(&mut self, key: PrivateKey) -> Result<(), Pkcs12Error> {
+    /// Reads the PKCS#8 DER of a key bag (plain, or decrypted from a shrouded one).
+    fn add_key(&mut self, pkcs8: Zeroizing<Vec<u8>>) -> Result<(), Pkcs12Error> {
         if self.key.is_some() {
             return Err(Pkcs12Error::SeveralKeys);
         }
-        self.key = Some(key);
+        self.key = Some((PrivateKey::from_pkcs8_der(&pkcs8)?, pkcs8));
         Ok(())
     }
 
     /// The leaf is the certificate the key belongs to; the others are its intermediates.
     fn finish(self) -> Result<Pkcs12, Pkcs12Error> {
-        let key = self.key.ok_or(Pkcs12Error::NoKey)?;
+        let (key, pkcs8) = self.key.ok_or(Pkcs12Error::NoKey)?;
         let mut certificates = self.certificates;
         let at =
             certificates.iter().position(|c| key.check_matches(c).is_ok()).ok_or(Pkcs12Error::NoCertificateForKey)?;
@@ -270,7 +274,7 @@ impl Found {
         if certificates.len() > MAX_INTERMEDIATES {
             return Err(Pkcs12Error::Certificate(CertificateError::TooManyIntermediates { count: certificates.len() }));
         }
-        Ok(Pkcs12 { leaf, intermediates: certificates, key })
+        Ok(Pkcs12 { leaf, intermediates: certificates, key, pkcs8 })
     }
 }
 

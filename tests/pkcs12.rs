@@ -30,6 +30,11 @@ fn modern_files_give_leaf_key_and_chain() {
         let reference = PrivateKey::parse(&shared().read(key)).unwrap();
         assert_eq!(p12.key.key_type(), reference.key_type());
         assert_eq!(p12.key.sign(b"m").unwrap(), reference.sign(b"m").unwrap(), "{file}");
+        // The decrypted PKCS#8 DER for host signers is the key's own, as OpenSSL writes it.
+        let path = shared().path(key);
+        let args = ["pkcs8", "-topk8", "-nocrypt", "-outform", "DER", "-in"].map(std::ffi::OsStr::new);
+        let pkcs8_der = common::openssl(&[&args[..], &[path.as_os_str()]].concat()).stdout;
+        assert_eq!(&p12.pkcs8[..], &pkcs8_der[..], "{file}: pkcs8");
         // Straight into a request.
         let now = Time::parse_rfc3339(common::DATE).unwrap();
         CreateSession::new(&p12.leaf, ANCHOR, PROFILE, ROLE)

@@ -75,7 +75,7 @@ pub(super) fn key_type_name(certificate: &Certificate) -> &'static str {
 /// zeroized when it is freed (`free()`), as the core's keys are on drop.
 #[wasm_bindgen]
 pub struct WasmKey {
-    #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa"))]
+    #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa", feature = "ml-dsa"))]
     pub(super) inner: crate::PrivateKey,
 }
 
@@ -89,12 +89,12 @@ pub fn parse_key(message: Vec<u8>) -> Result<WasmKey, JsValue> {
     let [value] = values[..] else { return Err(malformed(wire::Malformed)) };
     let bytes = input(value)
         .ok_or_else(|| invalid("options.privateKey must be a PEM string, DER bytes (Uint8Array) or a CryptoKey"))?;
-    #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa"))]
+    #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa", feature = "ml-dsa"))]
     {
         let inner = crate::PrivateKey::parse(bytes).map_err(core_error)?;
         Ok(WasmKey { inner })
     }
-    #[cfg(not(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa")))]
+    #[cfg(not(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa", feature = "ml-dsa")))]
     {
         let _ = bytes;
         Err(no_signer())
@@ -118,8 +118,55 @@ pub fn decrypt_key(message: Vec<u8>) -> Result<Option<Uint8Array>, JsValue> {
     Ok(plain.map(|der| Uint8Array::from(&der[..])))
 }
 
+/// Opens a PKCS#12 file for the shim ([`crate::Pkcs12::parse`]): `message` holds the file (DER
+/// bytes) then the password (text or bytes, or absent: the empty password, which files exported
+/// without one open with). The reply is a message of the leaf certificate's DER, the private
+/// key's PKCS#8 DER, then each other certificate's DER, which the shim signs with as it would a
+/// certificate, key and intermediates given apart; it is zeroized in wasm, and the shim zeroes
+/// its copy after use. Errors: `WrongPassword`, `EncryptedKey` (no password given for a file
+/// that has one), `InvalidPkcs12` (malformed, legacy encryption, no key; or a build without the
+/// `pkcs12` feature).
+#[wasm_bindgen(js_name = openPkcs12)]
+pub fn open_pkcs12(message: Vec<u8>) -> Result<Uint8Array, JsValue> {
+    let message = Zeroizing::new(message);
+    let values = wire::decode(&message).map_err(malformed)?;
+    let [file, password] = values[..] else { return Err(malformed(wire::Malformed)) };
+    let Value::Bytes(file) = file else {
+        return Err(invalid("options.pkcs12 must be the bytes of a .p12/.pfx file (Uint8Array or ArrayBuffer)"));
+    };
+    let password = match password {
+        Value::Absent => None,
+        value => {
+            Some(input(value).ok_or_else(|| invalid("options.pkcs12Password must be a string or bytes (Uint8Array)"))?)
+        }
+    };
+    #[cfg(feature = "pkcs12")]
+    {
+        let p12 = crate::Pkcs12::parse(file, password.unwrap_or_default()).map_err(|e| match e.code() {
+            crate::ErrorCode::WrongPassword if password.is_none() => super::error(
+                crate::ErrorCode::EncryptedKey,
+                &"the PKCS#12 file needs a password: give it as options.pkcs12Password",
+            ),
+            _ => core_error(e),
+        })?;
+        let mut values = Vec::with_capacity(2 + p12.intermediates.len());
+        values.extend([Value::Bytes(p12.leaf.der()), Value::Bytes(&p12.pkcs8)]);
+        values.extend(p12.intermediates.iter().map(|c| Value::Bytes(c.der())));
+        let reply = Zeroizing::new(wire::encode(&values));
+        Ok(Uint8Array::from(&reply[..]))
+    }
+    #[cfg(not(feature = "pkcs12"))]
+    {
+        let _ = (file, password);
+        Err(super::error(
+            crate::ErrorCode::InvalidPkcs12,
+            &"PKCS#12 files are not enabled in this build of the package (the `full` build reads them)",
+        ))
+    }
+}
+
 /// The error of a build without an in-wasm signer.
-#[cfg(not(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa")))]
+#[cfg(not(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa", feature = "ml-dsa")))]
 pub(super) fn no_signer() -> JsValue {
     super::error(
         crate::ErrorCode::UnsupportedSigner,
@@ -127,13 +174,17 @@ pub(super) fn no_signer() -> JsValue {
     )
 }
 
-/// Which signers this build holds: a subset of `["P-256", "P-384", "RSA"]`.
+/// Which signers this build holds: a subset of `["P-256", "P-384", "RSA", "ML-DSA-44",
+/// "ML-DSA-65", "ML-DSA-87"]` ([`key_type_name`]'s names).
 #[wasm_bindgen(js_name = wasmSigners)]
 pub fn wasm_signers() -> Vec<u8> {
     let signers = [
         (cfg!(feature = "ecdsa-p256"), "P-256"),
         (cfg!(feature = "ecdsa-p384"), "P-384"),
         (cfg!(feature = "rsa"), "RSA"),
+        (cfg!(feature = "ml-dsa"), "ML-DSA-44"),
+        (cfg!(feature = "ml-dsa"), "ML-DSA-65"),
+        (cfg!(feature = "ml-dsa"), "ML-DSA-87"),
     ];
     let names: Vec<Value<'_>> = signers.iter().filter(|(has, _)| *has).map(|(_, name)| Value::Text(name)).collect();
     wire::encode(&names)

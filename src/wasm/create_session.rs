@@ -63,8 +63,9 @@ fn request_message(signed: &SignedRequest) -> Vec<u8> {
 }
 
 /// Builds and signs the request with the in-wasm signer (deterministic: RFC 6979 ECDSA, PKCS#1
-/// v1.5 RSA), so that the output is byte-identical to the CLI's `sign-request`. `options` is the
-/// record of [`option_names`]; the reply, a [`request_message`], is delivered into `out`.
+/// v1.5 RSA, deterministic ML-DSA), so that the output is byte-identical to the CLI's
+/// `sign-request`. `options` is the record of [`option_names`]; the reply, a
+/// [`request_message`], is delivered into `out`.
 #[wasm_bindgen(js_name = signCreateSession)]
 pub fn sign_create_session(
     options: &[u8],
@@ -75,12 +76,12 @@ pub fn sign_create_session(
 ) -> Result<JsValue, JsValue> {
     let options = read_options(options)?;
     let unsigned = prepare(&options, date_ms, certificates)?;
-    #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa"))]
+    #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa", feature = "ml-dsa"))]
     {
         let signed = unsigned.sign(&key.inner).map_err(core_error)?;
         Ok(deliver(&request_message(&signed), out))
     }
-    #[cfg(not(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa")))]
+    #[cfg(not(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa", feature = "ml-dsa")))]
     {
         // A WasmKey cannot exist in this build.
         let _ = (unsigned, key, out);
@@ -116,9 +117,10 @@ impl PendingRequest {
 
 #[wasm_bindgen]
 impl PendingRequest {
-    /// What the shim needs to sign, as a message: the certificate's key type (`P-256`, `P-384`
-    /// or `RSA`, which the host key must match), its serial number in decimal (a cache key for
-    /// the shim's key check), and the UTF-8 bytes of the string to sign (what the key signs).
+    /// What the shim needs to sign, as a message: the certificate's key type (`P-256`, `P-384`,
+    /// `RSA`, `ML-DSA-44`, `ML-DSA-65` or `ML-DSA-87`, which the host key must match), its serial
+    /// number in decimal (a cache key for the shim's key check), and the UTF-8 bytes of the
+    /// string to sign (what the key signs).
     pub fn facts(&self) -> Result<Vec<u8>, JsValue> {
         let request = self.request()?;
         let serial = request.certificate().serial_number();
@@ -129,8 +131,9 @@ impl PendingRequest {
         ]))
     }
 
-    /// The certificate's public key as a JWK record (`kty`, `crv`, `x`, `y` or `kty`, `n`, `e`),
-    /// for the shim's one-time check that a host key belongs to the certificate.
+    /// The certificate's public key as a JWK record (`kty`, `crv`, `x`, `y`; `kty`, `n`, `e`; or
+    /// `kty`, `alg`, `pub` for ML-DSA), for the shim's one-time check that a host key belongs to
+    /// the certificate.
     #[wasm_bindgen(js_name = publicKeyJwk)]
     pub fn public_key_jwk(&self) -> Result<Vec<u8>, JsValue> {
         let b64 = |bytes: &[u8]| -> String { Base64UrlUnpadded::encode_string(bytes) };
@@ -150,14 +153,26 @@ impl PendingRequest {
                 let (n, e) = (b64(modulus), b64(exponent));
                 Ok(wire::encode_record(&[("kty", Value::Text("RSA")), ("n", Value::Text(&n)), ("e", Value::Text(&e))]))
             }
+            // The JWK of the WebCrypto draft for ML-DSA (from draft-ietf-cose-dilithium):
+            // `kty` "AKP", the set as `alg`, the encoded public key as `pub`.
+            PublicKey::MlDsa { key, .. } => {
+                let public = b64(key);
+                let alg = key_type_name(self.request()?.certificate());
+                Ok(wire::encode_record(&[
+                    ("kty", Value::Text("AKP")),
+                    ("alg", Value::Text(alg)),
+                    ("pub", Value::Text(&public)),
+                ]))
+            }
             // Checked when the request was prepared: no other key reaches here.
             _ => Err(malformed(wire::Malformed)),
         }
     }
 
     /// Finishes the request with the host's signature: DER `Ecdsa-Sig-Value` for ECDSA (the
-    /// shim converts WebCrypto's `r‖s`), the PKCS#1 v1.5 block for RSA. The reply, a
-    /// [`request_message`], is delivered into `out`; the request is used up.
+    /// shim converts WebCrypto's `r‖s`), the PKCS#1 v1.5 block for RSA, the ML-DSA signature
+    /// for ML-DSA. The reply, a [`request_message`], is delivered into `out`; the request is
+    /// used up.
     pub fn finish(&mut self, signature: &[u8], out: &ReplyBuffer) -> Result<JsValue, JsValue> {
         let request = self.inner.take().ok_or_else(|| malformed(wire::Malformed))?;
         let signed = request.finish(signature).map_err(core_error)?;

@@ -29,6 +29,31 @@ export async function scenarios(api, fixture, name) {
     };
 }
 
+/**
+ * The ML-DSA calls to time (fixture.mlDsa, made by tests/js/fixture.mjs): createSessionRequest
+ * with signer "wasm" for each set (the runtimes here have no ML-DSA in WebCrypto), with P-256's
+ * bare `crypto.subtle.sign` and P-256 signer "wasm" as the baselines of the same run.
+ * `{bare, "P-256 wasm", "ML-DSA-44", "ML-DSA-65", "ML-DSA-87"}`. Each ML-DSA call signs at a
+ * new second: deterministic ML-DSA repeats its rejection loop a number of times fixed by the
+ * message, so one message would time one draw of that count rather than its spread.
+ */
+export async function mlDsaScenarios(api, fixture) {
+    const p256 = await scenarios(api, fixture, "p256-pkcs8");
+    const fns = { bare: p256.bare, "P-256 wasm": p256.wasm };
+    for (const c of fixture.mlDsa ?? []) {
+        let date = fixture.dateMs;
+        fns[c.keyType] = () => api.createSessionRequest({ ...c.options, date: (date += 1000), signer: "wasm" });
+    }
+    return fns;
+}
+
+/** The ML-DSA report line: medians in µs and ratios to P-256's bare sign, same run. */
+export function reportMlDsa(us) {
+    const parts = Object.entries(us).filter(([m]) => m !== "bare").map(([m, x]) =>
+        `${m} ${Number.isNaN(x) ? "n/a (no signer in this build)" : `${x.toFixed(0)} µs (${(x / us.bare).toFixed(2)}x)`}`);
+    return `ML-DSA, signer wasm: bare P-256 subtle.sign ${us.bare.toFixed(0)} µs | ${parts.join(" | ")}`;
+}
+
 export const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /** Whether `fn` rejects with UnsupportedSigner (signer "wasm" in a build without that signer). */

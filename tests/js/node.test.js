@@ -13,7 +13,7 @@ const dir = process.env.ROLESANYWHERE_JS_PKG ? resolve(process.env.ROLESANYWHERE
 const api = await import(pathToFileURL(`${dir}/node.js`).href);
 const wire = await import(pathToFileURL(`${dir}/wire.js`).href);
 const variant = readFileSync(`${dir}/glue/VARIANT`, "utf8").trim();
-const expectedSigners = { host: [], p256: ["P-256"], full: ["P-256", "P-384", "RSA"] }[variant];
+const expectedSigners = { host: [], p256: ["P-256"], full: ["P-256", "P-384", "RSA", "ML-DSA-44", "ML-DSA-65", "ML-DSA-87"] }[variant];
 
 const fixture = JSON.parse(readFileSync(fixturePath(), "utf8"));
 test(`node [${variant}]: wasmSigners() is the build's`, async () => {

@@ -3,7 +3,8 @@
 // (`rolesanywhere stand-in`): one CreateSession for 100 concurrent callers, STS
 // GetCallerIdentity signed by AwsClient, and @aws-sdk/client-sts with fromRolesAnywhere; then a
 // refresh's deadline against an endpoint that never answers, a caller's abort, and the stand-in's
-// CreateSession quota (a burst throttled, the provider's retries getting through).
+// CreateSession quota (a burst throttled, the provider's retries getting through); a .p12 signing
+// in through the stand-in.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -193,6 +194,22 @@ test("@aws-sdk/client-sts GetCallerIdentity with fromRolesAnywhere", async () =>
         const identity = await client.send(new GetCallerIdentityCommand({}));
         assert.equal(identity.Account, account);
         assert.match(identity.Arn, new RegExp(`^arn:aws:sts::${account}:assumed-role/prj-demo-app/[0-9a-f]+$`));
+    } finally {
+        standIn.stop();
+    }
+});
+
+test("a .p12 (pkcs12 + pkcs12Password) signs in to the stand-in: getCredentials, and a provider; a wrong password is WrongPassword", async () => {
+    const standIn = await startStandIn(dir);
+    try {
+        const p12 = { pkcs12: new Uint8Array(readFileSync(join(dir, "p256.p12"))), pkcs12Password: "test", ...arns, endpoint: standIn.endpoint };
+        const credentials = await getCredentials(p12);
+        assert.match(credentials.accessKeyId, /^ASIA/);
+        assert.equal(credentials.accountId, account);
+        const provider = createCredentialProvider(p12);
+        assert.match((await provider()).accessKeyId, /^ASIA/);
+        await assert.rejects(getCredentials({ ...p12, pkcs12Password: "wrong" }), (e) => e.code === "WrongPassword" && !e.message.includes("wrong"));
+        await assert.rejects(getCredentials({ ...p12, pkcs12: new Uint8Array(readFileSync(join(dir, "p256-legacy.p12"))) }), (e) => e.code === "InvalidPkcs12");
     } finally {
         standIn.stop();
     }

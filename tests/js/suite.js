@@ -122,7 +122,8 @@ export function suite(api, fixture, wire) {
 
     test("wasmSigners lists known key types", async () => {
         const list = await api.wasmSigners();
-        ok(Array.isArray(list) && list.every((t) => ["P-256", "P-384", "RSA"].includes(t)), JSON.stringify(list));
+        const known = ["P-256", "P-384", "RSA", "ML-DSA-44", "ML-DSA-65", "ML-DSA-87"];
+        ok(Array.isArray(list) && list.every((t) => known.includes(t)), JSON.stringify(list));
     });
     for (const c of fixture.cases) {
         test(`signer "wasm" is byte-identical to the CLI (or UnsupportedSigner): ${c.name}`, async () => {
@@ -201,6 +202,101 @@ export function suite(api, fixture, wire) {
             equal(JSON.stringify(await api.createSessionRequest(base(p256, { pkcs8Password: "any", signer: "wasm" }))), JSON.stringify(p256.expected), "plain key");
         }
         await rejectsWithCode(api.createSessionRequest(base(p256, { privateKey: pems[0].pem, pkcs8Password: 5 })), "InvalidOptions", "password type");
+    });
+    test("pkcs12: a .p12 (AES-256, SHA-256 MAC; unencrypted bags) signs as the CLI's --certificate FILE.p12", async () => {
+        const { cases, legacy, noKey } = fixture.pkcs12;
+        // The full build (the one with the RSA signer) carries pkcs12 (scripts/build-wasm).
+        const carried = await inWasm("RSA");
+        for (const c of cases) {
+            const options = (extra = {}) => ({ ...base(c), pkcs12: fromBase64(c.pkcs12), pkcs12Password: "test", ...extra });
+            if (!carried) {
+                const e = await rejectsWithCode(api.createSessionRequest(options()), "InvalidPkcs12", c.name);
+                ok(/not enabled in this build/.test(e.message), e.message);
+                continue;
+            }
+            equal(JSON.stringify(await api.createSessionRequest(options({ signer: "wasm" }))), JSON.stringify(c.expected), `${c.name}: signer wasm`);
+            // The default path: the key imported into WebCrypto as a PKCS#8 key would be.
+            await checkWebCryptoSigned(await api.createSessionRequest(options()), c);
+            // An ArrayBuffer and a password as bytes.
+            const buffer = fromBase64(c.pkcs12).buffer;
+            const bytesPassword = new TextEncoder().encode("test");
+            equal(JSON.stringify(await api.createSessionRequest(options({ pkcs12: buffer, pkcs12Password: bytesPassword, signer: "wasm" }))),
+                JSON.stringify(c.expected), `${c.name}: ArrayBuffer`);
+            const wrong = await rejectsWithCode(api.createSessionRequest(options({ pkcs12Password: "tset" })), "WrongPassword", `${c.name}: wrong password`);
+            ok(!wrong.message.includes("tset"), `no password in the message: ${wrong.message}`);
+            await rejectsWithCode(api.createSessionRequest(options({ pkcs12Password: undefined })), "EncryptedKey", `${c.name}: no password`);
+        }
+        if (carried) {
+            for (const l of legacy) {
+                const e = await rejectsWithCode(api.createSessionRequest({ ...base(p256), certificate: undefined, privateKey: undefined,
+                    pkcs12: fromBase64(l.pkcs12), pkcs12Password: "test" }), "InvalidPkcs12", l.name);
+                ok(/legacy/.test(e.message), e.message);
+            }
+            await rejectsWithCode(api.createSessionRequest({ ...base(p256), certificate: undefined, privateKey: undefined,
+                pkcs12: fromBase64(noKey), pkcs12Password: "test" }), "InvalidPkcs12", "no key");
+        }
+        // Options that contradict the file, checked before it is read.
+        const p12 = fromBase64(cases[0].pkcs12);
+        const without = { ...base(p256), certificate: undefined, privateKey: undefined };
+        await rejectsWithCode(api.createSessionRequest({ ...base(p256), pkcs12: p12, pkcs12Password: "test" }), "InvalidOptions", "with certificate and key");
+        await rejectsWithCode(api.createSessionRequest({ ...without, pkcs12: p12, pkcs12Password: "test", pkcs8Password: "test" }), "InvalidOptions", "with pkcs8Password");
+        await rejectsWithCode(api.createSessionRequest({ ...without, pkcs12: p12, pkcs12Password: 5 }), "InvalidOptions", "password type");
+        await rejectsWithCode(api.createSessionRequest({ ...without, pkcs12: "not bytes", pkcs12Password: "test" }), "InvalidOptions", "pkcs12 type");
+        await rejectsWithCode(api.createSessionRequest(base(p256, { pkcs12Password: "test" })), "InvalidOptions", "password without pkcs12");
+    });
+    test("pkcs12: getCredentials signs in with a .p12 (injected fetch sees the CLI's request)", async () => {
+        const c = fixture.pkcs12.cases[0];
+        const options = { ...base(c), pkcs12: fromBase64(c.pkcs12), pkcs12Password: "test", signer: "wasm" };
+        if (!(await inWasm("RSA"))) return void await rejectsWithCode(api.getCredentials(options), "InvalidPkcs12", "not in this build");
+        let seen = null;
+        const creds = await api.getCredentials({ ...options, fetch: async (url, init) => {
+            seen = { method: init.method, url, headers: init.headers, body: init.body };
+            return new Response(JSON.stringify({ credentialSet: [{ credentials: { accessKeyId: "ASIAEXAMPLE", secretAccessKey: "secret",
+                sessionToken: "token", expiration: "2026-03-01T13:34:56Z" } }] }), { status: 201 });
+        } });
+        equal(creds.accessKeyId, "ASIAEXAMPLE", "accessKeyId");
+        equal(JSON.stringify(seen), JSON.stringify(c.expected), "the request sent");
+    });
+
+    // ---- ML-DSA: no runtime here is assumed to have it in WebCrypto; the in-wasm signer is the
+    // core's, whose deterministic signature must equal the CLI's byte for byte.
+    /** Whether this runtime's WebCrypto imports an ML-DSA PKCS#8 key (the package's own check). */
+    const webCryptoHas = async (c) => {
+        try {
+            await crypto.subtle.importKey("pkcs8", pemBody(c.options.privateKey), { name: c.keyType }, false, ["sign"]);
+            return true;
+        } catch {
+            return false;
+        }
+    };
+    test("ML-DSA-44/65/87: signed in wasm (full build) byte-identical to the CLI, else UnsupportedSigner", async () => {
+        // (tests/js/fixture.mjs makes the cases with python3 + dilithium-py; without them it says so.)
+        ok(fixture.mlDsa.length === 3, `the fixture has the three ML-DSA cases (got ${fixture.mlDsa.length}; see the fixture's output)`);
+        for (const c of fixture.mlDsa) {
+            const options = base(c);
+            if (!(await inWasm(c.keyType))) {
+                await rejectsWithCode(api.createSessionRequest({ ...options, signer: "wasm" }), "UnsupportedSigner", `${c.name}: wasm`);
+                if (!(await webCryptoHas(c))) await rejectsWithCode(api.createSessionRequest(options), "UnsupportedSigner", `${c.name}: default`);
+                continue;
+            }
+            equal(JSON.stringify(await api.createSessionRequest({ ...options, signer: "wasm" })), JSON.stringify(c.expected), `${c.name}: signer wasm`);
+            ok(c.expected.headers.Authorization.startsWith("AWS4-X509-MLDSA "), c.expected.headers.Authorization);
+            const auto = await api.createSessionRequest(options);
+            if (await webCryptoHas(c)) {
+                // WebCrypto's ML-DSA may be hedged (randomised): the rest must equal the CLI's.
+                equal(auto.body, c.expected.body, `${c.name}: body`);
+                equal(auto.headers.Authorization.split("Signature=")[0], c.expected.headers.Authorization.split("Signature=")[0], `${c.name}: Authorization`);
+            } else {
+                equal(JSON.stringify(auto), JSON.stringify(c.expected), `${c.name}: default signer (wasm, WebCrypto has no ${c.keyType})`);
+                await rejectsWithCode(api.createSessionRequest({ ...options, signer: "webcrypto" }), "UnsupportedSigner", `${c.name}: signer webcrypto`);
+            }
+        }
+        // A key of another set than the certificate's.
+        const [c44, c65] = fixture.mlDsa;
+        if (await inWasm("ML-DSA-65")) {
+            await rejectsWithCode(api.createSessionRequest(base(c65, { privateKey: c44.options.privateKey, signer: "wasm" })),
+                "KeyMismatch", "ML-DSA-44 key, ML-DSA-65 certificate");
+        }
     });
     test("DER certificate and key bytes, Date object: same bytes as the CLI", async () => {
         // fixture.p256KeyDer is SEC1 DER, which WebCrypto cannot import: the in-wasm signer's.

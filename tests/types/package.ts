@@ -81,8 +81,22 @@ export async function session(certificate: CertificateInput, privateKey: CryptoK
 }
 
 export async function signers(): Promise<boolean> {
-    const list: Array<"P-256" | "P-384" | "RSA"> = await wasmSigners();
-    return list.includes("P-256");
+    const list: Array<"P-256" | "P-384" | "RSA" | "ML-DSA-44" | "ML-DSA-65" | "ML-DSA-87"> = await wasmSigners();
+    return list.includes("P-256") || list.includes("ML-DSA-65");
+}
+
+export async function pkcs12Session(file: Uint8Array): Promise<Credentials> {
+    const options: GetCredentialsOptions = {
+        pkcs12: file,
+        pkcs12Password: "password",
+        trustAnchorArn: `${ARN}:trust-anchor/TA`,
+        profileArn: `${ARN}:profile/P`,
+        roleArn: "arn:aws:iam::123456789012:role/app",
+    };
+    // @ts-expect-error: a PKCS#12 file is bytes, not text
+    const text: CreateSessionOptions = { ...options, pkcs12: "MIIK..." };
+    void text;
+    return getCredentials({ ...options, pkcs12: file.buffer as ArrayBuffer, pkcs12Password: new TextEncoder().encode("password") });
 }
 
 export async function sigv4(credentials: AwsCredentials): Promise<string> {
