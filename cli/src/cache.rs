@@ -239,18 +239,7 @@ impl Entry {
             issued: issued.as_str(),
         };
         let json = Zeroizing::new(serde_json::to_vec(&entry).map_err(io::Error::other)?);
-        static SAVES: AtomicU64 = AtomicU64::new(0);
-        let name = self.path.file_name().and_then(|n| n.to_str()).unwrap_or("entry");
-        let temporary = self.path.with_file_name(format!(
-            ".{name}.{}.{}.tmp",
-            std::process::id(),
-            SAVES.fetch_add(1, Ordering::Relaxed)
-        ));
-        let written = write_private(&temporary, &json).and_then(|()| fs::rename(&temporary, &self.path));
-        if written.is_err() {
-            let _ = fs::remove_file(&temporary);
-        }
-        written
+        replace_private(&self.path, &json)
     }
 
     /// The entry's lock if no one holds it, else `None`.
@@ -332,6 +321,21 @@ fn warn(message: &str) {
 }
 
 /// Creates `path` (it must not exist), mode 0600 whatever the umask, with `bytes`, synced.
+/// Replaces `path` with `bytes` so that readers see the old file or the new one, never a part: a
+/// temporary file beside it (0600, a name of this process and call), synced, renamed over it;
+/// removed again if that fails.
+pub(crate) fn replace_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let temporary =
+        path.with_file_name(format!(".{name}.{}.{}.tmp", std::process::id(), WRITES.fetch_add(1, Ordering::Relaxed)));
+    let written = write_private(&temporary, bytes).and_then(|()| fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    written
+}
+
 fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
@@ -353,13 +357,13 @@ pub(crate) fn create_private_dir(dir: &Path) -> io::Result<()> {
 }
 
 #[cfg(unix)]
-pub(crate) fn private_mode(options: &mut OpenOptions) {
+fn private_mode(options: &mut OpenOptions) {
     use std::os::unix::fs::OpenOptionsExt;
     options.mode(0o600);
 }
 
 #[cfg(unix)]
-pub(crate) fn set_mode(file: &File, mode: u32) -> io::Result<()> {
+fn set_mode(file: &File, mode: u32) -> io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     file.set_permissions(fs::Permissions::from_mode(mode))
 }
@@ -384,10 +388,10 @@ pub(crate) fn create_private_dir(dir: &Path) -> io::Result<()> {
 }
 
 #[cfg(not(unix))]
-pub(crate) fn private_mode(_: &mut OpenOptions) {}
+fn private_mode(_: &mut OpenOptions) {}
 
 #[cfg(not(unix))]
-pub(crate) fn set_mode(_: &File, _: u32) -> io::Result<()> {
+fn set_mode(_: &File, _: u32) -> io::Result<()> {
     Ok(())
 }
 

@@ -24,8 +24,8 @@
 //!   failures are reported on stderr while the file keeps the credentials it has, and the
 //!   provider retries them with its backoff.
 
-use std::fs::{self, OpenOptions};
-use std::io::{self, Read, Write};
+use std::fs;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -282,25 +282,10 @@ fn write_profile(path: &Path, profile: &str, issued: &Issued) -> Result<(), Fail
     replace(&target, &new).map_err(fail)
 }
 
-/// Replaces `path` with `bytes`: a temporary file beside it (0600), synced, renamed over it;
-/// the directory is synced after, so the rename survives a crash.
+/// Replaces `path` with `bytes` ([`crate::cache::replace_private`]: 0600, synced, renamed over
+/// it); the directory is synced after, so the rename survives a crash.
 fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("credentials");
-    let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let written = (|| {
-        let mut options = OpenOptions::new();
-        options.write(true).create_new(true);
-        crate::cache::private_mode(&mut options);
-        let mut file = options.open(&temporary)?;
-        crate::cache::set_mode(&file, 0o600)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        fs::rename(&temporary, path)
-    })();
-    if written.is_err() {
-        let _ = fs::remove_file(&temporary);
-    }
-    written?;
+    crate::cache::replace_private(path, bytes)?;
     #[cfg(unix)]
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::File::open(dir)?.sync_all()?;
