@@ -4,8 +4,8 @@
 // object. Both sides drive the core's machine through provider.js's driver: the isolate adopts
 // the object's credentials with the lease the object's machine gave them, so that no refresh rule
 // is written twice.
-import { fail } from "./core.js";
-import { createDriver, materialOf, providerOptions, raceAbort, sharedKey, signInOnce } from "./provider.js";
+import { fail, untilAborted } from "./core.js";
+import { createDriver, materialOf, providerOptions, sharedKey, signInOnce } from "./provider.js";
 
 /** The machine's timing options, sent along so that the object refreshes as its callers do. */
 const TIMING = ["refreshMarginSeconds", "maxRetries", "baseDelayMs", "maxDelayMs", "refreshTimeoutMs"];
@@ -99,7 +99,7 @@ export function fromCredentialBroker(namespace, options) {
         let answer;
         try {
             const stub = namespace.get(namespace.idFromName(name));
-            answer = await raceAbort(Promise.resolve(stub.credentials(request)), signal);
+            answer = await untilAborted(Promise.resolve(stub.credentials(request)), signal);
         } catch (e) {
             if (signal.aborted) throw e;
             answer = null; // unreachable, or the object threw

@@ -502,16 +502,33 @@ export function abortReason(signal) {
 }
 
 /**
- * `promise`, or a rejection with the abort reason as soon as `signal` aborts (the promise itself
- * goes on): so that an abort reaches the caller even through a `fetch` or a stream that ignores
- * the signal.
+ * `promise`, or a rejection with the abort reason as soon as `signal` (optional) aborts (the
+ * promise itself goes on): so that an abort reaches the caller even through a `fetch` or a stream
+ * that ignores the signal.
  */
 export function untilAborted(promise, signal) {
+    if (!signal) return promise;
     if (signal.aborted) return Promise.reject(abortReason(signal));
     return new Promise((resolve, reject) => {
         const onAbort = () => reject(abortReason(signal));
         signal.addEventListener("abort", onAbort, { once: true });
         promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
+}
+
+/** Waits `ms`, or rejects with the abort reason as soon as `signal` (optional) aborts. */
+export function sleep(ms, signal) {
+    return new Promise((resolve, reject) => {
+        if (signal?.aborted) return reject(abortReason(signal));
+        const timer = setTimeout(() => {
+            signal?.removeEventListener("abort", onAbort);
+            resolve();
+        }, ms);
+        const onAbort = () => {
+            clearTimeout(timer);
+            reject(abortReason(signal));
+        };
+        signal?.addEventListener("abort", onAbort, { once: true });
     });
 }
 
@@ -560,12 +577,14 @@ export async function readBody(response, max, signal) {
     return body;
 }
 
+/** The longest `setTimeout` delay, 2^31 - 1 ms (about 24.8 days; longer ones fire at once). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** `options.timeoutMs`, or the core's default; `InvalidOptions` unless a positive number of ms. */
 function timeoutOf(options) {
     const timeoutMs = options.timeoutMs ?? exchangeLimits().requestTimeoutMs;
-    // setTimeout's longest delay is 2^31 - 1 ms (about 24.8 days).
-    if (typeof timeoutMs !== "number" || !(timeoutMs > 0 && timeoutMs <= 2 ** 31 - 1)) {
-        throw fail("InvalidOptions", "options.timeoutMs must be a number of milliseconds from 1 to 2147483647");
+    if (typeof timeoutMs !== "number" || !(timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS)) {
+        throw fail("InvalidOptions", `options.timeoutMs must be a number of milliseconds from 1 to ${MAX_TIMER_MS}`);
     }
     return timeoutMs;
 }

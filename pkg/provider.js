@@ -7,55 +7,12 @@
 // among callers, and a shared store (`store`) that processes use to sign in once for all of them.
 // The Workers broker (broker.js, workers.js) drives the same machine through `createDriver`.
 import * as wasm from "./glue/rolesanywhere.js";
-import { fail, getCredentialsDetailed, loaded } from "./core.js";
+import { MAX_TIMER_MS, abortReason, fail, getCredentialsDetailed, loaded, sleep as defaultSleep, untilAborted } from "./core.js";
 import { sealer, secretList } from "./sealed.js";
 import { decode } from "./wire.js";
 
 const WORKERD = typeof navigator !== "undefined" && navigator.userAgent === "Cloudflare-Workers";
 const Action = wasm.ProviderAction;
-
-/** The longest `setTimeout` delay (longer ones fire at once). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-function abortError(signal) {
-    return signal.reason ?? fail("Aborted", "aborted");
-}
-
-/** Waits `ms`, or rejects when `signal` aborts. */
-export function defaultSleep(ms, signal) {
-    return new Promise((resolve, reject) => {
-        if (signal?.aborted) return reject(abortError(signal));
-        const timer = setTimeout(() => {
-            signal?.removeEventListener("abort", onAbort);
-            resolve();
-        }, ms);
-        const onAbort = () => {
-            clearTimeout(timer);
-            reject(abortError(signal));
-        };
-        signal?.addEventListener("abort", onAbort, { once: true });
-    });
-}
-
-/** `promise`, or a rejection as soon as `signal` aborts (the promise itself goes on). Internal. */
-export function raceAbort(promise, signal) {
-    if (!signal) return promise;
-    if (signal.aborted) return Promise.reject(abortError(signal));
-    return new Promise((resolve, reject) => {
-        const onAbort = () => reject(abortError(signal));
-        signal.addEventListener("abort", onAbort, { once: true });
-        promise.then(
-            (v) => {
-                signal.removeEventListener("abort", onAbort);
-                resolve(v);
-            },
-            (e) => {
-                signal.removeEventListener("abort", onAbort);
-                reject(e);
-            },
-        );
-    });
-}
 
 /** A signal that aborts when either does. */
 function eitherSignal(a, b) {
@@ -233,8 +190,8 @@ export function createDriver(config, body) {
                 // Past the deadline or the caller's abort (which may end a wait between
                 // attempts), no attempt starts; one under way ends with the signal even where its
                 // I/O ignores it.
-                if (run.signal.aborted) throw abortError(run.signal);
-                got = await raceAbort(attempt(run.signal), run.signal);
+                if (run.signal.aborted) throw abortReason(run.signal);
+                got = await untilAborted(attempt(run.signal), run.signal);
             } catch (error) {
                 const t = now();
                 if (current !== run.id) return fallBack(error, t); // the machine is past this refresh
@@ -344,7 +301,7 @@ export function createDriver(config, body) {
             case Action.Fail:
                 throw lastError ?? fail(machine.failure, "the last credentials refresh failed");
             case Action.Join:
-                if (shareRefresh && pending !== null) return raceAbort(pending, signal);
+                if (shareRefresh && pending !== null) return untilAborted(pending, signal);
                 // Where callers cannot share a refresh (Workers), each refreshes on its own.
                 return refresh(signal);
             case Action.RefreshWhileUsable:
@@ -354,7 +311,7 @@ export function createDriver(config, body) {
                 }
             // falls through
             default:
-                return shareRefresh ? raceAbort(sharedRefresh(), signal) : refresh(signal);
+                return shareRefresh ? untilAborted(sharedRefresh(), signal) : refresh(signal);
         }
     }
 

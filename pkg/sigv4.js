@@ -3,7 +3,7 @@
 // request, one message each way (wire.js); the signing key is derived once per secret, day,
 // region and service and kept there.
 import * as wasm from "./glue/rolesanywhere.js";
-import { fail, loaded } from "./core.js";
+import { fail, loaded, sleep } from "./core.js";
 import { decodeReply, encode, replies } from "./wire.js";
 
 let signer = null; // wasm SigV4Signer, made on first use
@@ -79,22 +79,6 @@ export async function signRequest(request, credentials, options) {
 
 /** The methods a request may be repeated with on its own (RFC 9110 §9.2.2, "Idempotent Methods"). */
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"]);
-
-/** Waits `ms`, or rejects with the abort reason as soon as `signal` aborts. */
-function sleep(ms, signal) {
-    return new Promise((resolve, reject) => {
-        if (signal?.aborted) return reject(signal.reason ?? fail("Aborted", "aborted"));
-        const onAbort = () => {
-            clearTimeout(timer);
-            reject(signal.reason ?? fail("Aborted", "aborted"));
-        };
-        const timer = setTimeout(() => {
-            signal?.removeEventListener("abort", onAbort);
-            resolve();
-        }, ms);
-        signal?.addEventListener("abort", onAbort, { once: true });
-    });
-}
 
 /** `value` when it is undefined or a non-negative integer (at most `max`), else `InvalidOptions` naming `name`. */
 function count(value, name, max) {

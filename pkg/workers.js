@@ -19,9 +19,9 @@
 // sealing, the alarm and the RPC method.
 import { DurableObject } from "cloudflare:workers";
 import "./workerd.js"; // instantiates the wasm module
-import { fail } from "./core.js";
+import { fail, sleep } from "./core.js";
 import { brokerAnswer, brokerError, checkBrokerRequest, fromCredentialBroker } from "./broker.js";
-import { createDriver, defaultSleep, sharedKey, signInOnce } from "./provider.js";
+import { createDriver, sharedKey, signInOnce } from "./provider.js";
 import { sealer } from "./sealed.js";
 
 export { fromCredentialBroker };
@@ -117,7 +117,7 @@ export class CredentialBroker extends DurableObject {
     /** The driver, made with the first caller's timing (the core's defaults for an alarm). */
     #ready(timing = {}) {
         this.#driver ??= (async () => {
-            const driver = createDriver({ timing, now, sleep: defaultSleep, random: Math.random, shareRefresh: true, background: true }, (run) => this.#refresh(run));
+            const driver = createDriver({ timing, now, sleep, random: Math.random, shareRefresh: true, background: true }, (run) => this.#refresh(run));
             if (this.#restored !== null) await driver.adopt(this.#restored.credentials, this.#restored.lease);
             this.#restored = null;
             return driver;
