@@ -346,7 +346,7 @@ function decryptedKey(privateKey, password) {
  * apart; intermediates also given in `options.intermediates` come after the file's. Null without
  * `options.pkcs12`. The caller calls `zero()` after use: the key's bytes are in `reply`.
  */
-function openPkcs12(options) {
+export function openPkcs12(options) {
     const { pkcs12, pkcs12Password } = options;
     if (pkcs12 === undefined) {
         if (pkcs12Password !== undefined) throw fail("InvalidOptions", "options.pkcs12Password is given without options.pkcs12");

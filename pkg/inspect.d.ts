@@ -1,7 +1,7 @@
 // Types for `rolesanywhere/inspect`: the facts of each step of the sign-in, read-only, for pages
 // and tools that show how it works. The same wasm core as the main entry (`rolesanywhere`).
 
-import type { CertificateInput, CreateSessionOptions, Credentials } from "./index.d.ts";
+import type { CreateSessionOptions, Credentials } from "./index.d.ts";
 
 /** The leaf certificate as the sign-in uses it. */
 export interface CertificateFacts {
@@ -26,14 +26,16 @@ export interface CertificateFacts {
 }
 
 /**
- * Parses the certificate and intermediates as {@link createSessionRequest} does. Rejects with a
- * `RolesAnywhereError` (`InvalidOptions`, `InvalidCertificate`).
+ * Parses the certificate and intermediates as {@link createSessionRequest} does: `certificate`
+ * (a full-chain PEM too), or the PKCS#12 file `pkcs12` opened with `pkcs12Password`. Rejects
+ * with a `RolesAnywhereError` (`InvalidOptions`, `InvalidCertificate`, `InvalidPkcs12`,
+ * `WrongPassword`, `EncryptedKey`).
  */
-export function inspectCertificate(options: { certificate: CertificateInput; intermediates?: CertificateInput | CertificateInput[] }): Promise<CertificateFacts>;
+export function inspectCertificate(options: Pick<CreateSessionOptions, "certificate" | "intermediates" | "pkcs12" | "pkcs12Password">): Promise<CertificateFacts>;
 
 /** A `CreateSession` request built up to its string to sign. */
 export interface PreparedCreateSession {
-    /** `AWS4-X509-ECDSA-SHA256` or `AWS4-X509-RSA-SHA256`. */
+    /** `AWS4-X509-ECDSA-SHA256`, `AWS4-X509-RSA-SHA256` or `AWS4-X509-MLDSA`. */
     algorithm: string;
     /** The SigV4 canonical request. */
     canonicalRequest: string;
@@ -55,7 +57,8 @@ export interface PreparedCreateSession {
 }
 
 /**
- * The request `createSessionRequest(options)` signs, up to its string to sign (no key needed).
+ * The request `createSessionRequest(options)` signs, up to its string to sign (no key needed;
+ * a `pkcs12` file is opened with `pkcs12Password` for its certificate and chain).
  * Rejects with a `RolesAnywhereError` (`InvalidOptions`, `InvalidCertificate`, `InvalidRequest`, …).
  */
 export function prepareCreateSession(options: Omit<CreateSessionOptions, "privateKey" | "signer">): Promise<PreparedCreateSession>;

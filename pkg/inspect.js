@@ -3,17 +3,30 @@
 // string to sign, and AWS's answer read as `getCredentials` reads it. The CLI's `--explain`
 // prints the same facts. Exported by the runtime entries, so that it shares their wasm module.
 import { decode, decodeRecord } from "./wire.js";
-import { checkObject, credentialsFrom, dateOf, exchangeLimits, loaded, readBody, withCertificates, withPendingRequest } from "./core.js";
+import { checkObject, credentialsFrom, dateOf, exchangeLimits, loaded, openPkcs12, readBody, withCertificates, withPendingRequest } from "./core.js";
+
+/** Calls `use(options)` with `options.pkcs12` opened into the certificate and chain it holds, as
+ * `createSessionRequest` opens it (the key it also holds is zeroed after use). */
+async function withPkcs12(options, use) {
+    const opened = openPkcs12(options);
+    if (!opened) return use(options);
+    try {
+        return await use(opened.options);
+    } finally {
+        opened.zero();
+    }
+}
 
 /**
- * The leaf certificate's facts as the sign-in uses them.
- * @param {{certificate: import("./index.d.ts").CertificateInput, intermediates?: import("./index.d.ts").CertificateInput | import("./index.d.ts").CertificateInput[]}} options
+ * The leaf certificate's facts as the sign-in uses them: from `options.certificate`, or from the
+ * PKCS#12 file `options.pkcs12` opened with `options.pkcs12Password`.
+ * @param {Parameters<typeof import("./inspect.d.ts").inspectCertificate>[0]} options
  * @returns {Promise<import("./inspect.d.ts").CertificateFacts>}
  */
 export async function inspectCertificate(options) {
     await loaded();
     checkObject(options);
-    return withCertificates(options, (certs) => ({
+    return withPkcs12(options, (opened) => withCertificates(opened, (certs) => ({
         serialNumber: certs.serialNumber,
         serialHex: certs.serialHex,
         subjectCommonName: certs.subjectCommonName,
@@ -21,7 +34,7 @@ export async function inspectCertificate(options) {
         keyType: certs.keyType,
         notAfter: new Date(certs.notAfter),
         intermediates: certs.intermediateCount,
-    }));
+    })));
 }
 
 /**
@@ -35,10 +48,10 @@ export async function prepareCreateSession(options) {
     await loaded();
     checkObject(options);
     const date = dateOf(options);
-    return withPendingRequest(options, date, (pending) => {
+    return withPkcs12(options, (opened) => withPendingRequest(opened, date, (pending) => {
         const [keyType, serialNumber] = decode(pending.facts());
         return { ...decodeRecord(pending.steps()), keyType, serialNumber, publicKeyJwk: decodeRecord(pending.publicKeyJwk()), date: new Date(date) };
-    });
+    }));
 }
 
 /**

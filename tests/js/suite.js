@@ -480,6 +480,24 @@ export function suite(api, fixture, wire) {
         }
         await rejectsWithCode(() => api.prepareCreateSession(base(p256, { profileArn: "profile/123" })), "InvalidRequest", "bad ARN");
     });
+    test("inspect: a PKCS#12 file's certificate and request, opened as createSessionRequest opens it", async () => {
+        const c = fixture.pkcs12.cases[0];
+        const options = base(c, { pkcs12: fromBase64(c.pkcs12), pkcs12Password: "test" });
+        // The full build (the one with the RSA signer) carries pkcs12 (scripts/build-wasm).
+        if (!(await inWasm("RSA"))) {
+            await rejectsWithCode(() => api.inspectCertificate(options), "InvalidPkcs12", "a build without pkcs12");
+            return;
+        }
+        const facts = await api.inspectCertificate(options);
+        equal(facts.serialNumber, c.expected.headers.Authorization.split("Credential=")[1].split("/")[0], "serial number");
+        equal(facts.keyType, c.keyType, "key type");
+        equal(facts.intermediates, c.expected.headers["X-Amz-X509-Chain"].split(",").length, "the file's chain");
+        const p = await api.prepareCreateSession(options);
+        equal(p.stringToSign, c.stringToSign, "string to sign");
+        const wrong = await rejectsWithCode(() => api.inspectCertificate({ ...options, pkcs12Password: "tset" }), "WrongPassword", "wrong password");
+        ok(!wrong.message.includes("tset"), `no password in the message: ${wrong.message}`);
+        await rejectsWithCode(() => api.prepareCreateSession({ ...options, certificate: c.expected.headers["X-Amz-X509"] }), "InvalidOptions", "pkcs12 and certificate");
+    });
     test("inspect: AWS's answer read as getCredentials reads it", async () => {
         const body = { credentialSet: [{ credentials: { accessKeyId: "ASIAEXAMPLE", secretAccessKey: "secret", sessionToken: "token", expiration: "2026-03-01T13:34:56Z" } }] };
         const creds = await api.readCreateSessionResponse(new Response(JSON.stringify(body), { status: 201 }));
