@@ -7,12 +7,16 @@
 //   2's canonical request and string to sign, step 3's public key) and
 //   `readCreateSessionResponse` (reading the answer to the very request step 3 shows, as
 //   `getCredentials` reads it);
-// - `rolesanywhere`: `createSessionRequest` signs with the CryptoKey (step 3), `AwsClient` signs
-//   the STS call (step 5);
-// - WebCrypto: the PKCS#8 key is imported non-extractable; the signature is checked against the
-//   certificate's public key over step 2's string to sign.
-// The secret access key and the session token are kept in a variable, never written to the page.
-import { AwsClient, createSessionRequest, inspectCertificate, prepareCreateSession, readCreateSessionResponse } from "/pkg/web.js";
+// - `rolesanywhere`: `createSessionRequest` signs (step 3) with the CryptoKey, or with what the
+//   package opens and signs itself (an encrypted PKCS#8 key with `pkcs8Password`, a PKCS#12 file
+//   with `pkcs12Password`, an ML-DSA key with `signer: "wasm"`), `wasmSigners` says what this
+//   build signs in wasm, `AwsClient` signs the STS call (step 5);
+// - WebCrypto: a plain PKCS#8 key is imported non-extractable; the signature is checked against
+//   the certificate's public key over step 2's string to sign where WebCrypto has the algorithm
+//   (ML-DSA is feature-detected, never assumed; without it the page says it did not check).
+// The secret access key, the session token and the passwords are kept in variables and form
+// fields, never written to the page.
+import { AwsClient, createSessionRequest, inspectCertificate, prepareCreateSession, readCreateSessionResponse, wasmSigners } from "/pkg/web.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -27,6 +31,9 @@ const fields = { trustAnchorArn: "trust-anchor-arn", profileArn: "profile-arn", 
 
 /** What the steps have produced so far; reset when an input changes. */
 let state = {};
+
+/** The PKCS#12 file picked (`{name, bytes}`), or null. */
+let pkcs12File = null;
 
 // ---- small DOM helpers -------------------------------------------------------------------
 
@@ -86,12 +93,30 @@ function fail(codeName, message) {
 
 // ---- inputs --------------------------------------------------------------------------------
 
+/** Which input form is chosen: `"pem"` (certificate and key) or `"pkcs12"` (one file). */
+function chosenForm() {
+    return document.querySelector('input[name="form"]:checked')?.value ?? "pem";
+}
+
+/** Checks the radio button of input form `form` and shows its fields only. */
+function setForm(form) {
+    for (const radio of document.querySelectorAll('input[name="form"]')) radio.checked = radio.value === form;
+    $("pem-inputs").hidden = form !== "pem";
+    $("pkcs12-inputs").hidden = form !== "pkcs12";
+}
+
 function inputs() {
     const v = (id) => $(id).value.trim();
     const intermediates = v("intermediates");
+    // Passwords are taken as typed (not trimmed); an empty field gives none.
+    const password = (id) => ($(id).value === "" ? undefined : $(id).value);
     return {
+        form: chosenForm(),
         certificate: v("certificate"),
         privateKeyPem: v("private-key"),
+        keyPassword: password("key-password"),
+        pkcs12: pkcs12File,
+        pkcs12Password: password("pkcs12-password"),
         intermediates: intermediates === "" ? undefined : intermediates,
         trustAnchorArn: v("trust-anchor-arn"),
         profileArn: v("profile-arn"),
@@ -100,10 +125,18 @@ function inputs() {
     };
 }
 
+/** Where the certificate comes from, as the package takes it: the PEM text, or the PKCS#12 file
+ * with its password. */
+function certificateOptions(i) {
+    if (i.form !== "pkcs12") return { certificate: i.certificate, intermediates: i.intermediates };
+    if (!i.pkcs12) throw fail("InvalidOptions", "no PKCS#12 file picked (.p12/.pfx)");
+    return { pkcs12: i.pkcs12.bytes, pkcs12Password: i.pkcs12Password, intermediates: i.intermediates };
+}
+
 /** The request options the package takes (without the key). */
 function requestOptions(i, date) {
-    const { certificate, intermediates, trustAnchorArn, profileArn, roleArn, endpoint } = i;
-    return { certificate, intermediates, trustAnchorArn, profileArn, roleArn, endpoint, date };
+    const { trustAnchorArn, profileArn, roleArn, endpoint } = i;
+    return { ...certificateOptions(i), trustAnchorArn, profileArn, roleArn, endpoint, date };
 }
 
 /** The region of an ARN (`arn:aws:rolesanywhere:REGION:…`). */
@@ -111,48 +144,145 @@ function regionOf(arn) {
     return arn.split(":")[3] || "us-east-1";
 }
 
-// ---- step 1: certificate facts and the non-extractable key -----------------------------------
+// ---- step 1: certificate facts and the key --------------------------------------------------
 
+/** Whether the key type is an ML-DSA set (`ML-DSA-44`, `-65`, `-87`). */
+const isMlDsa = (keyType) => keyType.startsWith("ML-DSA-");
+
+/** WebCrypto parameters to import a key of the certificate's key type (ML-DSA as the WebCrypto
+ * draft names it). */
 function importParams(keyType) {
+    if (isMlDsa(keyType)) return { name: keyType };
     return keyType === "RSA" ? { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } : { name: "ECDSA", namedCurve: keyType };
 }
 
-/** The DER of a PKCS#8 `PRIVATE KEY` PEM block. */
-function pkcs8Der(pem) {
+const webCryptoSupport = new Map(); // key type -> Promise<boolean>
+
+/**
+ * Whether this browser's WebCrypto signs and verifies `keyType`. ECDSA P-256/P-384 and RSA are
+ * WebCrypto's own; ML-DSA is a draft no browser is assumed to have, so it is tried (a key pair
+ * generated once), as the package tries it.
+ */
+function webCryptoHas(keyType) {
+    if (!isMlDsa(keyType)) return Promise.resolve(true);
+    let p = webCryptoSupport.get(keyType);
+    if (!p) {
+        p = crypto.subtle.generateKey({ name: keyType }, false, ["sign", "verify"]).then(() => true, () => false);
+        webCryptoSupport.set(keyType, p);
+    }
+    return p;
+}
+
+/** The first PEM block of `pem`: `{label, body}`. */
+function pemBlock(pem) {
     const m = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(pem);
     if (!m) throw fail("InvalidKey", "no PEM private key found: paste a PKCS#8 key (-----BEGIN PRIVATE KEY-----)");
-    if (m[1] === "ENCRYPTED PRIVATE KEY" || /Proc-Type:\s*4,ENCRYPTED/.test(m[2])) {
-        throw fail("EncryptedKey", "the private key is encrypted; decrypt it first (openssl pkcs8 -topk8 -nocrypt)");
+    return { label: m[1], body: m[2] };
+}
+
+/** The DER of a PKCS#8 `PRIVATE KEY` PEM block. */
+function pkcs8Der({ label, body }) {
+    if (/Proc-Type:\s*4,ENCRYPTED/.test(body)) {
+        throw fail("EncryptedKey", "the private key is in OpenSSL's legacy PEM encryption; convert it to an ENCRYPTED PRIVATE KEY (openssl pkcs8 -topk8) or decrypt it");
     }
-    if (m[1] !== "PRIVATE KEY") {
-        throw fail("InvalidKey", `a ${m[1]} block: WebCrypto imports PKCS#8 only (openssl pkcs8 -topk8 -nocrypt -in the.key)`);
+    if (label !== "PRIVATE KEY") {
+        throw fail("InvalidKey", `a ${label} block: WebCrypto imports PKCS#8 only (openssl pkcs8 -topk8 -nocrypt -in the.key)`);
     }
     try {
-        return Uint8Array.from(atob(m[2].replace(/\s+/g, "")), (c) => c.charCodeAt(0));
+        return Uint8Array.from(atob(body.replace(/\s+/g, "")), (c) => c.charCodeAt(0));
     } catch {
         throw fail("InvalidKey", "the PEM private key is not valid base64");
     }
 }
 
-async function step1(i) {
-    const cert = await inspectCertificate({ certificate: i.certificate, intermediates: i.intermediates });
+/** Who signs a key the package opens itself (a decrypted PKCS#8 key, a PKCS#12 file's key):
+ * WebCrypto when it has the key type, else the package's in-wasm signer. */
+async function packageSigner(keyType) {
+    if (await webCryptoHas(keyType)) return { webCrypto: true, text: "then imported by the package into WebCrypto as a non-extractable CryptoKey, which signs" };
+    const inWasm = (await wasmSigners()).includes(keyType);
+    return {
+        webCrypto: false,
+        text: inWasm
+            ? `then signed in WebAssembly by the package's in-wasm signer: this browser's WebCrypto has no ${keyType}`
+            : `this browser's WebCrypto has no ${keyType} and this build of the package signs none in WebAssembly`,
+    };
+}
+
+/**
+ * The key as step 3 signs with it: `{form, signing, webCrypto, described}`, where `form` names
+ * the input form, `signing` holds the options the package takes for it and `webCrypto` says
+ * whether WebCrypto signs.
+ */
+async function keyFor(i, keyType) {
+    if (i.form === "pkcs12") {
+        const signer = await packageSigner(keyType);
+        return {
+            form: "a PKCS#12 file with its password (pkcs12, pkcs12Password)",
+            signing: {},
+            webCrypto: signer.webCrypto,
+            described: `${keyType} key from the PKCS#12 file ${i.pkcs12.name}, opened in WebAssembly with its password; ${signer.text}`,
+        };
+    }
+    const block = pemBlock(i.privateKeyPem);
+    if (block.label === "ENCRYPTED PRIVATE KEY") {
+        const signer = await packageSigner(keyType);
+        return {
+            form: "an encrypted PKCS#8 key with its password (pkcs8Password)",
+            signing: { privateKey: i.privateKeyPem, pkcs8Password: i.keyPassword },
+            webCrypto: signer.webCrypto,
+            described: `Encrypted PKCS#8 (ENCRYPTED PRIVATE KEY), decrypted in WebAssembly with its password when step 3 signs; ${signer.text}`,
+        };
+    }
+    const der = pkcs8Der(block);
+    if (isMlDsa(keyType) && !(await webCryptoHas(keyType))) {
+        const inWasm = (await wasmSigners()).includes(keyType);
+        return {
+            form: `an ${keyType} PKCS#8 key, signed in WebAssembly (signer: "wasm")`,
+            signing: { privateKey: i.privateKeyPem, signer: "wasm" },
+            webCrypto: false,
+            described: inWasm
+                ? `PKCS#8 ${keyType} key, signed by the package's in-wasm signer (signer: "wasm"): this browser's WebCrypto has no ${keyType}, so the key's bytes enter WebAssembly memory`
+                : `PKCS#8 ${keyType} key: this browser's WebCrypto has no ${keyType} and this build of the package signs none in WebAssembly`,
+        };
+    }
     let key;
     try {
-        key = await crypto.subtle.importKey("pkcs8", pkcs8Der(i.privateKeyPem), importParams(cert.keyType), false, ["sign"]);
+        key = await crypto.subtle.importKey("pkcs8", der, importParams(keyType), false, ["sign"]);
     } catch (e) {
-        if (e.code) throw e;
-        throw fail("InvalidKey", `WebCrypto could not import the key as ${cert.keyType === "RSA" ? "an RSA" : `an ECDSA ${cert.keyType}`} signing key (the certificate's key type): ${e.message}`);
+        const what = isMlDsa(keyType) ? `an ${keyType}` : keyType === "RSA" ? "an RSA" : `an ECDSA ${keyType}`;
+        throw fail("InvalidKey", `WebCrypto could not import the key as ${what} signing key (the certificate's key type): ${e.message}`);
     }
-    const algorithm = key.algorithm.name === "ECDSA" ? `ECDSA ${key.algorithm.namedCurve}` : `${key.algorithm.name} ${key.algorithm.hash.name}`;
+    const a = key.algorithm;
+    const algorithm = a.name === "ECDSA" ? `ECDSA ${a.namedCurve}` : a.hash ? `${a.name} ${a.hash.name}` : a.name;
+    return {
+        form: "a PKCS#8 key imported as a non-extractable WebCrypto CryptoKey",
+        signing: { privateKey: key },
+        webCrypto: true,
+        described: h("span", {}, `CryptoKey: ${algorithm}, extractable: `, code(String(key.extractable)), `, usages: ${key.usages.join(", ")}`),
+    };
+}
+
+/** How the certificate was given: PEM, a full-chain PEM (its blocks counted), or the PKCS#12 file. */
+function certificateForm(i, cert) {
+    if (i.form === "pkcs12") return `from the PKCS#12 file (the leaf and ${cert.intermediates} intermediate${cert.intermediates === 1 ? "" : "s"} in all)`;
+    const blocks = (i.certificate.match(/-----BEGIN CERTIFICATE-----/g) ?? []).length;
+    if (blocks <= 1) return "a PEM certificate";
+    return `a full-chain PEM: the leaf, then ${blocks - 1} intermediate${blocks === 2 ? "" : "s"} (joined with the intermediates field)`;
+}
+
+async function step1(i) {
+    const cert = await inspectCertificate(certificateOptions(i));
+    const key = await keyFor(i, cert.keyType);
     show(1, facts([
+        ["Input form", `${certificateForm(i, cert)}; ${key.form}`],
         ["Serial number (decimal)", code(cert.serialNumber)],
         ["Serial number (hex): the role session name", code(cert.serialHex)],
         ["Subject CN", cert.subjectCommonName ?? "(none)"],
         ["URI SAN (SPIFFE ID)", cert.uriSans.length ? h("span", {}, cert.uriSans.map((u, n) => [n ? ", " : "", code(u)])) : "(none)"],
-        ["Key type", `${cert.keyType} (${cert.keyType === "RSA" ? "AWS4-X509-RSA-SHA256" : "AWS4-X509-ECDSA-SHA256"})`],
+        ["Key type", cert.keyType],
         ["Valid until", cert.notAfter.toISOString()],
         ["Intermediates", String(cert.intermediates)],
-        ["Private key", h("span", {}, `CryptoKey: ${algorithm}, extractable: `, code(String(key.extractable)), `, usages: ${key.usages.join(", ")}`)],
+        ["Private key", key.described],
     ]));
     return { cert, key };
 }
@@ -162,7 +292,7 @@ async function step1(i) {
 async function step2(i) {
     const prepared = await prepareCreateSession(requestOptions(i, new Date()));
     show(2,
-        facts([["Signing time (X-Amz-Date)", prepared.date.toISOString()]]),
+        facts([["Algorithm", code(prepared.algorithm)], ["Signing time (X-Amz-Date)", prepared.date.toISOString()]]),
         h("h3", {}, "Canonical request"), pre(prepared.canonicalRequest, "Canonical request"),
         h("h3", {}, "String to sign"), pre(prepared.stringToSign, "String to sign"));
     return prepared;
@@ -188,13 +318,16 @@ function fromHex(hex) {
     return Uint8Array.from(hex.match(/../g) ?? [], (b) => parseInt(b, 16));
 }
 
-/** Whether the Authorization header's signature verifies over step 2's string to sign. */
+/** Whether the Authorization header's signature verifies over step 2's string to sign; null when
+ * this browser's WebCrypto cannot verify the key type (ML-DSA without the draft). */
 async function verifies(authorization, prepared, keyType) {
+    if (!(await webCryptoHas(keyType))) return null;
     const signature = fromHex(/Signature=([0-9a-f]+)/.exec(authorization)?.[1] ?? "");
     const params = importParams(keyType);
     const publicKey = await crypto.subtle.importKey("jwk", prepared.publicKeyJwk, params, false, ["verify"]);
     const message = new TextEncoder().encode(prepared.stringToSign);
-    if (keyType === "RSA") return crypto.subtle.verify(params, publicKey, signature, message);
+    // Pure ML-DSA with the empty context (AWS4-X509-MLDSA); RSA PKCS#1 v1.5 over SHA-256.
+    if (isMlDsa(keyType) || keyType === "RSA") return crypto.subtle.verify(params, publicKey, signature, message);
     const size = keyType === "P-256" ? 32 : 48;
     return crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, publicKey, derToP1363(signature, size), message);
 }
@@ -203,26 +336,30 @@ async function step3(i) {
     const { key, cert } = state.step1;
     const prepared = state.step2;
     // The same inputs and the same date as step 2: the package prepares the same string to sign,
-    // signs it with the CryptoKey (checking the key against the certificate once) and finishes
-    // the Authorization header in wasm.
-    const signed = await createSessionRequest({ ...requestOptions(i, prepared.date), privateKey: key });
-    const ok = await verifies(signed.headers.Authorization, prepared, cert.keyType);
+    // signs it (with the CryptoKey, checking it against the certificate once; or opening and
+    // signing the key itself) and finishes the Authorization header in wasm.
+    const signed = await createSessionRequest({ ...requestOptions(i, prepared.date), ...key.signing });
+    const verified = await verifies(signed.headers.Authorization, prepared, cert.keyType);
     const rows = Object.entries(signed.headers).map(([name, value]) =>
         h("tr", {}, h("th", { scope: "row" }, name), h("td", {}, name === "Authorization" ? h("pre", {}, value.replace(/, /g, ",\n  ")) : long(value))));
     show(3,
         h("p", {}, code(`${signed.method} ${signed.url}`)),
         h("table", {}, h("caption", {}, "Headers"), h("tbody", {}, rows)),
         h("h3", {}, "Body"), pre(signed.body, "Body"),
-        h("p", { class: ok ? "ok" : "error" }, ok
-            ? "✓ The signature verifies with the certificate's public key over the string to sign of step 2."
-            : "✗ The signature does not verify over the string to sign of step 2."));
-    return signed;
+        facts([["Algorithm", code(prepared.algorithm)], ["Signed by", key.webCrypto ? "WebCrypto" : "the package's in-wasm signer"]]),
+        verified === null
+            ? h("p", { class: "note" }, `Not checked in this page: this browser's WebCrypto has no ${cert.keyType} to verify with. `,
+                "Roles Anywhere checks it when step 4 sends it (with scripts/www, the local stand-in, which checks ML-DSA signatures too); step 4 shows its verdict.")
+            : h("p", { class: verified ? "ok" : "error" }, verified
+                ? "✓ The signature verifies with the certificate's public key over the string to sign of step 2 (WebCrypto, in this page)."
+                : "✗ The signature does not verify over the string to sign of step 2."));
+    return { signed, verified };
 }
 
 // ---- step 4: send it --------------------------------------------------------------------------
 
 async function step4() {
-    const signed = state.step3;
+    const { signed, verified } = state.step3;
     let response;
     try {
         // `Host` is set by the browser itself (it is the endpoint's host, which was signed).
@@ -240,6 +377,8 @@ async function step4() {
         ["Secret access key", redacted(credentials.secretAccessKey)],
         ["Session token", redacted(credentials.sessionToken)],
         ["Expires", `${credentials.expiration.toISOString()} (in ${minutes} minutes)`],
+        // The answer is the endpoint's verdict on a signature this page could not check (step 3).
+        ...(verified === null ? [["Signature", h("span", { class: "ok" }, `✓ Accepted: the endpoint verified the ${state.step1.cert.keyType} signature before answering ${response.status}`)]] : []),
     ]));
     return credentials;
 }
@@ -329,8 +468,24 @@ $("reset").addEventListener("click", () => resetFrom(1));
 // Any change to the inputs invalidates what the steps built.
 $("inputs").addEventListener("input", () => resetFrom(1));
 
+// The input form's radio buttons show its fields only.
+for (const radio of document.querySelectorAll('input[name="form"]')) radio.addEventListener("change", () => setForm(chosenForm()));
+
+/** Keeps a picked PKCS#12 file's bytes (the file input is then cleared, its name shown). */
+function usePkcs12(name, bytes) {
+    pkcs12File = { name, bytes };
+    $("pkcs12-status").textContent = `${name} (${bytes.length} bytes) read`;
+    resetFrom(1);
+}
+$("pkcs12-file").addEventListener("change", async () => {
+    const f = $("pkcs12-file").files?.[0];
+    if (!f) return;
+    usePkcs12(f.name, new Uint8Array(await f.arrayBuffer()));
+    $("pkcs12-file").value = "";
+});
+
 // File inputs fill their textarea.
-for (const file of document.querySelectorAll('input[type="file"]')) {
+for (const file of document.querySelectorAll('input[type="file"][data-target]')) {
     file.addEventListener("change", async () => {
         const f = file.files?.[0];
         if (!f) return;
@@ -353,16 +508,30 @@ for (const [k, id] of Object.entries(fields)) $(id).value = defaults[k];
     }
     if (typeof demo?.endpoint !== "string") return; // served without --stand-in
     for (const [k, id] of Object.entries(fields)) if (typeof demo[k] === "string") $(id).value = demo[k];
-    const load = async (leaf) => {
-        const text = async (name) => (await fetch(`/demo/${name}`)).text();
-        $("certificate").value = await text(`${leaf}.pem`);
-        $("private-key").value = await text(`${leaf}.pkcs8.pem`);
-        $("intermediates").value = await text("chain.pem");
-        $("demo-status").textContent = `Loaded the demo ${leaf} certificate, key and chain.`;
+    const text = async (name) => (await fetch(`/demo/${name}`)).text();
+    /** Fills the PEM fields: the certificate file, the key file and its password, and chain.pem
+     * as the intermediates unless the certificate file is a full chain. */
+    const load = async (certFile, keyFile, { password = "", fullChain = false } = {}) => {
+        setForm("pem");
+        $("certificate").value = await text(certFile);
+        $("private-key").value = await text(keyFile);
+        $("key-password").value = password;
+        $("intermediates").value = fullChain ? "" : await text("chain.pem");
+        $("demo-status").textContent = `Loaded the demo ${certFile}${fullChain ? " (the leaf, then its chain)" : " and chain.pem"}, ${keyFile}${password ? ` and its password ${password}` : ""}.`;
         resetFrom(1);
     };
-    $("demo-p256").addEventListener("click", () => load("p256"));
-    $("demo-other").addEventListener("click", () => load("prj-other"));
+    $("demo-p256").addEventListener("click", () => load("p256.pem", "p256.pkcs8.pem"));
+    $("demo-other").addEventListener("click", () => load("prj-other.pem", "prj-other.pkcs8.pem"));
+    $("demo-encrypted").addEventListener("click", () => load("p256.pem", "p256.pkcs8-encrypted.pem", { password: "test" }));
+    $("demo-full-chain").addEventListener("click", () => load("p256-fullchain.pem", "p256.pkcs8.pem", { fullChain: true }));
+    $("demo-pkcs12").addEventListener("click", async () => {
+        setForm("pkcs12");
+        $("pkcs12-password").value = "test";
+        $("intermediates").value = "";
+        usePkcs12("p256.p12", new Uint8Array(await (await fetch("/demo/p256.p12")).arrayBuffer()));
+        $("demo-status").textContent = "Loaded the demo PKCS#12 file p256.p12 (certificate, key and chain) and its password test.";
+    });
     $("demo-row").hidden = false;
 })();
+setForm(chosenForm());
 resetFrom(1);

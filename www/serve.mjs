@@ -6,8 +6,8 @@
 //
 // Serves `/` (www/index.html), `/app.js`, `/style.css`, everything under `/pkg/` (`.wasm` as
 // `application/wasm`), and with --stand-in `/demo.json` (the stand-in's endpoint and ARNs) and
-// `/demo/*.pem` (the demo certificates and keys: throw-away material made for this run). Also
-// importable: `startServer()` (used by tests/js/www.test.mjs).
+// `/demo/*.pem` and `/demo/p256.p12` (the demo certificates, keys and PKCS#12 file: throw-away
+// material made for this run). Also importable: `startServer()` (used by tests/js/www.test.mjs).
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import { existsSync, readFileSync } from "node:fs";
@@ -26,6 +26,7 @@ const TYPES = {
     ".json": "application/json",
     ".wasm": "application/wasm",
     ".pem": "text/plain; charset=utf-8",
+    ".p12": "application/x-pkcs12",
     ".ts": "text/plain; charset=utf-8",
     ".md": "text/plain; charset=utf-8",
 };
@@ -89,7 +90,7 @@ export async function startServer({ port = 0, host = "127.0.0.1", demo } = {}) {
         if (url.pathname.startsWith("/demo/")) {
             const name = url.pathname.slice(6);
             if (!demo || !Object.hasOwn(demo.files, name)) return send(404, "text/plain", "not found\n");
-            return send(200, TYPES[".pem"], await readFile(demo.files[name]));
+            return send(200, TYPES[name.slice(name.lastIndexOf("."))] ?? TYPES[".pem"], await readFile(demo.files[name]));
         }
         const file = fileFor(url.pathname);
         let body;
@@ -148,7 +149,7 @@ async function main(argv) {
         cleanups.push(() => pki.remove());
         const si = await startStandIn(pki.dir);
         cleanups.push(() => si.stop());
-        const names = ["p256.pem", "p256.pkcs8.pem", "chain.pem", "prj-other.pem", "prj-other.pkcs8.pem"];
+        const names = ["p256.pem", "p256.pkcs8.pem", "chain.pem", "prj-other.pem", "prj-other.pkcs8.pem", "p256.pkcs8-encrypted.pem", "p256-fullchain.pem", "p256.p12"];
         demo = { endpoint: si.endpoint, arns, files: Object.fromEntries(names.map((n) => [n, join(pki.dir, n)])) };
     }
     const server = await startServer({ port, host, demo });
@@ -158,7 +159,8 @@ async function main(argv) {
         console.log(`stand-in:  ${demo.endpoint}  (Roles Anywhere + STS on loopback; the page's default endpoint)`);
         console.log("demo PKI (throw-away, removed on exit; the page's \"demo\" buttons load the same files):");
         for (const [name, path] of Object.entries(demo.files)) console.log(`  ${name.padEnd(20)} ${path}`);
-        console.log("  p256 is allowed by the role's trust policy; prj-other (another project's SPIFFE ID) is refused");
+        console.log("  p256 is allowed by the role's trust policy; prj-other (another project's SPIFFE ID) is refused;");
+        console.log("  p256.pkcs8-encrypted.pem and p256.p12 (p256's key and chain) have the password test");
     }
     console.log("Ctrl-C stops everything.");
 }
