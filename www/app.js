@@ -195,23 +195,25 @@ function pkcs8Der({ label, body }) {
     }
 }
 
-/** Who signs a key the package opens itself (a decrypted PKCS#8 key, a PKCS#12 file's key):
- * WebCrypto when it has the key type, else the package's in-wasm signer. */
+/** Who signs a key the package opens itself (a decrypted PKCS#8 key, a PKCS#12 file's key), as
+ * the package decides: WebCrypto when it imports the key, else the package's in-wasm signer.
+ * `{signedBy, text}`. */
 async function packageSigner(keyType) {
-    if (await webCryptoHas(keyType)) return { webCrypto: true, text: "then imported by the package into WebCrypto as a non-extractable CryptoKey, which signs" };
-    const inWasm = (await wasmSigners()).includes(keyType);
-    return {
-        webCrypto: false,
-        text: inWasm
-            ? `then signed in WebAssembly by the package's in-wasm signer: this browser's WebCrypto has no ${keyType}`
-            : `this browser's WebCrypto has no ${keyType} and this build of the package signs none in WebAssembly`,
-    };
+    const wasm = "the package's in-wasm signer";
+    if (!isMlDsa(keyType)) return { signedBy: "WebCrypto", text: "then imported by the package into WebCrypto as a non-extractable CryptoKey, which signs" };
+    if (await webCryptoHas(keyType)) {
+        return { signedBy: `WebCrypto if it imports the key, else ${wasm}`, text: `then signed by the package: through WebCrypto where it imports the key, else in WebAssembly` };
+    }
+    if (!(await wasmSigners()).includes(keyType)) {
+        return { signedBy: "none", text: `this browser's WebCrypto has no ${keyType} and this build of the package signs none in WebAssembly` };
+    }
+    return { signedBy: wasm, text: `then signed in WebAssembly by the package's in-wasm signer: this browser's WebCrypto has no ${keyType}` };
 }
 
 /**
- * The key as step 3 signs with it: `{form, signing, webCrypto, described}`, where `form` names
- * the input form, `signing` holds the options the package takes for it and `webCrypto` says
- * whether WebCrypto signs.
+ * The key as step 3 signs with it: `{form, signing, signedBy, described}`, where `form` names
+ * the input form, `signing` holds the options the package takes for it and `signedBy` says who
+ * signs.
  */
 async function keyFor(i, keyType) {
     if (i.form === "pkcs12") {
@@ -219,7 +221,7 @@ async function keyFor(i, keyType) {
         return {
             form: "a PKCS#12 file with its password (pkcs12, pkcs12Password)",
             signing: {},
-            webCrypto: signer.webCrypto,
+            signedBy: signer.signedBy,
             described: `${keyType} key from the PKCS#12 file ${i.pkcs12.name}, opened in WebAssembly with its password; ${signer.text}`,
         };
     }
@@ -229,35 +231,42 @@ async function keyFor(i, keyType) {
         return {
             form: "an encrypted PKCS#8 key with its password (pkcs8Password)",
             signing: { privateKey: i.privateKeyPem, pkcs8Password: i.keyPassword },
-            webCrypto: signer.webCrypto,
+            signedBy: signer.signedBy,
             described: `Encrypted PKCS#8 (ENCRYPTED PRIVATE KEY), decrypted in WebAssembly with its password when step 3 signs; ${signer.text}`,
         };
     }
     const der = pkcs8Der(block);
-    if (isMlDsa(keyType) && !(await webCryptoHas(keyType))) {
+    let key, importError;
+    try {
+        // ML-DSA is tried only where WebCrypto has it; elsewhere the import fails as for a key of the wrong type.
+        if (!(await webCryptoHas(keyType))) throw new Error(`this browser's WebCrypto has no ${keyType}`);
+        key = await crypto.subtle.importKey("pkcs8", der, importParams(keyType), false, ["sign"]);
+    } catch (e) {
+        importError = e;
+    }
+    // An ML-DSA key WebCrypto does not take goes to the package's in-wasm signer, as the package
+    // itself sends it there; a build without that signer fails in step 3 with the package's code.
+    if (!key && isMlDsa(keyType)) {
         const inWasm = (await wasmSigners()).includes(keyType);
         return {
             form: `an ${keyType} PKCS#8 key, signed in WebAssembly (signer: "wasm")`,
-            signing: { privateKey: i.privateKeyPem, signer: "wasm" },
-            webCrypto: false,
+            signing: inWasm ? { privateKey: i.privateKeyPem, signer: "wasm" } : { privateKey: i.privateKeyPem },
+            signedBy: inWasm ? "the package's in-wasm signer" : "none",
             described: inWasm
-                ? `PKCS#8 ${keyType} key, signed by the package's in-wasm signer (signer: "wasm"): this browser's WebCrypto has no ${keyType}, so the key's bytes enter WebAssembly memory`
-                : `PKCS#8 ${keyType} key: this browser's WebCrypto has no ${keyType} and this build of the package signs none in WebAssembly`,
+                ? `PKCS#8 ${keyType} key, signed by the package's in-wasm signer (signer: "wasm"): ${importError.message}, so the key's bytes enter WebAssembly memory`
+                : `PKCS#8 ${keyType} key: ${importError.message} and this build of the package signs none in WebAssembly`,
         };
     }
-    let key;
-    try {
-        key = await crypto.subtle.importKey("pkcs8", der, importParams(keyType), false, ["sign"]);
-    } catch (e) {
-        const what = isMlDsa(keyType) ? `an ${keyType}` : keyType === "RSA" ? "an RSA" : `an ECDSA ${keyType}`;
-        throw fail("InvalidKey", `WebCrypto could not import the key as ${what} signing key (the certificate's key type): ${e.message}`);
+    if (!key) {
+        const what = keyType === "RSA" ? "an RSA" : `an ECDSA ${keyType}`;
+        throw fail("InvalidKey", `WebCrypto could not import the key as ${what} signing key (the certificate's key type): ${importError.message}`);
     }
     const a = key.algorithm;
     const algorithm = a.name === "ECDSA" ? `ECDSA ${a.namedCurve}` : a.hash ? `${a.name} ${a.hash.name}` : a.name;
     return {
         form: "a PKCS#8 key imported as a non-extractable WebCrypto CryptoKey",
         signing: { privateKey: key },
-        webCrypto: true,
+        signedBy: "WebCrypto",
         described: h("span", {}, `CryptoKey: ${algorithm}, extractable: `, code(String(key.extractable)), `, usages: ${key.usages.join(", ")}`),
     };
 }
@@ -346,7 +355,7 @@ async function step3(i) {
         h("p", {}, code(`${signed.method} ${signed.url}`)),
         h("table", {}, h("caption", {}, "Headers"), h("tbody", {}, rows)),
         h("h3", {}, "Body"), pre(signed.body, "Body"),
-        facts([["Algorithm", code(prepared.algorithm)], ["Signed by", key.webCrypto ? "WebCrypto" : "the package's in-wasm signer"]]),
+        facts([["Algorithm", code(prepared.algorithm)], ["Signed by", key.signedBy]]),
         verified === null
             ? h("p", { class: "note" }, `Not checked in this page: this browser's WebCrypto has no ${cert.keyType} to verify with. `,
                 "Roles Anywhere checks it when step 4 sends it (with scripts/www, the local stand-in, which checks ML-DSA signatures too); step 4 shows its verdict.")

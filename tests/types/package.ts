@@ -137,6 +137,7 @@ export function providers(certificate: CertificateInput, privateKey: CryptoKey) 
 
 export async function inspect(certificate: CertificateInput, response: Response): Promise<string> {
     const facts: CertificateFacts = await inspectCertificate({ certificate });
+    const fromPkcs12: CertificateFacts = await inspectCertificate({ pkcs12: new Uint8Array(0), pkcs12Password: "pw" });
     const prepared: PreparedCreateSession = await prepareCreateSession({
         certificate,
         trustAnchorArn: `${ARN}:trust-anchor/TA`,
@@ -148,7 +149,7 @@ export async function inspect(certificate: CertificateInput, response: Response)
     const expires: Date = credentials.expiration;
     const account: string | undefined = credentials.accountId;
     void account;
-    return [facts.serialNumber, facts.keyType, facts.notAfter.toISOString(), prepared.stringToSign, jwk.kty, expires.toISOString()].join("\n");
+    return [facts.serialNumber, facts.keyType, fromPkcs12.intermediates, facts.notAfter.toISOString(), prepared.stringToSign, jwk.kty, expires.toISOString()].join("\n");
 }
 
 export function shared(kv: DenoKvLike, options: ProviderOptions): CredentialProvider {
