@@ -158,7 +158,7 @@ async function main(argv) {
     if (demo) {
         console.log(`stand-in:  ${demo.endpoint}  (Roles Anywhere + STS on loopback; the page's default endpoint)`);
         console.log("demo PKI (throw-away, removed on exit; the page's \"demo\" buttons load the same files):");
-        for (const [name, path] of Object.entries(demo.files)) console.log(`  ${name.padEnd(20)} ${path}`);
+        for (const [name, path] of Object.entries(demo.files)) console.log(`  ${name.padEnd(25)} ${path}`);
         console.log("  p256 is allowed by the role's trust policy; prj-other (another project's SPIFFE ID) is refused;");
         console.log("  p256.pkcs8-encrypted.pem and p256.p12 (p256's key and chain) have the password test");
     }
