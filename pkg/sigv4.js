@@ -68,12 +68,13 @@ export async function signRequest(request, credentials, options) {
         message.fill(0); // it held the secret
     }
     // The presigned URL (absent for the Authorization header), then the headers to add (for a
-    // presigned URL: the signed headers to send with it, x-amz-* ones moved into the query).
+    // presigned URL: the signed headers to send with it, x-amz-* ones moved into the query); a
+    // value left out is the session token, which the core does not send back.
     const headers = {};
     if (result[0] === undefined) {
         for (let i = HEADERS; i < values.length; i += 2) headers[values[i]] = values[i + 1];
     }
-    for (let i = 1; i < result.length; i += 2) headers[result[i]] = result[i + 1];
+    for (let i = 1; i < result.length; i += 2) headers[result[i]] = result[i + 1] ?? sessionToken;
     return { method, url: result[0] ?? url, headers, body: request.body ?? null };
 }
 

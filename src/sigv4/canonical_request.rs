@@ -46,6 +46,9 @@ impl Default for PathOptions {
     }
 }
 
+/// The largest first allocation of a canonical request's text.
+const MAX_GUESS: usize = 1 << 16;
+
 /// A canonical request (its text) and the signed-headers list it carries, the input to
 /// the string to sign.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,9 +79,17 @@ impl CanonicalRequest {
         payload_hash: &str,
         path_options: PathOptions,
     ) -> CanonicalRequest {
-        // A fixed first guess: lengths summed from the arguments could overflow (the same
-        // huge slice may be passed several times), and the string grows as needed anyway.
-        let mut text = String::with_capacity(512);
+        // The size when nothing needs encoding or trimming (each header's name twice, for its
+        // line and the signed-headers list), so that a usual request is written without the
+        // string growing. Summed with saturation and capped: the same huge slice may be passed
+        // several times, and the string grows as needed anyway.
+        let size = headers
+            .iter()
+            .fold(method.len().saturating_add(path.len()).saturating_add(query.len()), |n, (name, value)| {
+                n.saturating_add(name.len()).saturating_add(name.len()).saturating_add(value.len()).saturating_add(3)
+            })
+            .saturating_add(payload_hash.len() + 8);
+        let mut text = String::with_capacity(size.min(MAX_GUESS));
 
         // Create a canonical request: the six parts are joined with '\n', and the
         // canonical headers block ends with its own '\n' on every header line, so an
@@ -413,12 +424,26 @@ fn canonical_headers_into(headers: &[(&str, &str)], out: &mut String) -> String 
 /// long base64 certificate headers, tokens, `application/x-www-form-urlencoded; charset=utf-8`)
 /// are already in that form and are copied as they are.
 fn push_trimmed(value: &str, out: &mut String) {
-    let bytes = value.as_bytes();
-    let canonical = bytes.first() != Some(&b' ')
-        && bytes.last() != Some(&b' ')
-        && !bytes.windows(2).any(|w| w == b"  ")
-        && !bytes.iter().any(|&b| matches!(b, b'\t' | b'\r' | b'\n'));
-    if canonical {
+    // One pass over the bytes (the check runs on every header of every request, some of them
+    // long tokens): canonical unless it starts or ends with a space, has two spaces in a row, or
+    // holds a tab, CR or LF.
+    let mut after_space = true; // a leading space counts as a run
+    let mut canonical = true;
+    for &b in value.as_bytes() {
+        match b {
+            b' ' if after_space => {
+                canonical = false;
+                break;
+            }
+            b' ' => after_space = true,
+            b'\t' | b'\r' | b'\n' => {
+                canonical = false;
+                break;
+            }
+            _ => after_space = false,
+        }
+    }
+    if canonical && !value.ends_with(' ') {
         out.push_str(value);
         return;
     }

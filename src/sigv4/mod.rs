@@ -166,10 +166,15 @@ impl fmt::Debug for Key<'_> {
 /// The SigV4 signing key of one day, region and service (step 5, *Derive a signing key*):
 /// `HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")`.
 ///
-/// It is valid for every request of that scope, so callers that sign often can keep it.
-/// Zeroized on drop; `Debug` hides it.
+/// It is valid for every request of that scope, so callers that sign often can keep it. It is
+/// kept as HMAC-SHA256 keyed with it (RFC 2104: the SHA-256 states after the key's inner and
+/// outer pad blocks), so that each signature skips those two compressions. Zeroized on drop
+/// (the two states, through sha2's `zeroize` feature; the key itself is zeroized once they are
+/// made); `Debug` hides it.
 #[derive(Clone)]
-pub struct SigningKey(Zeroizing<[u8; 32]>);
+pub struct SigningKey {
+    mac: Hmac<Sha256>,
+}
 
 impl SigningKey {
     /// Derives the key for `date_stamp` (`YYYYMMDD`), `region` and `service`.
@@ -181,13 +186,16 @@ impl SigningKey {
         let k_date = Zeroizing::new(hmac_sha256(&secret, date_stamp.as_bytes()));
         let k_region = Zeroizing::new(hmac_sha256(&*k_date, region.as_bytes()));
         let k_service = Zeroizing::new(hmac_sha256(&*k_region, service.as_bytes()));
-        SigningKey(Zeroizing::new(hmac_sha256(&*k_service, b"aws4_request")))
+        let key = Zeroizing::new(hmac_sha256(&*k_service, b"aws4_request"));
+        SigningKey { mac: keyed(&*key) }
     }
 
     /// The signature of a string to sign, lower-case hex (step 6, *Calculate the signature*).
     #[must_use]
     pub fn sign(&self, string_to_sign: &str) -> String {
-        hex::encode(&hmac_sha256(&*self.0, string_to_sign.as_bytes()))
+        let mut mac = self.mac.clone();
+        mac.update(string_to_sign.as_bytes());
+        hex::encode(&mac.finalize().into_bytes())
     }
 }
 
@@ -197,9 +205,15 @@ impl fmt::Debug for SigningKey {
     }
 }
 
-fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
+/// HMAC-SHA256 keyed with `key`, ready for its message.
+fn keyed(key: &[u8]) -> Hmac<Sha256> {
     // HMAC takes keys of any length, so this cannot fail.
-    let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(key) else { unreachable!("HMAC accepts any key") };
+    let Ok(mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(key) else { unreachable!("HMAC accepts any key") };
+    mac
+}
+
+fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
+    let mut mac = keyed(key);
     mac.update(data);
     mac.finalize().into_bytes().into()
 }
@@ -335,14 +349,18 @@ pub struct Presigned {
 /// Signs `request` with `key`, returning the headers to add (*Authentication methods*,
 /// `Authorization` header).
 pub fn sign(request: &Request<'_>, key: &Key<'_>, settings: &Settings<'_>) -> Result<SignedHeaders, SigV4Error> {
-    sign_with(request, key, settings, &mut derive)
+    sign_with(request, key, settings, &mut |k, s, scope, text| derive(k, s, scope).sign(text))
 }
+
+/// Signs a string to sign (the last argument) with the signing key of a key, settings and
+/// credential scope: derived anew ([`sign`], [`presign`]) or kept ([`KeyCache`]).
+type SignatureOf<'f> = dyn FnMut(&Key<'_>, &Settings<'_>, &str, &str) -> String + 'f;
 
 fn sign_with(
     request: &Request<'_>,
     key: &Key<'_>,
     settings: &Settings<'_>,
-    signing_key: &mut dyn FnMut(&Key<'_>, &Settings<'_>, &str) -> SigningKey,
+    signature_of: &mut SignatureOf<'_>,
 ) -> Result<SignedHeaders, SigV4Error> {
     let target = Target::parse(request.url)?;
     let amz_date = amz_date(settings.time);
@@ -365,7 +383,7 @@ fn sign_with(
     let canonical_request =
         CanonicalRequest::new(request.method, target.path, target.query, &headers, &payload_hash, settings.path);
     let string_to_sign = canonical_request::string_to_sign(ALGORITHM, &amz_date, &scope, &canonical_request);
-    let signature = signing_key(key, settings, &scope).sign(&string_to_sign);
+    let signature = signature_of(key, settings, &scope, &string_to_sign);
 
     // *Elements of an AWS API request signature*: "AWS4-HMAC-SHA256 Credential=AKID/scope,
     // SignedHeaders=a;b, Signature=hex", with ", " between the parts.
@@ -399,7 +417,7 @@ pub fn presign(
     settings: &Settings<'_>,
     expires_in: u32,
 ) -> Result<Presigned, SigV4Error> {
-    presign_with(request, key, settings, expires_in, &mut derive)
+    presign_with(request, key, settings, expires_in, &mut |k, s, scope, text| derive(k, s, scope).sign(text))
 }
 
 fn presign_with(
@@ -407,7 +425,7 @@ fn presign_with(
     key: &Key<'_>,
     settings: &Settings<'_>,
     expires_in: u32,
-    signing_key: &mut dyn FnMut(&Key<'_>, &Settings<'_>, &str) -> SigningKey,
+    signature_of: &mut SignatureOf<'_>,
 ) -> Result<Presigned, SigV4Error> {
     let target = Target::parse(request.url)?;
     let amz_date = amz_date(settings.time);
@@ -456,7 +474,7 @@ fn presign_with(
     let canonical_request =
         CanonicalRequest::new(request.method, target.path, &query, &headers, &payload_hash, settings.path);
     let string_to_sign = canonical_request::string_to_sign(ALGORITHM, &amz_date, &scope, &canonical_request);
-    let signature = signing_key(key, settings, &scope).sign(&string_to_sign);
+    let signature = signature_of(key, settings, &scope, &string_to_sign);
 
     if let (Some(token), false) = (key.session_token, settings.sign_session_token) {
         append_param(&mut query, "X-Amz-Security-Token", token);
@@ -539,7 +557,7 @@ impl KeyCache {
         key: &Key<'_>,
         settings: &Settings<'_>,
     ) -> Result<SignedHeaders, SigV4Error> {
-        sign_with(request, key, settings, &mut |k, s, scope| self.get(k, s, scope))
+        sign_with(request, key, settings, &mut |k, s, scope, text| self.get(k, s, scope).sign(text))
     }
 
     /// [`presign`], with the signing key from the cache.
@@ -550,22 +568,26 @@ impl KeyCache {
         settings: &Settings<'_>,
         expires_in: u32,
     ) -> Result<Presigned, SigV4Error> {
-        presign_with(request, key, settings, expires_in, &mut |k, s, scope| self.get(k, s, scope))
+        presign_with(request, key, settings, expires_in, &mut |k, s, scope, text| self.get(k, s, scope).sign(text))
     }
 
     /// The key for `scope` (the credential scope, which names the day, region and service).
-    fn get(&mut self, key: &Key<'_>, settings: &Settings<'_>, scope: &str) -> SigningKey {
+    fn get(&mut self, key: &Key<'_>, settings: &Settings<'_>, scope: &str) -> &SigningKey {
         use sha2::Digest;
         let secret_hash: [u8; 32] = Sha256::digest(key.secret_access_key.as_bytes()).into();
-        if let Some(entry) = self.entries.iter().find(|e| e.secret_hash == secret_hash && e.scope == scope) {
-            return entry.key.clone();
-        }
-        let derived = derive(key, settings, scope);
-        if self.entries.len() == KEY_CACHE_SIZE {
-            self.entries.remove(0);
-        }
-        self.entries.push(CacheEntry { secret_hash, scope: scope.into(), key: derived.clone() });
-        derived
+        let found = self.entries.iter().position(|e| e.secret_hash == secret_hash && e.scope == scope);
+        let at = match found {
+            Some(at) => at,
+            None => {
+                if self.entries.len() == KEY_CACHE_SIZE {
+                    self.entries.remove(0);
+                }
+                let derived = derive(key, settings, scope);
+                self.entries.push(CacheEntry { secret_hash, scope: scope.into(), key: derived });
+                self.entries.len() - 1
+            }
+        };
+        &self.entries[at].key
     }
 }
 
@@ -666,9 +688,21 @@ mod tests {
     #[test]
     fn signing_key_matches_the_documented_example() {
         // *Derive a signing key* (SigV4 documentation, examples of how to derive a signing
-        // key): the secret above, 20120215, us-east-1, iam.
+        // key): the secret above, 20120215, us-east-1, iam. The key is kept as HMAC state, so
+        // it is checked through what it signs.
         let key = SigningKey::derive(KEY.secret_access_key, "20120215", "us-east-1", "iam");
-        assert_eq!(hex::encode(&*key.0), "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
+        let documented: Vec<u8> = (0..32)
+            .map(|i| {
+                u8::from_str_radix(
+                    &"f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d"[2 * i..2 * i + 2],
+                    16,
+                )
+                .unwrap()
+            })
+            .collect();
+        for text in ["", "AWS4-HMAC-SHA256\n20120215T000000Z", &"x".repeat(200)] {
+            assert_eq!(key.sign(text), hex::encode(&hmac_sha256(&documented, text.as_bytes())), "{text:?}");
+        }
     }
 
     #[test]

@@ -42,7 +42,9 @@ impl SigV4Signer {
     /// value. It holds the secret, so it is zeroized after use (the shim zeroes its own copy).
     /// The reply is a message (see [`deliver`] for how it reaches `out`): the presigned URL
     /// (absent when signing with the `Authorization` header), then the name and value of each
-    /// header to add (for a presigned URL, the headers to send with it).
+    /// header to add (for a presigned URL, the headers to send with it). A value that is the
+    /// session token (`x-amz-security-token`) is absent: the shim has it, and a token is several
+    /// hundred bytes to copy and decode again on every request.
     pub fn sign(&mut self, message: Vec<u8>, out: &ReplyBuffer) -> Result<JsValue, JsValue> {
         let message = Zeroizing::new(message);
         let values = wire::decode(&message).map_err(malformed)?;
@@ -116,7 +118,11 @@ impl SigV4Signer {
         let mut reply = Vec::with_capacity(1 + 2 * added.len());
         reply.push(presigned_url);
         for (name, value) in added {
-            reply.extend([Value::Text(name), Value::Text(value)]);
+            // The core adds `x-amz-security-token` with the session token only (a caller's copy
+            // is replaced; for a presigned URL, x-amz-* headers move into the query), so the
+            // name says it: no pass over the token to compare it.
+            let value = if name == "x-amz-security-token" { Value::Absent } else { Value::Text(value) };
+            reply.extend([Value::Text(name), value]);
         }
         Ok(deliver(&wire::encode(&reply), out))
     }
