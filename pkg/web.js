@@ -1,6 +1,8 @@
 // @ts-self-types="./index.d.ts"
 // Entry for browsers, Deno and any runtime with `fetch` + `WebAssembly.instantiateStreaming`:
-// the .wasm is fetched next to this file on first use.
+// the .wasm next to this file is fetched and compiled while it streams in (Deno reads a local one
+// from disk), started as soon as this module is imported so that it overlaps with what the
+// caller does before its first call.
 import init from "./glue/rolesanywhere.js";
 import { setLoader } from "./core.js";
 
@@ -8,8 +10,21 @@ import { setLoader } from "./core.js";
 // scripts/bench-js), so there PEM/DER EC keys are signed in wasm by default when the build has
 // the signer: the output is then the CLI's, byte for byte. Browsers keep WebCrypto (not measured
 // against wasm here).
-const preferWasm = typeof globalThis.Deno === "object" ? ["P-256", "P-384"] : [];
-setLoader(() => init({ module_or_path: new URL("./glue/rolesanywhere_bg.wasm", import.meta.url) }), { preferWasm });
+const deno = typeof globalThis.Deno === "object" ? globalThis.Deno : null;
+const preferWasm = deno ? ["P-256", "P-384"] : [];
+const wasmUrl = new URL("./glue/rolesanywhere_bg.wasm", import.meta.url);
+// Deno reads a file: URL (a local checkout, node_modules) with Deno.readFile: its first fetch of a
+// file: URL in a process takes some 30 ms more (scripts/bench-cold). Other URLs are fetched.
+const load = () => init({ module_or_path: deno && wasmUrl.protocol === "file:" ? deno.readFile(wasmUrl) : wasmUrl });
+// Started here; a failure is reported to the first call (never as an unhandled rejection), and
+// the calls after it load again.
+let early = load();
+early.catch(() => {});
+setLoader(() => {
+    const loading = early ?? load();
+    early = null;
+    return loading;
+}, { preferWasm });
 
 export { createSessionRequest, getCredentials, wasmSigners } from "./core.js";
 export { AwsClient, signRequest } from "./sigv4.js";
