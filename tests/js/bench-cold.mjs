@@ -22,6 +22,7 @@
 //   `startup` as above, and `import`: the dynamic import() of the bundle's main module.
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import { ROWS, steps } from "./bench-cold-lib.js";
@@ -57,14 +58,20 @@ const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const COLS = ["startup", "import", "wasm", "key", "first", "sign", "second"];
 const TOTAL = ["import", "wasm", "key", "first", "sign"]; // before the import to the first signature
 
-/** Prints one table: per (row, build), the median (and p90 of the total) of each step. */
+/**
+ * Prints one table: per (row, build), the median of each step (with `showMean`, "median (mean)"),
+ * the p90 of the total, and the total less the bare row's (of the means with `showMean`); with a
+ * `startup` column, also the median startup less the bare row's.
+ */
 function table(title, results, { showMean = false } = {}) {
-    console.log(`== ${title}`);
+    console.log(`== ${title}; load average ${loadavg()}`);
     const cols = COLS.filter((c) => results.some((r) => r.runs[0]?.[c] !== undefined));
     const f = (x) => (x === undefined ? "" : x.toFixed(1));
-    const head = ["row", "build", ...cols, "total", "total p90", "over bare"];
+    const plus = (x) => `${x >= 0 ? "+" : ""}${f(x)}`;
+    const startup = cols.includes("startup");
+    const head = ["row", "build", ...cols, "total", "total p90", "over bare", ...(startup ? ["startup over bare"] : [])];
     const lines = [head];
-    let bareTotal;
+    let bare;
     for (const { job, runs } of results) {
         if (!runs.length) continue;
         const totals = runs.map((r) => TOTAL.reduce((a, c) => a + (r[c] ?? 0), 0));
@@ -72,8 +79,12 @@ function table(title, results, { showMean = false } = {}) {
         const line = [job.row, job.build];
         for (const c of cols) line.push(runs[0][c] === undefined ? "" : cell(runs.map((r) => r[c])));
         const total = showMean ? mean(totals) : q(totals, 0.5);
-        if (job.row === "bare") bareTotal = total;
-        line.push(cell(totals), f(q(totals, 0.9)), job.row === "bare" || bareTotal === undefined ? "" : `+${f(total - bareTotal)}`);
+        const up = startup ? q(runs.map((r) => r.startup), 0.5) : undefined;
+        if (job.row === "bare") bare = { total, up };
+        const other = job.row !== "bare" && bare !== undefined;
+        // The example Worker's row has no request: its total is its import alone.
+        line.push(cell(totals), f(q(totals, 0.9)), other && job.row !== "example" ? plus(total - bare.total) : "");
+        if (startup) line.push(other ? plus(up - bare.up) : "");
         lines.push(line);
     }
     const w = head.map((_, i) => Math.max(...lines.map((l) => String(l[i] ?? "").length)));
@@ -97,7 +108,7 @@ function runProcess(cmd, args, { row, build }) {
 }
 
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
-console.log(`${RUNS} runs per row, one fresh process/isolate each; ms; P-256 PKCS#8 key (PEM); load average ${loadavg()}`);
+console.log(`${RUNS} runs per row, one fresh process/isolate each; ms; P-256 PKCS#8 key (PEM); ${cpus().length} CPUs`);
 console.log(`total: from before the package's import to the first signed request (import + wasm + key + first;` +
     ` bare: key + sign); over bare: total less the bare row's, same run`);
 
