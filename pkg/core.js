@@ -13,8 +13,12 @@ let limits = null;
 
 /**
  * Sets how the runtime entry loads the wasm module (called once by `web.js`, `node.js`,
- * `workerd.js`), and for which key types the default signer is the in-wasm one (where the
- * runtime's WebCrypto is slower than it, and the build has it). Internal.
+ * `workerd.js`, when they are imported), and for which key types the default signer is the
+ * in-wasm one (where the runtime's WebCrypto is slower than it, and the build has it). Internal.
+ * The load starts here rather than at the first call, so that reading and compiling the .wasm
+ * overlap with what the caller does in between (reading its certificate, importing a key). A
+ * failure goes to the calls waiting for it, never as an unhandled rejection; a later call loads
+ * again.
  * @param {() => unknown} load
  * @param {{preferWasm?: string[]}} [options]
  */
@@ -25,6 +29,7 @@ export function setLoader(load, options = {}) {
     optionNames = null;
     limits = null;
     preferWasm = options.preferWasm ?? [];
+    loaded().catch(() => {});
 }
 
 /** The build's in-wasm signers (after `loaded()`). */

@@ -1,8 +1,7 @@
 // @ts-self-types="./index.d.ts"
 // Entry for browsers, Deno and any runtime with `fetch` + `WebAssembly.instantiateStreaming`:
 // the .wasm next to this file is fetched and compiled while it streams in (Deno reads a local one
-// from disk), started as soon as this module is imported so that it overlaps with what the
-// caller does before its first call.
+// from disk), from the import on (setLoader starts it).
 import init from "./glue/rolesanywhere.js";
 import { setLoader } from "./core.js";
 
@@ -15,16 +14,7 @@ const preferWasm = deno ? ["P-256", "P-384"] : [];
 const wasmUrl = new URL("./glue/rolesanywhere_bg.wasm", import.meta.url);
 // Deno reads a file: URL (a local checkout, node_modules) with Deno.readFile: its first fetch of a
 // file: URL in a process takes some 30 ms more (scripts/bench-cold). Other URLs are fetched.
-const load = () => init({ module_or_path: deno && wasmUrl.protocol === "file:" ? deno.readFile(wasmUrl) : wasmUrl });
-// Started here; a failure is reported to the first call (never as an unhandled rejection), and
-// the calls after it load again.
-let early = load();
-early.catch(() => {});
-setLoader(() => {
-    const loading = early ?? load();
-    early = null;
-    return loading;
-}, { preferWasm });
+setLoader(() => init({ module_or_path: deno && wasmUrl.protocol === "file:" ? deno.readFile(wasmUrl) : wasmUrl }), { preferWasm });
 
 export { createSessionRequest, getCredentials, wasmSigners } from "./core.js";
 export { AwsClient, signRequest } from "./sigv4.js";
