@@ -13,8 +13,12 @@ let limits = null;
 
 /**
  * Sets how the runtime entry loads the wasm module (called once by `web.js`, `node.js`,
- * `workerd.js`), and for which key types the default signer is the in-wasm one (where the
- * runtime's WebCrypto is slower than it, and the build has it). Internal.
+ * `workerd.js`, when they are imported), and for which key types the default signer is the
+ * in-wasm one (where the runtime's WebCrypto is slower than it, and the build has it). Internal.
+ * The load starts here rather than at the first call, so that reading and compiling the .wasm
+ * overlap with what the caller does in between (reading its certificate, importing a key). A
+ * failure goes to the calls waiting for it, never as an unhandled rejection; a later call loads
+ * again.
  * @param {() => unknown} load
  * @param {{preferWasm?: string[]}} [options]
  */
@@ -25,6 +29,7 @@ export function setLoader(load, options = {}) {
     optionNames = null;
     limits = null;
     preferWasm = options.preferWasm ?? [];
+    loaded().catch(() => {});
 }
 
 /** The build's in-wasm signers (after `loaded()`). */
@@ -139,17 +144,29 @@ function checkKeyAlgorithm(key, keyType) {
 /** CryptoKeys already checked against a certificate: key -> Set of certificate serials. */
 const checkedKeys = new WeakMap();
 
+/**
+ * The certificate's public key, imported for the one-time check of a (key, certificate) pair
+ * (`checkKeyOnce`); null once the pair is checked. Started while WebCrypto signs, so that the
+ * import and the signature overlap.
+ */
+function publicKeyToCheck(key, prepared) {
+    if (checkedKeys.get(key)?.has(prepared.serial)) return null;
+    const jwk = decodeRecord(prepared.pending.publicKeyJwk());
+    const publicKey = subtle().importKey("jwk", jwk, importParams(prepared.keyType), false, ["verify"]);
+    publicKey.catch(() => {}); // awaited by checkKeyOnce, unless signing failed first
+    return publicKey;
+}
+
 /** Verifies the first signature of each (key, certificate) pair with the certificate's public
- * key, so that a wrong pairing fails here with `KeyMismatch` rather than at AWS. */
-async function checkKeyOnce(key, prepared, signature) {
-    const { pending, keyType, serial, message } = prepared;
-    let serials = checkedKeys.get(key);
-    if (serials?.has(serial)) return;
-    const jwk = decodeRecord(pending.publicKeyJwk());
-    const publicKey = await subtle().importKey("jwk", jwk, importParams(keyType), false, ["verify"]);
-    if (!(await subtle().verify(signParams(keyType), publicKey, signature, message))) {
+ * key (`publicKey`, from `publicKeyToCheck`), so that a wrong pairing fails here with
+ * `KeyMismatch` rather than at AWS. */
+async function checkKeyOnce(key, prepared, signature, publicKey) {
+    if (publicKey === null) return;
+    const { keyType, serial, message } = prepared;
+    if (!(await subtle().verify(signParams(keyType), await publicKey, signature, message))) {
         throw fail("KeyMismatch", "the private key does not match the certificate's public key");
     }
+    let serials = checkedKeys.get(key);
     if (!serials) checkedKeys.set(key, (serials = new Set()));
     serials.add(serial);
 }
@@ -189,13 +206,16 @@ export function p1363ToDer(sig) {
 async function signWithCryptoKey(prepared, key) {
     const { pending, keyType, message } = prepared;
     checkKeyAlgorithm(key, keyType);
+    const signing = (async () => subtle().sign(signParams(keyType), key, message))();
+    signing.catch(() => {}); // awaited below, unless the public key's import throws first
+    const publicKey = publicKeyToCheck(key, prepared);
     let signature;
     try {
-        signature = new Uint8Array(await subtle().sign(signParams(keyType), key, message));
+        signature = new Uint8Array(await signing);
     } catch (e) {
         throw fail("InvalidKey", `WebCrypto could not sign with the key: ${e?.message ?? e}`, e);
     }
-    await checkKeyOnce(key, prepared, signature);
+    await checkKeyOnce(key, prepared, signature, publicKey);
     const asAws = keyType === "RSA" || isMlDsa(keyType) ? signature : p1363ToDer(signature);
     return requestFrom(pending.finish(asAws, replies()));
 }

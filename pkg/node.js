@@ -1,4 +1,5 @@
-// Entry for Node (>= 20): the .wasm is read from disk next to this file on first use.
+// Entry for Node (>= 20): the .wasm is read from disk next to this file and compiled (off the
+// main thread) from the import on (setLoader starts it).
 import { readFile } from "node:fs/promises";
 import { initSync } from "./glue/rolesanywhere.js";
 import { setLoader } from "./core.js";

@@ -1,6 +1,7 @@
 // @ts-self-types="./index.d.ts"
 // Entry for browsers, Deno and any runtime with `fetch` + `WebAssembly.instantiateStreaming`:
-// the .wasm is fetched next to this file on first use.
+// the .wasm next to this file is fetched and compiled while it streams in (Deno reads a local one
+// from disk), from the import on (setLoader starts it).
 import init from "./glue/rolesanywhere.js";
 import { setLoader } from "./core.js";
 
@@ -8,8 +9,12 @@ import { setLoader } from "./core.js";
 // scripts/bench-js), so there PEM/DER EC keys are signed in wasm by default when the build has
 // the signer: the output is then the CLI's, byte for byte. Browsers keep WebCrypto (not measured
 // against wasm here).
-const preferWasm = typeof globalThis.Deno === "object" ? ["P-256", "P-384"] : [];
-setLoader(() => init({ module_or_path: new URL("./glue/rolesanywhere_bg.wasm", import.meta.url) }), { preferWasm });
+const deno = typeof globalThis.Deno === "object" ? globalThis.Deno : null;
+const preferWasm = deno ? ["P-256", "P-384"] : [];
+const wasmUrl = new URL("./glue/rolesanywhere_bg.wasm", import.meta.url);
+// Deno reads a file: URL (a local checkout, node_modules) with Deno.readFile: its first fetch of a
+// file: URL in a process takes some 30 ms more (scripts/bench-cold). Other URLs are fetched.
+setLoader(() => init({ module_or_path: deno && wasmUrl.protocol === "file:" ? deno.readFile(wasmUrl) : wasmUrl }), { preferWasm });
 
 export { createSessionRequest, getCredentials, wasmSigners } from "./core.js";
 export { AwsClient, signRequest } from "./sigv4.js";

@@ -1,0 +1,23 @@
+// One run of the cold-start bench (scripts/bench-cold) in a fresh Node or Deno process: the
+// steps of one row (bench-cold-lib.js), timed with performance.now() from before the package's
+// import (the process's own start-up is not counted); prints `{step: ms, ...}` as one JSON line.
+//   node tests/js/bench-cold-run.js ROW PKG_DIR FIXTURE
+//   deno run --allow-read tests/js/bench-cold-run.js ROW PKG_DIR FIXTURE
+// PKG_DIR: a copy of pkg/ with one build's glue; Node imports its node.js, Deno its web.js.
+import { steps } from "./bench-cold-lib.js";
+
+const deno = typeof globalThis.Deno === "object";
+const [row, pkgDir, fixturePath] = deno ? Deno.args : process.argv.slice(2);
+const text = deno
+    ? await Deno.readTextFile(fixturePath)
+    : await (await import("node:fs/promises")).readFile(fixturePath, "utf8");
+const fixture = JSON.parse(text);
+const entry = new URL(`${deno ? "web" : "node"}.js`, `file://${pkgDir.replace(/\/?$/, "/")}`).href;
+
+const out = {};
+for (const [name, fn] of steps(row, fixture, () => import(entry))) {
+    const t = performance.now();
+    await fn();
+    out[name] = performance.now() - t;
+}
+console.log(JSON.stringify(out));
