@@ -2,7 +2,24 @@
 // `rolesanywhere/store`: shared stores for `createCredentialProvider({store, storeSecret})`, so
 // that the processes and isolates that share one make one `CreateSession` per refresh between
 // them. The provider seals what it writes (pkg/sealed.js); a store only keeps bytes, and a lock.
-import { fail } from "./core.js";
+import { fail, sleep } from "./core.js";
+
+/**
+ * Runs `op` again when it throws, up to 5 tries with waits of 10, 20, 40, 80 ms between them,
+ * then throws its last error. Processes that share one local KV file (SQLite) see
+ * "database is locked" while another one writes; a lock or entry lost to that would make each of
+ * them sign in for itself.
+ */
+async function retried(op) {
+    for (let attempt = 0; ; attempt++) {
+        try {
+            return await op();
+        } catch (e) {
+            if (attempt === 4) throw e;
+            await sleep(10 * 2 ** attempt);
+        }
+    }
+}
 
 /**
  * A store on Deno KV (`await Deno.openKv(path)`; `deno run --unstable-kv`), shared by the Deno
@@ -25,24 +42,29 @@ export function denoKvStore(kv, { prefix = ["rolesanywhere"] } = {}) {
     const expireIn = (ms) => Math.max(1, Math.ceil(ms));
     return {
         async get(key) {
-            const { value } = await kv.get(entryKey(key));
+            const { value } = await retried(() => kv.get(entryKey(key)));
             return value instanceof Uint8Array ? value : null;
         },
         async set(key, value, { expiresAt }) {
-            await kv.set(entryKey(key), value, { expireIn: expireIn(expiresAt - Date.now()) });
+            await retried(() => kv.set(entryKey(key), value, { expireIn: expireIn(expiresAt - Date.now()) }));
         },
         async lock(key, { ttlMs }) {
             const k = lockKey(key);
-            const held = await kv.get(k);
-            // Deno KV deletes expired keys eventually, not at once: the lock's own end decides.
-            if (held.value !== null && typeof held.value === "object" && held.value.until > Date.now()) return null;
             const owner = crypto.randomUUID();
-            const { ok } = await kv.atomic().check(held).set(k, { owner, until: Date.now() + ttlMs }, { expireIn: expireIn(ttlMs) }).commit();
-            if (!ok) return null;
-            return async () => {
-                const now = await kv.get(k);
-                if (now.value?.owner === owner) await kv.atomic().check(now).delete(k).commit();
-            };
+            const taken = await retried(async () => {
+                const held = await kv.get(k);
+                // Deno KV deletes expired keys eventually, not at once: the lock's own end decides.
+                // Ours already when a commit that threw was written after all.
+                if (held.value !== null && typeof held.value === "object" && held.value.until > Date.now()) return held.value.owner === owner;
+                const { ok } = await kv.atomic().check(held).set(k, { owner, until: Date.now() + ttlMs }, { expireIn: expireIn(ttlMs) }).commit();
+                return ok;
+            });
+            if (!taken) return null;
+            return () =>
+                retried(async () => {
+                    const now = await kv.get(k);
+                    if (now.value?.owner === owner) await kv.atomic().check(now).delete(k).commit();
+                });
         },
     };
 }
