@@ -12,7 +12,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use der::asn1::ObjectIdentifier;
-use der::{Decode, Tagged};
+use der::Decode;
 #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384"))]
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
@@ -296,7 +296,7 @@ impl PrivateKey {
                     pkcs8::PrivateKeyInfoRef::from_der(der).map_err(|_| KeyError::Malformed { what: "PKCS#8" })?;
                 let inner = info.private_key.as_bytes();
                 let oid = info.algorithm.oid;
-                if let Some(key_type) = KeyType::ml_dsa_from_oid(&oid) {
+                if let Some(key_type) = KeyType::ml_dsa_from_oid(oid.as_bytes()) {
                     // "The parameters field of the AlgorithmIdentifier … MUST be absent" (RFC 9881).
                     if info.algorithm.parameters.is_some() {
                         return Err(KeyError::Malformed { what: "PKCS#8 ML-DSA parameters (must be absent)" });
@@ -317,7 +317,7 @@ impl PrivateKey {
                 } else if oid == OID_RSA_ENCRYPTION {
                     Self::from_pkcs1(inner)
                 } else {
-                    Err(KeyError::Unsupported { algorithm: oid_name(&oid) })
+                    Err(KeyError::Unsupported { algorithm: oid_name(oid.as_bytes()) })
                 }
             }
             Format::Sec1 => Self::from_sec1(der, None),
@@ -356,7 +356,7 @@ impl PrivateKey {
                 #[cfg(not(feature = "ecdsa-p384"))]
                 return Err(KeyError::NotCompiledIn { key_type: KeyType::EcdsaP384 });
             }
-            other => Err(KeyError::Unsupported { algorithm: curve_name(&other) }),
+            other => Err(KeyError::Unsupported { algorithm: curve_name(other.as_bytes()) }),
         }
     }
 
@@ -526,25 +526,21 @@ pub(crate) fn decrypted_pkcs8_der(der: &[u8], password: &[u8]) -> Result<Zeroizi
 }
 
 fn detect_format(der: &[u8]) -> Result<Format, KeyError> {
-    use der::{Reader, SliceReader, Tag};
-    let malformed = |_| KeyError::Malformed { what: "private key DER" };
-    let mut r = SliceReader::new(der).map_err(malformed)?;
-    let (first, second) = r
+    use crate::asn1::{Invalid, Reader, INTEGER, OCTET_STRING, SEQUENCE};
+    let malformed = || KeyError::Malformed { what: "private key DER" };
+    let (first, second) = Reader::new(der)
         .sequence(|s| {
-            let first = der::AnyRef::decode(s)?;
-            let second = Tag::peek(s)?;
-            // Consume the rest so that `sequence` accepts the nesting.
-            while !s.is_finished() {
-                der::AnyRef::decode(s)?;
-            }
-            Ok::<_, der::Error>((first.tag(), second))
+            let first = s.any()?.tag;
+            let second = s.peek_tag().ok_or(Invalid)?;
+            s.skip_rest()?;
+            Ok((first, second))
         })
-        .map_err(malformed)?;
+        .map_err(|_| malformed())?;
     match (first, second) {
-        (Tag::Sequence, Tag::OctetString) => Err(KeyError::Encrypted),
-        (Tag::Integer, Tag::Sequence) => Ok(Format::Pkcs8),
-        (Tag::Integer, Tag::OctetString) => Ok(Format::Sec1),
-        (Tag::Integer, Tag::Integer) => Ok(Format::Pkcs1),
-        _ => Err(KeyError::Malformed { what: "private key DER" }),
+        (SEQUENCE, OCTET_STRING) => Err(KeyError::Encrypted),
+        (INTEGER, SEQUENCE) => Ok(Format::Pkcs8),
+        (INTEGER, OCTET_STRING) => Ok(Format::Sec1),
+        (INTEGER, INTEGER) => Ok(Format::Pkcs1),
+        _ => Err(malformed()),
     }
 }
