@@ -37,6 +37,23 @@ pub(crate) const SEQUENCE: u8 = 0x30;
 /// `SET` (constructed).
 pub(crate) const SET: u8 = 0x31;
 
+/// The universal identifier octets a DER element may have, as bits of a mask: the primitive
+/// types BOOLEAN to OBJECT IDENTIFIER, REAL, ENUMERATED, UTF8String, RELATIVE-OID, the string
+/// types NumericString to GeneralizedTime, VisibleString, GeneralString and BMPString, and
+/// SEQUENCE and SET (constructed). Others (a constructed primitive type, a universal tag in the
+/// high-number form, an unassigned number) are refused, as the `der` crate refuses them.
+const UNIVERSAL: u64 = 0x7e // 0x01..=0x06
+    | 1 << 0x09
+    | 1 << 0x0a
+    | 1 << 0x0c
+    | 1 << 0x0d
+    | 0x7f << 0x12 // 0x12..=0x18
+    | 1 << 0x1a
+    | 1 << 0x1b
+    | 1 << 0x1e
+    | 1 << 0x30
+    | 1 << 0x31;
+
 /// A context-specific tag `[number]` (number below 31), primitive or constructed.
 pub(crate) const fn context(number: u8, constructed: bool) -> u8 {
     0x80 | if constructed { 0x20 } else { 0 } | number
@@ -88,6 +105,9 @@ impl<'a> Reader<'a> {
     pub fn any_with_encoding(&mut self) -> Result<(Tlv<'a>, &'a [u8])> {
         let input = self.rest;
         let (&tag, mut rest) = input.split_first().ok_or(Invalid)?;
+        if tag < 0x40 && UNIVERSAL >> tag & 1 == 0 {
+            return Err(Invalid);
+        }
         if tag & 0x1f == 0x1f {
             // High tag number form (X.690 §8.1.2.4): base-128 digits, the first not 0x80, the
             // number at least 31, the last digit with bit 8 clear.
@@ -226,25 +246,19 @@ pub(crate) fn bit_string(contents: &[u8]) -> Result<(u8, &[u8])> {
     }
 }
 
-/// Checks the contents of an `OBJECT IDENTIFIER` (X.690 §8.19): 1 to 39 octets (the longest
-/// OID that the `der` crate reads), each arc minimal (no leading `0x80`) and at most 32 bits,
-/// the last octet ending an arc.
+/// Checks the contents of an `OBJECT IDENTIFIER` (X.690 §8.19) as the `der` crate's
+/// `ObjectIdentifier` does: 1 to 39 octets; the first octet alone holds the first two arcs X.Y
+/// (40·X + Y with Y at most 39, so below 120); each later arc at most 32 bits, the last octet
+/// ending one.
 pub(crate) fn oid(contents: &[u8]) -> Result<&[u8]> {
-    if contents.is_empty() || contents.len() > 39 || contents[contents.len() - 1] & 0x80 != 0 {
+    let [first, rest @ ..] = contents else { return Err(Invalid) };
+    if contents.len() > 39 || *first >= 120 || contents[contents.len() - 1] & 0x80 != 0 {
         return Err(Invalid);
     }
-    let mut arc = 0u64;
-    let mut start = true;
-    for &b in contents {
-        if start && b == 0x80 {
-            return Err(Invalid);
-        }
-        arc = (arc << 7) | u64::from(b & 0x7f);
-        if arc > u64::from(u32::MAX) {
-            return Err(Invalid);
-        }
-        start = b & 0x80 == 0;
-        if start {
+    let mut arc = 0u32;
+    for &b in rest {
+        arc = arc.checked_mul(128).ok_or(Invalid)? | u32::from(b & 0x7f);
+        if b & 0x80 == 0 {
             arc = 0;
         }
     }
@@ -275,6 +289,37 @@ pub(crate) fn oid_dotted(contents: &[u8]) -> String {
     out
 }
 
+/// `Ecdsa-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }` (RFC 3279 2.2.3) in DER, from the
+/// big-endian scalars `r` and `s` (at most 66 bytes each, P-521's length: the SEQUENCE then fits
+/// a one-octet length).
+#[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384"))]
+pub(crate) fn ecdsa_signature(r: &[u8], s: &[u8]) -> alloc::vec::Vec<u8> {
+    // Minimal: no leading zero octets, then one zero octet when the top bit is set (non-negative).
+    fn integer(n: &[u8]) -> (bool, &[u8]) {
+        let n = &n[n.iter().position(|&b| b != 0).unwrap_or(n.len().saturating_sub(1))..];
+        (n.first().is_none_or(|&b| b >= 0x80), n)
+    }
+    let (r_pad, r) = integer(r);
+    let (s_pad, s) = integer(s);
+    let r_len = r.len() + usize::from(r_pad);
+    let s_len = s.len() + usize::from(s_pad);
+    let body = 4 + r_len + s_len;
+    let mut out = alloc::vec::Vec::with_capacity(3 + body);
+    out.push(SEQUENCE);
+    if body >= 0x80 {
+        out.push(0x81);
+    }
+    out.push(body as u8);
+    for (pad, n, len) in [(r_pad, r, r_len), (s_pad, s, s_len)] {
+        out.extend_from_slice(&[INTEGER, len as u8]);
+        if pad {
+            out.push(0);
+        }
+        out.extend_from_slice(n);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,8 +338,12 @@ mod tests {
             &[0x04, 0x85, 0, 0, 0, 0, 1],  // more than 4 length octets
             &[0x04, 0x02, 0xaa],           // contents past the end
             &[0x04],
-            &[0x1f, 0x80, 0x01, 0x00], // high tag number with a leading 0x80
-            &[0x1f, 0x05, 0x00],       // high tag number form for a number below 31
+            &[0x9f, 0x80, 0x01, 0x00], // high tag number with a leading 0x80
+            &[0x5f, 0x05, 0x00],       // high tag number form for a number below 31
+            &[0x00, 0x00],             // universal 0
+            &[0x22, 0x00],             // a constructed INTEGER
+            &[0x1f, 0x21, 0x00],       // a universal tag in the high-number form
+            &[0x10, 0x00],             // SEQUENCE without the constructed bit
         ] {
             assert_eq!(Reader::new(bad).any().map(|_| ()), Err(Invalid), "{bad:02x?}");
         }
@@ -319,6 +368,42 @@ mod tests {
         assert_eq!(bit_string(&[]), Err(Invalid));
     }
 
+    #[cfg(feature = "ecdsa-p256")]
+    #[test]
+    fn ecdsa_signatures_match_the_ecdsa_crate() {
+        use p256::ecdsa::Signature;
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut scalar = |top: u8| {
+            let mut bytes = [0u8; 32];
+            for b in bytes.iter_mut() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                *b = state as u8;
+            }
+            // Leading zero octets and a set top bit, both ways.
+            match top {
+                0 => bytes[..3].fill(0),
+                1 => bytes[0] |= 0x80,
+                2 => bytes[0] &= 0x7f,
+                _ => {}
+            }
+            bytes
+        };
+        for i in 0..400u16 {
+            let (r, s) = (scalar((i % 4) as u8), scalar((i / 4 % 4) as u8));
+            let Ok(signature) = Signature::from_scalars(r, s) else { continue };
+            assert_eq!(ecdsa_signature(&r, &s), signature.to_der().as_bytes(), "{r:02x?} {s:02x?}");
+        }
+        let one = {
+            let mut b = [0u8; 32];
+            b[31] = 1;
+            b
+        };
+        let signature = Signature::from_scalars(one, one).unwrap();
+        assert_eq!(ecdsa_signature(&one, &one), signature.to_der().as_bytes());
+    }
+
     #[test]
     fn oids_match_the_der_crate() {
         for dotted in
@@ -328,7 +413,7 @@ mod tests {
             assert_eq!(oid(reference.as_bytes()), Ok(reference.as_bytes()), "{dotted}");
             assert_eq!(oid_dotted(reference.as_bytes()), dotted);
         }
-        for bad in [&[][..], &[0x2a, 0x86], &[0x2a, 0x80, 0x01], &[0x2a, 0x90, 0x80, 0x80, 0x80, 0x00]] {
+        for bad in [&[][..], &[0x2a, 0x86], &[0x2a, 0x90, 0x80, 0x80, 0x80, 0x00], &[0x78, 0x01], &[0x81, 0x01, 0x01]] {
             assert_eq!(oid(bad), Err(Invalid), "{bad:02x?}");
         }
     }
