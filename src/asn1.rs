@@ -1,11 +1,13 @@
-//! A minimal DER reader: the tag-length-value walk and the few primitive types that the
-//! certificate parser and the signature check read, in a fraction of the code of a generic
-//! decoder (which matters in the wasm builds, where every byte is compiled at startup).
+//! A minimal DER reader (and the one DER structure written here, an ECDSA signature): the
+//! tag-length-value walk and the few primitive types that the certificate parser, the private-key
+//! readers and the signature check read, in a fraction of the code of a generic decoder (for the
+//! size of the wasm builds).
 //!
 //! Every element read goes through [`Reader::any`], which enforces DER framing (X.690 §10.1):
-//! definite lengths in their minimal form, contents within the enclosing element, and no
-//! trailing bytes where a structure ends ([`Reader::finish`]). The typed reads check the tag and
-//! the content rules of their type. Nothing here panics or allocates, whatever the input.
+//! definite lengths in their minimal form, contents within the enclosing element, no trailing
+//! bytes where a structure ends ([`Reader::finish`]), and only the universal tags the `der`
+//! crate knows. The typed reads check the tag and the content rules of their type. Nothing here
+//! panics, whatever the input.
 
 use alloc::string::String;
 
@@ -290,8 +292,8 @@ pub(crate) fn oid_dotted(contents: &[u8]) -> String {
 }
 
 /// `Ecdsa-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }` (RFC 3279 2.2.3) in DER, from the
-/// big-endian scalars `r` and `s` (at most 66 bytes each, P-521's length: the SEQUENCE then fits
-/// a one-octet length).
+/// big-endian scalars `r` and `s` of a P-256 or P-384 signature (up to 48 bytes each: every
+/// length fits the one- or two-octet forms written here).
 #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384"))]
 pub(crate) fn ecdsa_signature(r: &[u8], s: &[u8]) -> alloc::vec::Vec<u8> {
     // Minimal: no leading zero octets, then one zero octet when the top bit is set (non-negative).
