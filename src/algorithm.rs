@@ -54,14 +54,11 @@ impl KeyType {
         }
     }
 
-    /// The ML-DSA parameter set of an SPKI or PKCS#8 algorithm OID.
-    pub(crate) fn ml_dsa_from_oid(oid: &ObjectIdentifier) -> Option<KeyType> {
-        match *oid {
-            OID_ML_DSA_44 => Some(KeyType::MlDsa44),
-            OID_ML_DSA_65 => Some(KeyType::MlDsa65),
-            OID_ML_DSA_87 => Some(KeyType::MlDsa87),
-            _ => None,
-        }
+    /// The ML-DSA parameter set of an SPKI or PKCS#8 algorithm OID (its DER contents).
+    pub(crate) fn ml_dsa_from_oid(oid: &[u8]) -> Option<KeyType> {
+        [(OID_ML_DSA_44, KeyType::MlDsa44), (OID_ML_DSA_65, KeyType::MlDsa65), (OID_ML_DSA_87, KeyType::MlDsa87)]
+            .into_iter()
+            .find_map(|(known, key_type)| (known.as_bytes() == oid).then_some(key_type))
     }
 
     /// The length in bytes of every signature of this key type where it is fixed: ML-DSA-44
@@ -131,10 +128,10 @@ impl Algorithm {
     }
 }
 
-/// A readable name for a key or signature algorithm OID, for error messages; the dotted OID when
-/// it is not one of the common ones.
-pub(crate) fn oid_name(oid: &ObjectIdentifier) -> String {
-    let name = match oid.to_string().as_str() {
+/// A readable name for a key or signature algorithm OID (its DER contents), for error messages;
+/// the dotted OID when it is not one of the common ones.
+pub(crate) fn oid_name(oid: &[u8]) -> String {
+    let name = match crate::asn1::oid_dotted(oid).as_str() {
         "1.3.101.112" => "Ed25519",
         "1.3.101.113" => "Ed448",
         "1.3.101.110" => "X25519",
@@ -169,15 +166,16 @@ pub(crate) fn oid_name(oid: &ObjectIdentifier) -> String {
     name.to_string()
 }
 
-/// A readable name for an elliptic curve this library does not sign with, with its OID.
-pub(crate) fn curve_name(oid: &ObjectIdentifier) -> String {
-    let oid = oid.to_string();
+/// A readable name for an elliptic curve this library does not sign with, with its OID (given as
+/// its DER contents).
+pub(crate) fn curve_name(oid: &[u8]) -> String {
+    let oid = crate::asn1::oid_dotted(oid);
     let name = match oid.as_str() {
         "1.3.132.0.10" => "secp256k1 ",
         "1.3.132.0.35" => "P-521 ",
         _ => "",
     };
-    alloc::format!("EC curve {name}{oid}")
+    ["EC curve ", name, &oid].concat()
 }
 
 /// Number of significant bits of a big-endian unsigned integer.

@@ -10,12 +10,12 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
-use der::asn1::{BitStringRef, GeneralizedTime, ObjectIdentifier, UtcTime};
-use der::{AnyRef, Decode, Reader, SliceReader, Tag, TagNumber, Tagged};
+use der::asn1::ObjectIdentifier;
 
 use crate::algorithm::{
     bit_length, curve_name, oid_name, KeyType, OID_EC_PUBLIC_KEY, OID_P256, OID_P384, OID_RSA_ENCRYPTION,
 };
+use crate::asn1::{self, Reader};
 use crate::error::ErrorCode;
 use crate::pem::MAX_INPUT_LEN;
 use crate::pem::{self, PemError};
@@ -198,7 +198,8 @@ pub struct Certificate {
     serial: Vec<u8>,
     /// `serial` in decimal, as [`Certificate::serial_number`] returns it (computed once).
     serial_decimal: String,
-    signature_algorithm: ObjectIdentifier,
+    /// The contents of the `signatureAlgorithm` OID.
+    signature_algorithm: Vec<u8>,
     subject_empty: bool,
     subject_cn: Option<String>,
     issuer_cn: Option<String>,
@@ -430,7 +431,8 @@ pub fn merge_intermediates(
     Ok(merged)
 }
 
-fn malformed(field: &'static str) -> impl Fn(der::Error) -> CertificateError {
+/// Maps a DER error to [`CertificateError::Malformed`] naming `field`.
+fn malformed(field: &'static str) -> impl Fn(asn1::Invalid) -> CertificateError {
     move |_| CertificateError::Malformed { field }
 }
 
@@ -439,76 +441,72 @@ const OID_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15"
 const OID_SUBJECT_ALT_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.17");
 const OID_COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
 
+/// `Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }`
+/// (RFC 5280 4.1), with nothing after it.
 fn parse_der(der: &[u8]) -> Result<Certificate, CertificateError> {
-    let mut reader = SliceReader::new(der).map_err(malformed("certificate"))?;
-    let cert = reader
+    let mut reader = Reader::new(der);
+    let (tbs, signature_algorithm) = reader
         .sequence(|outer| {
-            let tbs = outer.tlv_bytes()?;
+            let (_, tbs) = outer.any_with_encoding()?;
             let signature_algorithm = outer.sequence(|alg| {
-                let oid = ObjectIdentifier::decode(alg)?;
-                skip_rest(alg)?;
-                Ok::<_, der::Error>(oid)
+                let oid = alg.oid()?;
+                alg.skip_rest()?;
+                Ok(oid)
             })?;
-            BitStringRef::decode(outer)?;
-            Ok::<_, der::Error>((tbs, signature_algorithm))
+            outer.bit_string()?;
+            Ok((tbs, signature_algorithm))
         })
-        .map_err(malformed("certificate"));
-    let (tbs, signature_algorithm) = cert?;
+        .map_err(malformed("certificate"))?;
     reader.finish().map_err(malformed("certificate (trailing bytes)"))?;
     let mut cert = parse_tbs(tbs)?;
-    cert.signature_algorithm = signature_algorithm;
+    cert.signature_algorithm = signature_algorithm.to_vec();
     cert.der = der.to_vec();
     cert.der_base64 = <base64ct::Base64 as base64ct::Encoding>::encode_string(der);
     cert.serial_decimal = Certificate::decimal_serial(&cert.serial);
     Ok(cert)
 }
 
-fn skip_rest<'a>(r: &mut SliceReader<'a>) -> der::Result<()> {
-    while !r.is_finished() {
-        AnyRef::decode(r)?;
-    }
-    Ok(())
-}
-
 fn parse_tbs(tbs: &[u8]) -> Result<Certificate, CertificateError> {
-    let mut reader = SliceReader::new(tbs).map_err(malformed("tbsCertificate"))?;
-    let any = AnyRef::decode(&mut reader).map_err(malformed("tbsCertificate"))?;
-    if any.tag() != Tag::Sequence {
-        return Err(CertificateError::Malformed { field: "tbsCertificate" });
-    }
-    let mut r = SliceReader::new(any.value()).map_err(malformed("tbsCertificate"))?;
+    let body = asn1::single(tbs)
+        .ok()
+        .filter(|t| t.tag == asn1::SEQUENCE)
+        .ok_or(CertificateError::Malformed { field: "tbsCertificate" })?;
+    let mut r = Reader::new(body.value);
 
-    // version [0] EXPLICIT INTEGER DEFAULT v1
+    // version [0] EXPLICIT INTEGER DEFAULT v1; v1..v3 are 0..=2, one content octet in DER.
     let mut version = 1u8;
-    if Tag::peek(&r).ok() == Some(context(0, true)) {
-        let v = AnyRef::decode(&mut r).map_err(malformed("version"))?;
-        let n: u8 = AnyRef::from_der(v.value()).and_then(|i| i.decode_as::<u8>()).map_err(malformed("version"))?;
+    if r.peek_tag() == Some(asn1::context(0, true)) {
+        let bad = CertificateError::Malformed { field: "version" };
+        let explicit = r.any().map_err(|_| bad.clone())?;
+        let n = match asn1::single(explicit.value) {
+            Ok(asn1::Tlv { tag: asn1::INTEGER, value: &[n] }) => n,
+            _ => return Err(bad),
+        };
         version = match n {
             0..=2 => n + 1,
-            _ => return Err(CertificateError::Malformed { field: "version" }),
+            _ => return Err(bad),
         };
     }
-    let serial = AnyRef::decode(&mut r).map_err(malformed("serialNumber"))?;
-    if serial.tag() != Tag::Integer || serial.value().is_empty() || serial.value().len() > 64 {
+    let serial = r.any().map_err(malformed("serialNumber"))?;
+    if serial.tag != asn1::INTEGER || serial.value.is_empty() || serial.value.len() > 64 {
         return Err(CertificateError::Malformed { field: "serialNumber" });
     }
-    let _signature = AnyRef::decode(&mut r).map_err(malformed("signature"))?;
-    let issuer = AnyRef::decode(&mut r).map_err(malformed("issuer"))?;
+    let _signature = r.any().map_err(malformed("signature"))?;
+    let issuer = r.any().map_err(malformed("issuer"))?;
     let (issuer_cn, _) = read_name(issuer, "issuer")?;
-    let (not_before, not_after) =
-        r.sequence(|v| Ok::<_, der::Error>((read_time(v)?, read_time(v)?))).map_err(malformed("validity"))?;
-    let subject = AnyRef::decode(&mut r).map_err(malformed("subject"))?;
+    let (not_before, not_after) = r.sequence(|v| Ok((read_time(v)?, read_time(v)?))).map_err(malformed("validity"))?;
+    let subject = r.any().map_err(malformed("subject"))?;
     let (subject_cn, subject_empty) = read_name(subject, "subject")?;
-    let spki = AnyRef::decode(&mut r).map_err(malformed("subjectPublicKeyInfo"))?;
+    let spki = r.any().map_err(malformed("subjectPublicKeyInfo"))?;
     let public_key = read_public_key(spki)?;
 
     let mut cert = Certificate {
         der: Vec::new(),
         der_base64: String::new(),
         version,
-        serial: serial.value().to_vec(),
+        serial: serial.value.to_vec(),
         serial_decimal: String::new(),
-        signature_algorithm: OID_RSA_ENCRYPTION,
+        signature_algorithm: Vec::new(),
         subject_empty,
         subject_cn,
         issuer_cn,
@@ -522,52 +520,64 @@ fn parse_tbs(tbs: &[u8]) -> Result<Certificate, CertificateError> {
     };
 
     // issuerUniqueID [1], subjectUniqueID [2], extensions [3]
-    while !r.is_finished() {
-        let field = AnyRef::decode(&mut r).map_err(malformed("tbsCertificate"))?;
-        if field.tag() == context(3, true) {
-            read_extensions(field.value(), &mut cert)?;
-        } else if field.tag() != context(1, false) && field.tag() != context(2, false) {
+    while !r.is_empty() {
+        let field = r.any().map_err(malformed("tbsCertificate"))?;
+        if field.tag == asn1::context(3, true) {
+            read_extensions(field.value, &mut cert)?;
+        } else if field.tag != asn1::context(1, false) && field.tag != asn1::context(2, false) {
             return Err(CertificateError::Malformed { field: "tbsCertificate" });
         }
     }
     Ok(cert)
 }
 
-fn context(number: u32, constructed: bool) -> Tag {
-    Tag::ContextSpecific { constructed, number: TagNumber(number) }
+/// Reads `Time ::= CHOICE { utcTime, generalTime }` in RFC 5280's forms (`YYMMDDHHMMSSZ`, years
+/// 50-99 in the 1900s; `YYYYMMDDHHMMSSZ`); `None` for a date outside 1970..=9999 or not in the
+/// calendar, which this library cannot represent (the caller reports a malformed validity).
+fn read_time(r: &mut Reader<'_>) -> asn1::Result<Option<Time>> {
+    let tlv = r.any()?;
+    let (year, rest) = match (tlv.tag, tlv.value.len()) {
+        (asn1::UTC_TIME, 13) => {
+            let yy = u16::from(two_digits(&tlv.value[..2])?);
+            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, &tlv.value[2..])
+        }
+        (asn1::GENERALIZED_TIME, 15) => {
+            let year = u16::from(two_digits(&tlv.value[..2])?) * 100 + u16::from(two_digits(&tlv.value[2..4])?);
+            (year, &tlv.value[4..])
+        }
+        _ => return Err(asn1::Invalid),
+    };
+    // MMDDHHMMSS then Z.
+    let [m0, m1, d0, d1, h0, h1, i0, i1, s0, s1, b'Z'] = *rest else { return Err(asn1::Invalid) };
+    let [month, day, hour, minute, second] =
+        [[m0, m1], [d0, d1], [h0, h1], [i0, i1], [s0, s1]].map(|pair| two_digits(&pair));
+    Ok(Time::from_utc(year, month?, day?, hour?, minute?, second?).ok())
 }
 
-/// Reads `Time ::= CHOICE { utcTime, generalTime }`; `None` for a date outside 1970..=9999,
-/// which this library cannot represent (the caller reports it as a malformed validity).
-fn read_time(r: &mut SliceReader<'_>) -> der::Result<Option<Time>> {
-    let seconds = match Tag::peek(r)? {
-        Tag::UtcTime => UtcTime::decode(r)?.to_unix_duration().as_secs(),
-        Tag::GeneralizedTime => GeneralizedTime::decode(r)?.to_unix_duration().as_secs(),
-        tag => return Err(tag.unexpected_error(None).into()),
-    };
-    Ok(Time::from_unix_seconds(seconds).ok())
+/// Two ASCII decimal digits.
+fn two_digits(pair: &[u8]) -> asn1::Result<u8> {
+    match *pair {
+        [hi @ b'0'..=b'9', lo @ b'0'..=b'9'] => Ok((hi - b'0') * 10 + (lo - b'0')),
+        _ => Err(asn1::Invalid),
+    }
 }
 
 /// Returns the first common name of a `Name`, and whether the name is empty.
-fn read_name(name: AnyRef<'_>, field: &'static str) -> Result<(Option<String>, bool), CertificateError> {
-    if name.tag() != Tag::Sequence {
+fn read_name(name: asn1::Tlv<'_>, field: &'static str) -> Result<(Option<String>, bool), CertificateError> {
+    if name.tag != asn1::SEQUENCE {
         return Err(CertificateError::Malformed { field });
     }
     let mut cn = None;
     let mut empty = true;
-    let mut rdns = SliceReader::new(name.value()).map_err(malformed(field))?;
-    while !rdns.is_finished() {
-        let rdn = AnyRef::decode(&mut rdns).map_err(malformed(field))?;
-        if rdn.tag() != Tag::Set {
-            return Err(CertificateError::Malformed { field });
-        }
-        let mut attributes = SliceReader::new(rdn.value()).map_err(malformed(field))?;
-        while !attributes.is_finished() {
-            let (oid, value) = attributes
-                .sequence(|a| Ok::<_, der::Error>((ObjectIdentifier::decode(a)?, AnyRef::decode(a)?)))
-                .map_err(malformed(field))?;
+    // Name ::= SEQUENCE OF SET OF SEQUENCE { type OBJECT IDENTIFIER, value ANY }
+    let mut rdns = Reader::new(name.value);
+    while !rdns.is_empty() {
+        let rdn = rdns.expect(asn1::SET).map_err(malformed(field))?;
+        let mut attributes = Reader::new(rdn);
+        while !attributes.is_empty() {
+            let (oid, value) = attributes.sequence(|a| Ok((a.oid()?, a.any()?))).map_err(malformed(field))?;
             empty = false;
-            if oid == OID_COMMON_NAME && cn.is_none() {
+            if oid == OID_COMMON_NAME.as_bytes() && cn.is_none() {
                 cn = Some(directory_string(value));
             }
         }
@@ -577,65 +587,67 @@ fn read_name(name: AnyRef<'_>, field: &'static str) -> Result<(Option<String>, b
 
 /// Decodes a `DirectoryString` (UTF8String, PrintableString, IA5String, or the legacy types)
 /// lossily: it is only shown to people, never compared for trust here.
-fn directory_string(value: AnyRef<'_>) -> String {
-    match value.tag() {
-        Tag::BmpString => {
-            let units = value.value().chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]]));
+fn directory_string(value: asn1::Tlv<'_>) -> String {
+    match value.tag {
+        asn1::BMP_STRING => {
+            let units = value.value.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]]));
             char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)).collect()
         }
-        _ => String::from_utf8_lossy(value.value()).to_string(),
+        _ => String::from_utf8_lossy(value.value).to_string(),
     }
 }
 
-fn read_public_key(spki: AnyRef<'_>) -> Result<PublicKey, CertificateError> {
+/// `SubjectPublicKeyInfo ::= SEQUENCE { algorithm SEQUENCE { OID, parameters ANY OPTIONAL },
+/// subjectPublicKey BIT STRING }` (RFC 5280 4.1.2.7).
+fn read_public_key(spki: asn1::Tlv<'_>) -> Result<PublicKey, CertificateError> {
     let field = "subjectPublicKeyInfo";
-    let (algorithm, parameters, key) = spki
-        .sequence(|s| {
-            let (oid, params) = s.sequence(|alg| {
-                let oid = ObjectIdentifier::decode(alg)?;
-                let params = if alg.is_finished() { None } else { Some(AnyRef::decode(alg)?) };
-                Ok::<_, der::Error>((oid, params))
-            })?;
-            let key = BitStringRef::decode(s)?;
-            Ok::<_, der::Error>((oid, params, key))
-        })
-        .map_err(malformed(field))?;
-    let key_bytes = key.as_bytes().ok_or(CertificateError::Malformed { field })?;
-    if algorithm == OID_EC_PUBLIC_KEY {
+    if spki.tag != asn1::SEQUENCE {
+        return Err(CertificateError::Malformed { field });
+    }
+    let (algorithm, parameters, (unused, key_bytes)) = asn1::nested(spki.value, |s| {
+        let (oid, params) = s.sequence(|alg| {
+            let oid = alg.oid()?;
+            let params = if alg.is_empty() { None } else { Some(alg.any()?) };
+            Ok((oid, params))
+        })?;
+        Ok((oid, params, s.bit_string()?))
+    })
+    .map_err(malformed(field))?;
+    if unused != 0 {
+        return Err(CertificateError::Malformed { field });
+    }
+    if algorithm == OID_EC_PUBLIC_KEY.as_bytes() {
         let curve = parameters
-            .and_then(|p| p.decode_as::<ObjectIdentifier>().ok())
+            .filter(|p| p.tag == asn1::OID)
+            .and_then(|p| asn1::oid(p.value).ok())
             .ok_or(CertificateError::Malformed { field })?;
-        let key_type = match curve {
-            OID_P256 => KeyType::EcdsaP256,
-            OID_P384 => KeyType::EcdsaP384,
-            other => return Ok(PublicKey::Unsupported { algorithm: curve_name(&other) }),
+        let key_type = if curve == OID_P256.as_bytes() {
+            KeyType::EcdsaP256
+        } else if curve == OID_P384.as_bytes() {
+            KeyType::EcdsaP384
+        } else {
+            return Ok(PublicKey::Unsupported { algorithm: curve_name(curve) });
         };
         return Ok(PublicKey::Ec { key_type, point: key_bytes.to_vec() });
     }
-    if algorithm == OID_RSA_ENCRYPTION {
-        let (modulus, exponent) = AnyRef::from_der(key_bytes)
-            .and_then(|k| {
-                k.sequence(|r| {
-                    let n = der::asn1::UintRef::decode(r)?;
-                    let e = der::asn1::UintRef::decode(r)?;
-                    Ok::<_, der::Error>((n.as_bytes().to_vec(), e.as_bytes().to_vec()))
-                })
-            })
+    if algorithm == OID_RSA_ENCRYPTION.as_bytes() {
+        // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } (RFC 8017 A.1.1)
+        let (modulus, exponent) = asn1::nested(key_bytes, |k| k.sequence(|r| Ok((r.unsigned()?, r.unsigned()?))))
             .map_err(malformed(field))?;
-        return Ok(PublicKey::Rsa { modulus, exponent });
+        return Ok(PublicKey::Rsa { modulus: modulus.to_vec(), exponent: exponent.to_vec() });
     }
-    if let Some(key_type) = KeyType::ml_dsa_from_oid(&algorithm) {
+    if let Some(key_type) = KeyType::ml_dsa_from_oid(algorithm) {
         // Parameters absent, and the key exactly pkEncode's length (RFC 9881).
         if parameters.is_some() || Some(key_bytes.len()) != key_type.ml_dsa_public_key_len() {
             return Err(CertificateError::Malformed { field });
         }
         return Ok(PublicKey::MlDsa { key_type, key: key_bytes.to_vec() });
     }
-    Ok(PublicKey::Unsupported { algorithm: oid_name(&algorithm) })
+    Ok(PublicKey::Unsupported { algorithm: oid_name(algorithm) })
 }
 
 /// The leaf must be "signed with SHA-256 or stronger" (\[T\]); MD5, SHA-1 and SHA-224 are not.
-fn check_signature_algorithm(oid: &ObjectIdentifier) -> Result<(), CertificateError> {
+fn check_signature_algorithm(oid: &[u8]) -> Result<(), CertificateError> {
     // Compared as OIDs (checked on every request: formatting the OID in dotted form each time
     // cost ~1 µs in wasm).
     const STRONG: &[ObjectIdentifier] = &[
@@ -651,30 +663,29 @@ fn check_signature_algorithm(oid: &ObjectIdentifier) -> Result<(), CertificateEr
         ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.18"), // ML-DSA-65
         ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.19"), // ML-DSA-87
     ];
-    if STRONG.contains(oid) {
+    if STRONG.iter().any(|strong| strong.as_bytes() == oid) {
         Ok(())
     } else {
         Err(CertificateError::WeakSignatureAlgorithm { algorithm: oid_name(oid) })
     }
 }
 
+/// `Extensions ::= SEQUENCE OF SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE,
+/// extnValue OCTET STRING }` (RFC 5280 4.1), inside the `[3]` EXPLICIT tag.
 fn read_extensions(explicit: &[u8], cert: &mut Certificate) -> Result<(), CertificateError> {
     let field = "extensions";
-    let list = AnyRef::from_der(explicit).map_err(malformed(field))?;
-    if list.tag() != Tag::Sequence {
-        return Err(CertificateError::Malformed { field });
-    }
-    let mut seen: Vec<ObjectIdentifier> = Vec::new();
-    let mut r = SliceReader::new(list.value()).map_err(malformed(field))?;
-    while !r.is_finished() {
+    let list =
+        asn1::single(explicit).ok().filter(|t| t.tag == asn1::SEQUENCE).ok_or(CertificateError::Malformed { field })?;
+    let mut seen: Vec<&[u8]> = Vec::new();
+    let mut r = Reader::new(list.value);
+    while !r.is_empty() {
         let (oid, value) = r
             .sequence(|e| {
-                let oid = ObjectIdentifier::decode(e)?;
-                if Tag::peek(e)? == Tag::Boolean {
-                    bool::decode(e)?;
+                let oid = e.oid()?;
+                if e.peek_tag() == Some(asn1::BOOLEAN) {
+                    e.boolean()?;
                 }
-                let value = <&der::asn1::OctetStringRef>::decode(e)?;
-                Ok::<_, der::Error>((oid, value.as_bytes()))
+                Ok((oid, e.expect(asn1::OCTET_STRING)?))
             })
             .map_err(malformed(field))?;
         // RFC 5280 4.2: "A certificate MUST NOT include more than one instance of a particular extension."
@@ -682,52 +693,50 @@ fn read_extensions(explicit: &[u8], cert: &mut Certificate) -> Result<(), Certif
             return Err(CertificateError::Malformed { field: "extensions (duplicate extension)" });
         }
         seen.push(oid);
-        match oid {
-            OID_BASIC_CONSTRAINTS => {
-                let ca = AnyRef::from_der(value)
-                    .and_then(|s| {
-                        s.sequence(|b| {
-                            let ca = if Tag::peek(b).ok() == Some(Tag::Boolean) { bool::decode(b)? } else { false };
-                            skip_rest(b)?;
-                            Ok::<_, der::Error>(ca)
-                        })
-                    })
-                    .map_err(malformed("basicConstraints"))?;
-                cert.is_ca = Some(ca);
-            }
-            OID_KEY_USAGE => {
-                let bits = BitStringRef::from_der(value).map_err(malformed("keyUsage"))?;
-                // KeyUsage ::= BIT STRING { digitalSignature (0), ... }: bit 0 is the MSB of byte 0.
-                cert.digital_signature = Some(bits.get(0).unwrap_or(false));
-            }
-            OID_SUBJECT_ALT_NAME => read_sans(value, cert)?,
-            _ => {}
+        if oid == OID_BASIC_CONSTRAINTS.as_bytes() {
+            // BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER OPTIONAL }
+            let ca = asn1::nested(value, |v| {
+                v.sequence(|b| {
+                    let ca = if b.peek_tag() == Some(asn1::BOOLEAN) { b.boolean()? } else { false };
+                    b.skip_rest()?;
+                    Ok(ca)
+                })
+            })
+            .map_err(malformed("basicConstraints"))?;
+            cert.is_ca = Some(ca);
+        } else if oid == OID_KEY_USAGE.as_bytes() {
+            // KeyUsage ::= BIT STRING { digitalSignature (0), ... }: bit 0 is the MSB of byte 0,
+            // present when the string has at least one bit.
+            let (unused, bits) = asn1::nested(value, |v| v.bit_string()).map_err(malformed("keyUsage"))?;
+            let has_bit_0 = bits.len() * 8 > usize::from(unused);
+            cert.digital_signature = Some(has_bit_0 && bits[0] & 0x80 != 0);
+        } else if oid == OID_SUBJECT_ALT_NAME.as_bytes() {
+            read_sans(value, cert)?;
         }
     }
     Ok(())
 }
 
+/// `SubjectAltName ::= SEQUENCE OF GeneralName` (RFC 5280 4.2.1.6): the DNS names and URIs.
 fn read_sans(value: &[u8], cert: &mut Certificate) -> Result<(), CertificateError> {
     let field = "subjectAltName";
-    let names = AnyRef::from_der(value).map_err(malformed(field))?;
-    if names.tag() != Tag::Sequence {
-        return Err(CertificateError::Malformed { field });
-    }
-    let mut r = SliceReader::new(names.value()).map_err(malformed(field))?;
-    while !r.is_finished() {
-        let name = AnyRef::decode(&mut r).map_err(malformed(field))?;
+    let names =
+        asn1::single(value).ok().filter(|t| t.tag == asn1::SEQUENCE).ok_or(CertificateError::Malformed { field })?;
+    let mut r = Reader::new(names.value);
+    while !r.is_empty() {
+        let name = r.any().map_err(malformed(field))?;
         // GeneralName: dNSName [2] IA5String, uniformResourceIdentifier [6] IA5String (IMPLICIT).
-        let list = if name.tag() == context(2, false) {
+        let list = if name.tag == asn1::context(2, false) {
             &mut cert.dns_sans
-        } else if name.tag() == context(6, false) {
+        } else if name.tag == asn1::context(6, false) {
             &mut cert.uri_sans
         } else {
             continue;
         };
-        if !name.value().is_ascii() {
+        if !name.value.is_ascii() {
             return Err(CertificateError::Malformed { field });
         }
-        list.push(String::from_utf8_lossy(name.value()).to_string());
+        list.push(String::from_utf8_lossy(name.value).to_string());
     }
     Ok(())
 }

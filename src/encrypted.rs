@@ -97,7 +97,7 @@ fn check_cost(kdf: &Kdf) -> Result<(), KeyError> {
             }
             Ok(())
         }
-        _ => Err(KeyError::UnsupportedEncryption { scheme: format!("PBES2 with {}", oid_name(&kdf.oid())) }),
+        _ => Err(KeyError::UnsupportedEncryption { scheme: format!("PBES2 with {}", oid_name(kdf.oid().as_bytes())) }),
     }
 }
 
@@ -123,7 +123,7 @@ fn unsupported_pbes2(parameters: der::AnyRef<'_>) -> KeyError {
     });
     match oids {
         Ok((kdf, cipher)) => KeyError::UnsupportedEncryption {
-            scheme: format!("PBES2 with {} and {}", oid_name(&kdf), oid_name(&cipher)),
+            scheme: format!("PBES2 with {} and {}", oid_name(kdf.as_bytes()), oid_name(cipher.as_bytes())),
         },
         Err(_) => KeyError::Malformed { what: "PBES2 parameters" },
     }
@@ -131,7 +131,7 @@ fn unsupported_pbes2(parameters: der::AnyRef<'_>) -> KeyError {
 
 /// A readable name for an encryption scheme OID that is not PBES2.
 fn scheme_name(oid: &ObjectIdentifier) -> String {
-    let name = oid_name(oid);
+    let name = oid_name(oid.as_bytes());
     if name.contains('.') {
         format!("the encryption scheme {name}")
     } else {

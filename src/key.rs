@@ -11,8 +11,6 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use der::asn1::ObjectIdentifier;
-use der::{Decode, Tagged};
 #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384"))]
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
@@ -20,6 +18,7 @@ use zeroize::Zeroizing;
 use crate::algorithm::{
     bit_length, curve_name, oid_name, Algorithm, KeyType, OID_EC_PUBLIC_KEY, OID_P256, OID_P384, OID_RSA_ENCRYPTION,
 };
+use crate::asn1;
 use crate::certificate::Certificate;
 use crate::error::ErrorCode;
 use crate::pem::{self, PemError, MAX_INPUT_LEN};
@@ -292,13 +291,12 @@ impl PrivateKey {
         };
         match format {
             Format::Pkcs8 => {
-                let info =
-                    pkcs8::PrivateKeyInfoRef::from_der(der).map_err(|_| KeyError::Malformed { what: "PKCS#8" })?;
-                let inner = info.private_key.as_bytes();
-                let oid = info.algorithm.oid;
-                if let Some(key_type) = KeyType::ml_dsa_from_oid(&oid) {
+                let info = read_pkcs8(der).map_err(|_| KeyError::Malformed { what: "PKCS#8" })?;
+                let inner = info.private_key;
+                let oid = info.oid;
+                if let Some(key_type) = KeyType::ml_dsa_from_oid(oid) {
                     // "The parameters field of the AlgorithmIdentifier … MUST be absent" (RFC 9881).
-                    if info.algorithm.parameters.is_some() {
+                    if info.parameters.is_some() {
                         return Err(KeyError::Malformed { what: "PKCS#8 ML-DSA parameters (must be absent)" });
                     }
                     #[cfg(feature = "ml-dsa")]
@@ -307,17 +305,17 @@ impl PrivateKey {
                     #[cfg(not(feature = "ml-dsa"))]
                     return Err(KeyError::NotCompiledIn { key_type });
                 }
-                if oid == OID_EC_PUBLIC_KEY {
+                if oid == OID_EC_PUBLIC_KEY.as_bytes() {
                     let curve = info
-                        .algorithm
                         .parameters
-                        .and_then(|p| p.decode_as::<ObjectIdentifier>().ok())
+                        .filter(|p| p.tag == asn1::OID)
+                        .and_then(|p| asn1::oid(p.value).ok())
                         .ok_or(KeyError::Malformed { what: "PKCS#8 EC parameters" })?;
                     Self::from_sec1(inner, Some(curve))
-                } else if oid == OID_RSA_ENCRYPTION {
+                } else if oid == OID_RSA_ENCRYPTION.as_bytes() {
                     Self::from_pkcs1(inner)
                 } else {
-                    Err(KeyError::Unsupported { algorithm: oid_name(&oid) })
+                    Err(KeyError::Unsupported { algorithm: oid_name(oid) })
                 }
             }
             Format::Sec1 => Self::from_sec1(der, None),
@@ -326,21 +324,20 @@ impl PrivateKey {
     }
 
     /// SEC1 `ECPrivateKey` (RFC 5915); the curve comes from PKCS#8 or from its own parameters.
-    fn from_sec1(der: &[u8], outer_curve: Option<ObjectIdentifier>) -> Result<Self, KeyError> {
-        let key = sec1::EcPrivateKey::from_der(der).map_err(|_| KeyError::Malformed { what: "SEC1 EC private key" })?;
-        let inner_curve = key.parameters.and_then(|p| p.named_curve());
-        let curve = match (outer_curve, inner_curve) {
+    fn from_sec1(der: &[u8], outer_curve: Option<&[u8]>) -> Result<Self, KeyError> {
+        let key = read_sec1(der).map_err(|_| KeyError::Malformed { what: "SEC1 EC private key" })?;
+        let curve = match (outer_curve, key.curve) {
             (Some(a), Some(b)) if a != b => return Err(KeyError::Malformed { what: "EC curve parameters" }),
             (Some(c), _) | (None, Some(c)) => c,
             // No parameters anywhere: the scalar's length tells the curve.
             (None, None) => match key.private_key.len() {
-                32 => OID_P256,
-                48 => OID_P384,
+                32 => OID_P256.as_bytes(),
+                48 => OID_P384.as_bytes(),
                 _ => return Err(KeyError::Malformed { what: "EC curve parameters" }),
             },
         };
         match curve {
-            OID_P256 => {
+            c if c == OID_P256.as_bytes() => {
                 #[cfg(feature = "ecdsa-p256")]
                 return p256::ecdsa::SigningKey::from_slice(key.private_key)
                     .map(|k| PrivateKey { inner: Inner::P256(k) })
@@ -348,7 +345,7 @@ impl PrivateKey {
                 #[cfg(not(feature = "ecdsa-p256"))]
                 return Err(KeyError::NotCompiledIn { key_type: KeyType::EcdsaP256 });
             }
-            OID_P384 => {
+            c if c == OID_P384.as_bytes() => {
                 #[cfg(feature = "ecdsa-p384")]
                 return p384::ecdsa::SigningKey::from_slice(key.private_key)
                     .map(|k| PrivateKey { inner: Inner::P384(k) })
@@ -356,15 +353,13 @@ impl PrivateKey {
                 #[cfg(not(feature = "ecdsa-p384"))]
                 return Err(KeyError::NotCompiledIn { key_type: KeyType::EcdsaP384 });
             }
-            other => Err(KeyError::Unsupported { algorithm: curve_name(&other) }),
+            other => Err(KeyError::Unsupported { algorithm: curve_name(other) }),
         }
     }
 
     /// PKCS#1 `RSAPrivateKey` (RFC 8017 A.1.2), 2048 to 4096 bits.
     fn from_pkcs1(der: &[u8]) -> Result<Self, KeyError> {
-        let parsed = pkcs1::RsaPrivateKeyRef::from_der(der)
-            .map_err(|_| KeyError::Malformed { what: "PKCS#1 RSA private key" })?;
-        let modulus = parsed.modulus.as_bytes();
+        let modulus = read_pkcs1_modulus(der).map_err(|_| KeyError::Malformed { what: "PKCS#1 RSA private key" })?;
         let bits = bit_length(modulus);
         if !(2048..=4096).contains(&bits) {
             return Err(KeyError::Unsupported { algorithm: alloc::format!("RSA-{bits}") });
@@ -452,13 +447,15 @@ impl Signer for PrivateKey {
             Inner::P256(k) => {
                 let signature: p256::ecdsa::Signature =
                     k.sign_prehash(&Sha256::digest(message)).map_err(|_| KeyError::SigningFailed)?;
-                Ok(signature.to_der().as_bytes().to_vec())
+                let (r, s) = signature.split_bytes();
+                Ok(asn1::ecdsa_signature(&r, &s))
             }
             #[cfg(feature = "ecdsa-p384")]
             Inner::P384(k) => {
                 let signature: p384::ecdsa::Signature =
                     k.sign_prehash(&Sha256::digest(message)).map_err(|_| KeyError::SigningFailed)?;
-                Ok(signature.to_der().as_bytes().to_vec())
+                let (r, s) = signature.split_bytes();
+                Ok(asn1::ecdsa_signature(&r, &s))
             }
             #[cfg(feature = "rsa")]
             Inner::Rsa(k) => {
@@ -515,7 +512,7 @@ pub(crate) fn decrypted_pkcs8_der(der: &[u8], password: &[u8]) -> Result<Zeroizi
         let plain = crate::encrypted::decrypt_pkcs8(der, password)?;
         // CBC has no integrity check: a wrong password that happens to leave valid padding
         // gives bytes that are not a PrivateKeyInfo.
-        pkcs8::PrivateKeyInfoRef::from_der(&plain).map_err(|_| KeyError::WrongPassword)?;
+        read_pkcs8(&plain).map_err(|_| KeyError::WrongPassword)?;
         Ok(plain)
     }
     #[cfg(not(feature = "encrypted-keys"))]
@@ -525,26 +522,125 @@ pub(crate) fn decrypted_pkcs8_der(der: &[u8], password: &[u8]) -> Result<Zeroizi
     }
 }
 
-fn detect_format(der: &[u8]) -> Result<Format, KeyError> {
-    use der::{Reader, SliceReader, Tag};
-    let malformed = |_| KeyError::Malformed { what: "private key DER" };
-    let mut r = SliceReader::new(der).map_err(malformed)?;
-    let (first, second) = r
-        .sequence(|s| {
-            let first = der::AnyRef::decode(s)?;
-            let second = Tag::peek(s)?;
-            // Consume the rest so that `sequence` accepts the nesting.
-            while !s.is_finished() {
-                der::AnyRef::decode(s)?;
+/// The fields of a PKCS#8 key that this library reads.
+struct Pkcs8<'a> {
+    /// The contents of the algorithm OID.
+    oid: &'a [u8],
+    /// The algorithm's parameters, when present.
+    parameters: Option<asn1::Tlv<'a>>,
+    /// The contents of `privateKey`: the algorithm's own private-key encoding.
+    private_key: &'a [u8],
+}
+
+/// `OneAsymmetricKey ::= SEQUENCE { version INTEGER { v1(0), v2(1) }, privateKeyAlgorithm
+/// AlgorithmIdentifier, privateKey OCTET STRING, attributes [0] IMPLICIT Attributes OPTIONAL,
+/// ..., [[2: publicKey [1] IMPLICIT BIT STRING OPTIONAL ]], ... }` (RFC 5958 2): the public key
+/// present exactly in v2, later context-specific fields skipped.
+fn read_pkcs8(der: &[u8]) -> asn1::Result<Pkcs8<'_>> {
+    use asn1::{context, Invalid};
+    asn1::nested(der, |r| {
+        r.sequence(|s| {
+            let v2 = match s.expect(asn1::INTEGER)? {
+                [0] => false,
+                [1] => true,
+                _ => return Err(Invalid),
+            };
+            let (oid, parameters) = s.sequence(|alg| {
+                let oid = alg.oid()?;
+                let parameters = if alg.is_empty() { None } else { Some(alg.any()?) };
+                Ok((oid, parameters))
+            })?;
+            let private_key = s.expect(asn1::OCTET_STRING)?;
+            // [0] and [1] (either form) must have the form of their type: a SET, a BIT STRING.
+            if s.peek_tag().map(|t| t & !0x20) == Some(context(0, false)) {
+                s.expect(context(0, true))?;
             }
-            Ok::<_, der::Error>((first.tag(), second))
+            let mut public_key = false;
+            if s.peek_tag().map(|t| t & !0x20) == Some(context(1, false)) {
+                asn1::bit_string(s.expect(context(1, false))?)?;
+                public_key = true;
+            }
+            if v2 != public_key {
+                return Err(Invalid);
+            }
+            while !s.is_empty() {
+                if s.any()?.tag & 0xc0 != 0x80 {
+                    return Err(Invalid);
+                }
+            }
+            Ok(Pkcs8 { oid, parameters, private_key })
         })
-        .map_err(malformed)?;
+    })
+}
+
+/// The fields of a SEC1 key that this library reads.
+struct Sec1<'a> {
+    /// The private scalar, big-endian.
+    private_key: &'a [u8],
+    /// The contents of the named curve's OID, when the key names it.
+    curve: Option<&'a [u8]>,
+}
+
+/// `ECPrivateKey ::= SEQUENCE { version INTEGER { ecPrivkeyVer1(1) }, privateKey OCTET STRING,
+/// parameters [0] EXPLICIT ECParameters OPTIONAL, publicKey [1] EXPLICIT BIT STRING OPTIONAL }`
+/// (RFC 5915 3), with `ECParameters` a named curve (RFC 5480 2.1.1: "MUST be namedCurve").
+fn read_sec1(der: &[u8]) -> asn1::Result<Sec1<'_>> {
+    use asn1::{context, Invalid};
+    asn1::nested(der, |r| {
+        r.sequence(|s| {
+            if s.expect(asn1::INTEGER)? != [1] {
+                return Err(Invalid);
+            }
+            let private_key = s.expect(asn1::OCTET_STRING)?;
+            let mut curve = None;
+            if s.peek_tag().map(|t| t & !0x20) == Some(context(0, false)) {
+                curve = Some(asn1::nested(s.expect(context(0, true))?, |p| p.oid())?);
+            }
+            if s.peek_tag().map(|t| t & !0x20) == Some(context(1, false)) {
+                let (unused, _) = asn1::nested(s.expect(context(1, true))?, |p| p.bit_string())?;
+                if unused != 0 {
+                    return Err(Invalid);
+                }
+            }
+            Ok(Sec1 { private_key, curve })
+        })
+    })
+}
+
+/// The modulus of `RSAPrivateKey ::= SEQUENCE { version INTEGER { two-prime(0) }, modulus,
+/// publicExponent, privateExponent, prime1, prime2, exponent1, exponent2, coefficient }` (RFC
+/// 8017 A.1.2; all non-negative INTEGERs). Multi-prime keys (version 1) are refused.
+fn read_pkcs1_modulus(der: &[u8]) -> asn1::Result<&[u8]> {
+    asn1::nested(der, |r| {
+        r.sequence(|s| {
+            if s.expect(asn1::INTEGER)? != [0] {
+                return Err(asn1::Invalid);
+            }
+            let modulus = s.unsigned()?;
+            for _ in 0..7 {
+                s.unsigned()?;
+            }
+            Ok(modulus)
+        })
+    })
+}
+
+fn detect_format(der: &[u8]) -> Result<Format, KeyError> {
+    use crate::asn1::{Invalid, Reader, INTEGER, OCTET_STRING, SEQUENCE};
+    let malformed = || KeyError::Malformed { what: "private key DER" };
+    let (first, second) = Reader::new(der)
+        .sequence(|s| {
+            let first = s.any()?.tag;
+            let second = s.peek_tag().ok_or(Invalid)?;
+            s.skip_rest()?;
+            Ok((first, second))
+        })
+        .map_err(|_| malformed())?;
     match (first, second) {
-        (Tag::Sequence, Tag::OctetString) => Err(KeyError::Encrypted),
-        (Tag::Integer, Tag::Sequence) => Ok(Format::Pkcs8),
-        (Tag::Integer, Tag::OctetString) => Ok(Format::Sec1),
-        (Tag::Integer, Tag::Integer) => Ok(Format::Pkcs1),
-        _ => Err(KeyError::Malformed { what: "private key DER" }),
+        (SEQUENCE, OCTET_STRING) => Err(KeyError::Encrypted),
+        (INTEGER, SEQUENCE) => Ok(Format::Pkcs8),
+        (INTEGER, OCTET_STRING) => Ok(Format::Sec1),
+        (INTEGER, INTEGER) => Ok(Format::Pkcs1),
+        _ => Err(malformed()),
     }
 }

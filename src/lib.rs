@@ -84,6 +84,7 @@ extern crate std;
 
 mod algorithm;
 mod arn;
+mod asn1;
 mod certificate;
 mod credentials;
 mod digits;

@@ -322,7 +322,7 @@ fn encryption_oid(der: &[u8]) -> Option<ObjectIdentifier> {
 fn refuse_legacy(oid: &ObjectIdentifier) -> Result<(), Pkcs12Error> {
     let dotted = alloc::string::ToString::to_string(oid);
     if dotted.starts_with(OID_PKCS12_PBE_ARC) {
-        return Err(Pkcs12Error::Legacy { scheme: oid_name(oid) });
+        return Err(Pkcs12Error::Legacy { scheme: oid_name(oid.as_bytes()) });
     }
     Ok(())
 }
@@ -361,7 +361,7 @@ fn mac_name(oid: &ObjectIdentifier) -> String {
     if *oid == ObjectIdentifier::new_unwrap("1.2.840.113549.1.5.14") {
         return String::from("PBMAC1");
     }
-    oid_name(oid)
+    oid_name(oid.as_bytes())
 }
 
 fn verify_mac<D>(password: &str, salt: &[u8], iterations: i32, data: &[u8], expected: &[u8]) -> Result<(), Pkcs12Error>

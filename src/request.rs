@@ -528,15 +528,9 @@ impl UnsignedRequest<'_> {
 
 /// Whether `sig` is `SEQUENCE { INTEGER r, INTEGER s }` in DER with r and s above zero.
 fn is_der_ecdsa_signature(sig: &[u8]) -> bool {
-    use der::{Decode, Reader, SliceReader};
-    let Ok(mut reader) = SliceReader::new(sig) else { return false };
-    let parsed = reader.sequence(|s| {
-        let r = der::asn1::UintRef::decode(s)?;
-        let s2 = der::asn1::UintRef::decode(s)?;
-        let nonzero = |i: der::asn1::UintRef<'_>| i.as_bytes().iter().any(|&b| b != 0);
-        Ok::<_, der::Error>(nonzero(r) && nonzero(s2))
-    });
-    matches!(parsed, Ok(true)) && reader.is_finished()
+    let nonzero = |i: &[u8]| i.iter().any(|&b| b != 0);
+    let parsed = crate::asn1::nested(sig, |reader| reader.sequence(|s| Ok((s.unsigned()?, s.unsigned()?))));
+    matches!(parsed, Ok((r, s)) if nonzero(r) && nonzero(s))
 }
 
 /// A signed `CreateSession` request, ready for any HTTP client: the object the CLI's

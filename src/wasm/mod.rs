@@ -100,3 +100,9 @@ fn time_from_ms(ms: f64, message: &str) -> Result<Time, JsValue> {
 fn ms(time: Time) -> f64 {
     time.unix_seconds() as f64 * 1000.0
 }
+
+/// The allocator of the wasm builds: talc, which frees and reuses blocks as dlmalloc does (an
+/// isolate is long-lived) in a fraction of its code, and grows wasm memory on demand.
+#[cfg(all(feature = "wasm", target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
