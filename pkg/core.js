@@ -171,36 +171,6 @@ async function checkKeyOnce(key, prepared, signature, publicKey) {
     serials.add(serial);
 }
 
-/** IEEE P1363 `r‖s` (WebCrypto's ECDSA output) to DER `Ecdsa-Sig-Value`. */
-export function p1363ToDer(sig) {
-    const half = sig.length / 2;
-    // Each half as a DER INTEGER: leading zeros dropped, one 0 added when the top bit is set.
-    // (Plain loops: this runs on every ECDSA request.)
-    let r = 0;
-    while (r < half - 1 && sig[r] === 0) r++;
-    let s = half;
-    while (s < sig.length - 1 && sig[s] === 0) s++;
-    const rPad = sig[r] & 0x80 ? 1 : 0;
-    const sPad = sig[s] & 0x80 ? 1 : 0;
-    const rLen = half - r + rPad;
-    const sLen = sig.length - s + sPad;
-    const bodyLen = 4 + rLen + sLen;
-    const head = bodyLen < 0x80 ? 2 : 3;
-    const out = new Uint8Array(head + bodyLen); // zeroed: the pad bytes are already 0
-    out[0] = 0x30;
-    if (head === 2) out[1] = bodyLen;
-    else out.set([0x81, bodyLen], 1);
-    let at = head;
-    out[at] = 0x02;
-    out[at + 1] = rLen;
-    out.set(sig.subarray(r, half), at + 2 + rPad);
-    at += 2 + rLen;
-    out[at] = 0x02;
-    out[at + 1] = sLen;
-    out.set(sig.subarray(s), at + 2 + sPad);
-    return out;
-}
-
 /** Signs the prepared request (see `withPending`) with a WebCrypto key and lets the core
  * finish it. */
 async function signWithCryptoKey(prepared, key) {
@@ -216,8 +186,7 @@ async function signWithCryptoKey(prepared, key) {
         throw fail("InvalidKey", `WebCrypto could not sign with the key: ${e?.message ?? e}`, e);
     }
     await checkKeyOnce(key, prepared, signature, publicKey);
-    const asAws = keyType === "RSA" || isMlDsa(keyType) ? signature : p1363ToDer(signature);
-    return requestFrom(pending.finish(asAws, replies()));
+    return requestFrom(pending.finish(signature, replies()));
 }
 
 // PEM/DER keys on the default path: imported once into a non-extractable CryptoKey.

@@ -294,7 +294,7 @@ pub(crate) fn oid_dotted(contents: &[u8]) -> String {
 /// `Ecdsa-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }` (RFC 3279 2.2.3) in DER, from the
 /// big-endian scalars `r` and `s` of a P-256 or P-384 signature (up to 48 bytes each: every
 /// length fits the one- or two-octet forms written here).
-#[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384"))]
+#[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384", all(feature = "wasm", target_arch = "wasm32")))]
 pub(crate) fn ecdsa_signature(r: &[u8], s: &[u8]) -> alloc::vec::Vec<u8> {
     // Minimal: no leading zero octets, then one zero octet when the top bit is set (non-negative).
     fn integer(n: &[u8]) -> (bool, &[u8]) {

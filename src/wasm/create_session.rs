@@ -169,12 +169,27 @@ impl PendingRequest {
         }
     }
 
-    /// Finishes the request with the host's signature: DER `Ecdsa-Sig-Value` for ECDSA (the
-    /// shim converts WebCrypto's `r‖s`), the PKCS#1 v1.5 block for RSA, the ML-DSA signature
-    /// for ML-DSA. The reply, a [`request_message`], is delivered into `out`; the request is
-    /// used up.
+    /// Finishes the request with the host's signature as WebCrypto makes it: `r‖s` for ECDSA
+    /// (IEEE P1363, each half the curve's size), encoded here as the DER `Ecdsa-Sig-Value` AWS
+    /// takes; the PKCS#1 v1.5 block for RSA, the ML-DSA signature for ML-DSA, as they are. The
+    /// reply, a [`request_message`], is delivered into `out`; the request is used up.
     pub fn finish(&mut self, signature: &[u8], out: &ReplyBuffer) -> Result<JsValue, JsValue> {
         let request = self.inner.take().ok_or_else(|| malformed(wire::Malformed))?;
+        let scalar_len = match request.certificate().key_type() {
+            Ok(KeyType::EcdsaP256) => Some(32),
+            Ok(KeyType::EcdsaP384) => Some(48),
+            _ => None,
+        };
+        let der;
+        let signature = match scalar_len {
+            Some(len) if signature.len() == 2 * len => {
+                let (r, s) = signature.split_at(len);
+                der = crate::asn1::ecdsa_signature(r, s);
+                &der[..]
+            }
+            Some(_) => return Err(core_error(crate::RequestError::InvalidSignature)),
+            None => signature,
+        };
         let signed = request.finish(signature).map_err(core_error)?;
         Ok(deliver(&request_message(&signed), out))
     }

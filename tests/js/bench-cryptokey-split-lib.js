@@ -11,9 +11,9 @@
 
 /**
  * The four calls to time: `{bare, wasm, wasmThenSign, flow}`, each an async function.
- * `deps`: `{api, wasm, wire, core}` (the package entry, its glue, pkg/wire.js, pkg/core.js).
+ * `deps`: `{api, wasm, wire}` (the package entry, its glue, pkg/wire.js).
  */
-export async function splitScenarios({ api, wasm, wire, core }, fixture) {
+export async function splitScenarios({ api, wasm, wire }, fixture) {
     const c = fixture.cases.find((x) => x.name === "p256-pkcs8");
     const der = (pem) => Uint8Array.from(atob(pem.replace(/-----[^-]+-----|\s/g, "")), (ch) => ch.charCodeAt(0));
     const key = await crypto.subtle.importKey("pkcs8", der(c.options.privateKey), { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);
@@ -28,7 +28,7 @@ export async function splitScenarios({ api, wasm, wire, core }, fixture) {
     const certificates = wasm.parseCertificates(wire.encode([options.certificate]));
     const message = new TextEncoder().encode(c.stringToSign);
     const algorithm = { name: "ECDSA", hash: "SHA-256" };
-    const signature = core.p1363ToDer(new Uint8Array(await crypto.subtle.sign(algorithm, key, message)));
+    const signature = new Uint8Array(await crypto.subtle.sign(algorithm, key, message));
     const wasmWork = () => {
         const pending = wasm.prepareCreateSession(record(), fixture.dateMs, certificates);
         try {

@@ -4,7 +4,6 @@
 import * as api from "../../pkg/workerd.js";
 import * as wasm from "../../pkg/glue/rolesanywhere.js";
 import * as wire from "../../pkg/wire.js";
-import * as core from "../../pkg/core.js";
 import { splitScenarios } from "./bench-cryptokey-split-lib.js";
 import { workerBatchMs } from "./bench-sigv4-lib.js";
 
@@ -13,7 +12,7 @@ let fns = null;
 export default {
     async fetch(request, env) {
         const q = new URL(request.url).searchParams;
-        fns ??= await splitScenarios({ api, wasm, wire, core }, env.FIXTURE);
+        fns ??= await splitScenarios({ api, wasm, wire }, env.FIXTURE);
         return Response.json({ ms: await workerBatchMs(fns[q.get("mode")], Number(q.get("n"))) });
     },
 };

@@ -7,7 +7,6 @@ import { readFileSync } from "node:fs";
 import * as api from "../../pkg/node.js";
 import * as wasm from "../../pkg/glue/rolesanywhere.js";
 import * as wire from "../../pkg/wire.js";
-import * as core from "../../pkg/core.js";
 import { workerInRepo } from "./miniflare.mjs";
 import { fixturePath } from "./paths.js";
 import { median } from "./bench-lib.js";
@@ -18,7 +17,7 @@ const BATCH = Number(process.argv[2] ?? 1000);
 const ROUNDS = 9;
 const fixture = JSON.parse(readFileSync(fixturePath(), "utf8"));
 
-const fns = await splitScenarios({ api, wasm, wire, core }, fixture);
+const fns = await splitScenarios({ api, wasm, wire }, fixture);
 const wall = Object.fromEntries(SPLIT_MODES.map((m) => [m, []]));
 const cpu = Object.fromEntries(SPLIT_MODES.map((m) => [m, []]));
 for (let r = 0; r < ROUNDS; r++) {
