@@ -141,7 +141,7 @@ export default {
 
 function modulesOf(dir) {
     return readdirSync(`${work}/${dir}`, { recursive: true })
-        .filter((f) => /\.(m?js|wasm)$/.test(f))
+        .filter((f) => /\.(m?js|wasm)$/.test(f) && !f.endsWith(".bundle.js")) // the bundles are Node's
         .map((f) => ({ type: f.endsWith(".wasm") ? "CompiledWasm" : "ESModule", path: `${work}/${dir}/${f}` }));
 }
 

@@ -1,4 +1,5 @@
-// The suite in Node (`node --test`), through the package's "node" export condition.
+// The suite in Node (`node --test`), through the package's "node" export condition (the bundle
+// scripts/bundle-node.mjs makes of the shims, which must be fresh).
 // ROLESANYWHERE_JS_PKG=DIR runs it against a copy of pkg/ holding another build's glue
 // (scripts/test makes target/js-pkg-host/ and target/js-pkg-p256/); the build's name is in
 // DIR/glue/VARIANT, and the signers it must have are checked against it.
@@ -10,9 +11,13 @@ import { pathToFileURL } from "node:url";
 import { join, resolve } from "node:path";
 import { suite } from "./suite.js";
 import { fixturePath } from "./paths.js";
+import { staleBundles } from "../../scripts/bundle-node.mjs";
 
 const dir = process.env.ROLESANYWHERE_JS_PKG ? resolve(process.env.ROLESANYWHERE_JS_PKG) : resolve(import.meta.dirname, "../../pkg");
-const api = await import(pathToFileURL(`${dir}/node.js`).href);
+const stale = await staleBundles();
+if (stale.length) throw new Error(`stale or missing: ${stale.join(", ")}: run scripts/build-wasm (or node scripts/bundle-node.mjs)`);
+const entry = JSON.parse(readFileSync(`${dir}/package.json`, "utf8")).exports["."].node;
+const api = await import(pathToFileURL(`${dir}/${entry}`).href);
 const wire = await import(pathToFileURL(`${dir}/wire.js`).href);
 const variant = readFileSync(`${dir}/glue/VARIANT`, "utf8").trim();
 const expectedSigners = { host: [], p256: ["P-256"], full: ["P-256", "P-384", "RSA", "ML-DSA-44", "ML-DSA-65", "ML-DSA-87"] }[variant];
@@ -39,7 +44,7 @@ test(`node [${variant}]: a .wasm that fails to load from the import is the first
         copyFileSync(`${dir}/glue/rolesanywhere.js`, `${tmp}/glue/rolesanywhere.js`);
         // A fresh process: an unhandled rejection ends it with a non-zero status.
         const script = `
-            const api = await import(${JSON.stringify(pathToFileURL(`${tmp}/node.js`).href)});
+            const api = await import(${JSON.stringify(pathToFileURL(`${tmp}/${entry}`).href)});
             await new Promise((r) => setTimeout(r, 200)); // the load started by the import fails meanwhile
             const first = await api.wasmSigners().then(() => "loaded", (e) => e.code);
             (await import("node:fs")).copyFileSync(${JSON.stringify(`${dir}/glue/rolesanywhere_bg.wasm`)}, ${JSON.stringify(`${tmp}/glue/rolesanywhere_bg.wasm`)});
