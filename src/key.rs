@@ -583,23 +583,18 @@ impl<'a> EncodedPublicKey<'a> {
 /// plus the parity of y, which with x fixes the point. `None` for any other form (hybrid
 /// `06`/`07`, a wrong length).
 fn same_point(a: &[u8], b: &[u8], len: usize) -> Option<bool> {
-    /// x, y when given, and y's parity.
-    fn parts(point: &[u8], len: usize) -> Option<(&[u8], Option<&[u8]>, u8)> {
+    /// x, and the parity of y.
+    fn x_and_parity(point: &[u8], len: usize) -> Option<(&[u8], u8)> {
         match point {
-            [4, xy @ ..] if xy.len() == 2 * len => {
-                let (x, y) = xy.split_at(len);
-                Some((x, Some(y), y.last()? & 1))
-            }
-            [prefix @ (2 | 3), x @ ..] if x.len() == len => Some((x, None, prefix & 1)),
+            [4, xy @ ..] if xy.len() == 2 * len => Some((&xy[..len], xy.last()? & 1)),
+            [prefix @ (2 | 3), x @ ..] if x.len() == len => Some((x, prefix & 1)),
             _ => None,
         }
     }
-    let (ax, ay, a_parity) = parts(a, len)?;
-    let (bx, by, b_parity) = parts(b, len)?;
-    let same_y = match (ay, by) {
-        (Some(ay), Some(by)) => ay == by,
-        _ => a_parity == b_parity,
-    };
+    let (ax, a_parity) = x_and_parity(a, len)?;
+    let (bx, b_parity) = x_and_parity(b, len)?;
+    // Both uncompressed: y byte for byte.
+    let same_y = if a[0] == 4 && b[0] == 4 { a[1 + len..] == b[1 + len..] } else { a_parity == b_parity };
     Some(ax == bx && same_y)
 }
 
