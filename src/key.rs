@@ -272,12 +272,7 @@ impl PrivateKey {
                     return Err(KeyError::NotCompiledIn { key_type });
                 }
                 if oid == OID_EC_PUBLIC_KEY.as_bytes() {
-                    let curve = info
-                        .parameters
-                        .filter(|p| p.tag == asn1::OID)
-                        .and_then(|p| asn1::oid(p.value).ok())
-                        .ok_or(KeyError::Malformed { what: "PKCS#8 EC parameters" })?;
-                    Self::from_sec1(inner, Some(curve))
+                    Self::from_sec1(inner, Some(info.ec_curve()?))
                 } else if oid == OID_RSA_ENCRYPTION.as_bytes() {
                     Self::from_pkcs1(inner)
                 } else {
@@ -562,12 +557,7 @@ impl<'a> EncodedPublicKey<'a> {
                 if let Some(key_type) = KeyType::ml_dsa_from_oid(info.oid) {
                     Ok(EncodedPublicKey::MlDsa { key_type, public_key: info.public_key })
                 } else if info.oid == OID_EC_PUBLIC_KEY.as_bytes() {
-                    let curve = info
-                        .parameters
-                        .filter(|p| p.tag == asn1::OID)
-                        .and_then(|p| asn1::oid(p.value).ok())
-                        .ok_or(KeyError::Malformed { what: "PKCS#8 EC parameters" })?;
-                    sec1(info.private_key, Some(curve), info.public_key)
+                    sec1(info.private_key, Some(info.ec_curve()?), info.public_key)
                 } else if info.oid == OID_RSA_ENCRYPTION.as_bytes() {
                     pkcs1(info.private_key)
                 } else {
@@ -626,6 +616,16 @@ struct Pkcs8<'a> {
     private_key: &'a [u8],
     /// The octets of `publicKey` (v2), when present with no unused bits.
     public_key: Option<&'a [u8]>,
+}
+
+impl<'a> Pkcs8<'a> {
+    /// The contents of the named curve's OID, an EC key's parameters (RFC 5480 2.1.1).
+    fn ec_curve(&self) -> Result<&'a [u8], KeyError> {
+        self.parameters
+            .filter(|p| p.tag == asn1::OID)
+            .and_then(|p| asn1::oid(p.value).ok())
+            .ok_or(KeyError::Malformed { what: "PKCS#8 EC parameters" })
+    }
 }
 
 /// `OneAsymmetricKey ::= SEQUENCE { version INTEGER { v1(0), v2(1) }, privateKeyAlgorithm
