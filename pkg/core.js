@@ -157,6 +157,13 @@ function publicKeyToCheck(key, prepared) {
     return publicKey;
 }
 
+/** Records that `key` belongs to the certificate with this serial. */
+function markChecked(key, serial) {
+    let serials = checkedKeys.get(key);
+    if (!serials) checkedKeys.set(key, (serials = new Set()));
+    serials.add(serial);
+}
+
 /** Verifies the first signature of each (key, certificate) pair with the certificate's public
  * key (`publicKey`, from `publicKeyToCheck`), so that a wrong pairing fails here with
  * `KeyMismatch` rather than at AWS. */
@@ -166,9 +173,23 @@ async function checkKeyOnce(key, prepared, signature, publicKey) {
     if (!(await subtle().verify(signParams(keyType), await publicKey, signature, message))) {
         throw fail("KeyMismatch", "the private key does not match the certificate's public key");
     }
-    let serials = checkedKeys.get(key);
-    if (!serials) checkedKeys.set(key, (serials = new Set()));
-    serials.add(serial);
+    markChecked(key, serial);
+}
+
+/**
+ * The one-time check of a CryptoKey imported from `privateKey` (PEM text or DER bytes), done by
+ * the core from the public key those bytes carry (`PendingRequest.checkKey`): throws
+ * `KeyMismatch` for a wrong pairing; a pair it has checked skips `checkKeyOnce`'s WebCrypto
+ * import and verify, and one it cannot tell (a key written without its public key) goes to them.
+ */
+function checkKeyBytes(key, prepared, privateKey) {
+    if (checkedKeys.get(key)?.has(prepared.serial)) return;
+    const message = encode([privateKey]);
+    try {
+        if (prepared.pending.checkKey(message)) markChecked(key, prepared.serial);
+    } finally {
+        message.fill(0);
+    }
 }
 
 /** Signs the prepared request (see `withPending`) with a WebCrypto key and lets the core
@@ -452,7 +473,10 @@ export async function createSessionRequest(options) {
         const keyType = prepared.keyType;
         if (signer === "auto" && preferWasm.includes(keyType) && buildSigners().includes(keyType)) return null;
         const key = await cryptoKeyFor(privateKey, keyType);
-        if (key) return signWithCryptoKey(prepared, key);
+        if (key) {
+            checkKeyBytes(key, prepared, privateKey);
+            return signWithCryptoKey(prepared, key);
+        }
         if (signer === "webcrypto" || !buildSigners().includes(keyType)) {
             const why = isMlDsa(keyType)
                 ? `this runtime's WebCrypto has no ${keyType}`

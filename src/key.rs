@@ -225,50 +225,16 @@ impl PrivateKey {
     }
 
     fn parse_inner(input: &[u8], password: Option<&[u8]>) -> Result<Self, KeyError> {
-        if input.len() > MAX_INPUT_LEN {
-            return Err(KeyError::TooLarge { len: input.len() });
-        }
-        if !pem::is_pem(input) {
-            if input.iter().all(u8::is_ascii_whitespace) {
-                return Err(KeyError::Empty);
-            }
-            return match detect_format(input) {
-                Err(KeyError::Encrypted) => Self::from_encrypted_der(input, password),
-                Ok(format) => Self::from_der(input, Some(format)),
-                Err(e) => Err(e),
-            };
-        }
-        let blocks = pem::decode_blocks(input).map_err(KeyError::Pem)?;
-        let mut key = None;
-        for block in &blocks {
-            let format = match block.label.as_str() {
-                "EC PARAMETERS" => continue,
-                "ENCRYPTED PRIVATE KEY" => {
-                    if key.is_some() {
-                        return Err(KeyError::Malformed { what: "input (more than one private key)" });
-                    }
-                    key = Some(Self::from_encrypted_der(&block.der, password)?);
-                    continue;
-                }
-                _ if block.encrypted => {
-                    return Err(match password {
-                        None => KeyError::Encrypted,
-                        Some(_) => KeyError::UnsupportedEncryption {
-                            scheme: "OpenSSL's legacy PEM encryption (Proc-Type: 4,ENCRYPTED)".into(),
-                        },
-                    })
-                }
-                "PRIVATE KEY" => Format::Pkcs8,
-                "EC PRIVATE KEY" => Format::Sec1,
-                "RSA PRIVATE KEY" => Format::Pkcs1,
-                other => return Err(KeyError::WrongPemLabel { found: other.into() }),
-            };
-            if key.is_some() {
-                return Err(KeyError::Malformed { what: "input (more than one private key)" });
-            }
-            key = Some(Self::from_der(&block.der, Some(format))?);
-        }
-        key.ok_or(KeyError::Empty)
+        with_key_der(input, |der, found| match found {
+            Found::Plain(format) => Self::from_der(der, Some(format)),
+            Found::Encrypted => Self::from_encrypted_der(der, password),
+            Found::LegacyEncrypted => Err(match password {
+                None => KeyError::Encrypted,
+                Some(_) => KeyError::UnsupportedEncryption {
+                    scheme: "OpenSSL's legacy PEM encryption (Proc-Type: 4,ENCRYPTED)".into(),
+                },
+            }),
+        })
     }
 
     /// A DER `EncryptedPrivateKeyInfo`: decrypted with the password, then read as PKCS#8.
@@ -306,12 +272,7 @@ impl PrivateKey {
                     return Err(KeyError::NotCompiledIn { key_type });
                 }
                 if oid == OID_EC_PUBLIC_KEY.as_bytes() {
-                    let curve = info
-                        .parameters
-                        .filter(|p| p.tag == asn1::OID)
-                        .and_then(|p| asn1::oid(p.value).ok())
-                        .ok_or(KeyError::Malformed { what: "PKCS#8 EC parameters" })?;
-                    Self::from_sec1(inner, Some(curve))
+                    Self::from_sec1(inner, Some(info.ec_curve()?))
                 } else if oid == OID_RSA_ENCRYPTION.as_bytes() {
                     Self::from_pkcs1(inner)
                 } else {
@@ -326,17 +287,7 @@ impl PrivateKey {
     /// SEC1 `ECPrivateKey` (RFC 5915); the curve comes from PKCS#8 or from its own parameters.
     fn from_sec1(der: &[u8], outer_curve: Option<&[u8]>) -> Result<Self, KeyError> {
         let key = read_sec1(der).map_err(|_| KeyError::Malformed { what: "SEC1 EC private key" })?;
-        let curve = match (outer_curve, key.curve) {
-            (Some(a), Some(b)) if a != b => return Err(KeyError::Malformed { what: "EC curve parameters" }),
-            (Some(c), _) | (None, Some(c)) => c,
-            // No parameters anywhere: the scalar's length tells the curve.
-            (None, None) => match key.private_key.len() {
-                32 => OID_P256.as_bytes(),
-                48 => OID_P384.as_bytes(),
-                _ => return Err(KeyError::Malformed { what: "EC curve parameters" }),
-            },
-        };
-        match curve {
+        match key.curve(outer_curve)? {
             c if c == OID_P256.as_bytes() => {
                 #[cfg(feature = "ecdsa-p256")]
                 return p256::ecdsa::SigningKey::from_slice(key.private_key)
@@ -359,7 +310,8 @@ impl PrivateKey {
 
     /// PKCS#1 `RSAPrivateKey` (RFC 8017 A.1.2), 2048 to 4096 bits.
     fn from_pkcs1(der: &[u8]) -> Result<Self, KeyError> {
-        let modulus = read_pkcs1_modulus(der).map_err(|_| KeyError::Malformed { what: "PKCS#1 RSA private key" })?;
+        let (modulus, _) =
+            read_pkcs1_public(der).map_err(|_| KeyError::Malformed { what: "PKCS#1 RSA private key" })?;
         let bits = bit_length(modulus);
         if !(2048..=4096).contains(&bits) {
             return Err(KeyError::Unsupported { algorithm: alloc::format!("RSA-{bits}") });
@@ -504,6 +456,138 @@ pub fn decrypt_pkcs8(input: &[u8], password: &[u8]) -> Result<Option<Zeroizing<V
     Ok(None)
 }
 
+/// What a private key's own encoding tells about the certificate it is used with
+/// ([`check_encoded_key`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EncodedKeyCheck {
+    /// The public key that the encoding carries is the certificate's.
+    Matches,
+    /// The encoding carries no public key to compare (an EC key written without its optional
+    /// `publicKey`, as `openssl ec -no_public` writes it; an ML-DSA key as a seed or expanded
+    /// key), or an EC point in a form not compared here (hybrid): only a signature made with the
+    /// key and verified with the certificate's key tells.
+    Unknown,
+}
+
+/// Checks from the bytes of a private key alone, with no key arithmetic (so in every build,
+/// also one without signers), whether it is the private half of `certificate`'s public key:
+/// the public key that the key's encoding carries beside the secret, compared with the
+/// certificate's `SubjectPublicKeyInfo`.
+///
+/// `input` is an unencrypted key as [`PrivateKey::parse`] reads it (PEM or DER). What is
+/// compared: for ECDSA, the curve, and the point of SEC1's `publicKey` (RFC 5915 3) or of
+/// PKCS#8 v2's `publicKey` (RFC 5958 2), every one present; for RSA, the modulus and public
+/// exponent of PKCS#1 (RFC 8017 A.1.2); for ML-DSA, the set, and PKCS#8 v2's `publicKey`. A
+/// public key in the encoding is taken as the key's own, as OpenSSL takes it; a key whose
+/// `publicKey` was written for another secret (a forged file, not a wrong pairing) passes here
+/// and fails at AWS as an invalid signature.
+///
+/// Errors: [`KeyError::Mismatch`] when the key is of another type or curve than the
+/// certificate's, or carries another public key; [`KeyError::Encrypted`] for an encrypted key;
+/// otherwise the errors of [`PrivateKey::parse`] for input it cannot read (with the same size
+/// limit), without its checks of the key's values (RSA size, a scalar in range).
+pub fn check_encoded_key(input: &[u8], certificate: &Certificate) -> Result<EncodedKeyCheck, KeyError> {
+    use crate::certificate::PublicKey;
+    with_key_der(input, |der, found| {
+        let Found::Plain(format) = found else { return Err(KeyError::Encrypted) };
+        let same = match (EncodedPublicKey::read(der, format)?, certificate.public_key()) {
+            (EncodedPublicKey::Ec { curve, points }, PublicKey::Ec { key_type, point }) => {
+                let len = match key_type {
+                    KeyType::EcdsaP256 if curve == OID_P256.as_bytes() => 32,
+                    KeyType::EcdsaP384 if curve == OID_P384.as_bytes() => 48,
+                    _ => return Err(KeyError::Mismatch),
+                };
+                let mut same = None;
+                for own in points.into_iter().flatten() {
+                    match same_point(own, point, len) {
+                        Some(true) => same = Some(true),
+                        Some(false) => return Err(KeyError::Mismatch),
+                        None => return Ok(EncodedKeyCheck::Unknown),
+                    }
+                }
+                same
+            }
+            (EncodedPublicKey::Rsa { modulus, exponent }, PublicKey::Rsa { modulus: n, exponent: e }) => {
+                Some(modulus == &n[..] && exponent == &e[..])
+            }
+            (EncodedPublicKey::MlDsa { key_type, public_key }, PublicKey::MlDsa { key_type: t, key }) => {
+                if key_type != *t {
+                    return Err(KeyError::Mismatch);
+                }
+                public_key.map(|own| own == &key[..])
+            }
+            _ => Some(false),
+        };
+        match same {
+            Some(true) => Ok(EncodedKeyCheck::Matches),
+            Some(false) => Err(KeyError::Mismatch),
+            None => Ok(EncodedKeyCheck::Unknown),
+        }
+    })
+}
+
+/// The public half that a private key's encoding carries ([`check_encoded_key`]).
+enum EncodedPublicKey<'a> {
+    /// An EC key: the contents of its curve's OID, and the SEC1 points of SEC1's and PKCS#8's
+    /// `publicKey`, where present.
+    Ec { curve: &'a [u8], points: [Option<&'a [u8]>; 2] },
+    /// An RSA key's modulus and public exponent, without leading zeros.
+    Rsa { modulus: &'a [u8], exponent: &'a [u8] },
+    /// An ML-DSA key's set, and PKCS#8's `publicKey` where present.
+    MlDsa { key_type: KeyType, public_key: Option<&'a [u8]> },
+}
+
+impl<'a> EncodedPublicKey<'a> {
+    fn read(der: &'a [u8], format: Format) -> Result<Self, KeyError> {
+        let sec1 = |der, outer, outer_point| {
+            let key = read_sec1(der).map_err(|_| KeyError::Malformed { what: "SEC1 EC private key" })?;
+            Ok(EncodedPublicKey::Ec { curve: key.curve(outer)?, points: [key.public_key, outer_point] })
+        };
+        let pkcs1 = |der| {
+            let (modulus, exponent) =
+                read_pkcs1_public(der).map_err(|_| KeyError::Malformed { what: "PKCS#1 RSA private key" })?;
+            Ok(EncodedPublicKey::Rsa { modulus, exponent })
+        };
+        match format {
+            Format::Sec1 => sec1(der, None, None),
+            Format::Pkcs1 => pkcs1(der),
+            Format::Pkcs8 => {
+                let info = read_pkcs8(der).map_err(|_| KeyError::Malformed { what: "PKCS#8" })?;
+                if let Some(key_type) = KeyType::ml_dsa_from_oid(info.oid) {
+                    Ok(EncodedPublicKey::MlDsa { key_type, public_key: info.public_key })
+                } else if info.oid == OID_EC_PUBLIC_KEY.as_bytes() {
+                    sec1(info.private_key, Some(info.ec_curve()?), info.public_key)
+                } else if info.oid == OID_RSA_ENCRYPTION.as_bytes() {
+                    pkcs1(info.private_key)
+                } else {
+                    Err(KeyError::Unsupported { algorithm: oid_name(info.oid) })
+                }
+            }
+        }
+    }
+}
+
+/// Whether two SEC1 encoded points on a curve of `len`-byte coordinates are the same point
+/// (SEC 1 v2, 2.3.3): `04‖x‖y` uncompressed, or `02‖x` / `03‖x` compressed, whose prefix is 2
+/// plus the parity of y, which with x fixes the point. `None` for any other form (hybrid
+/// `06`/`07`, a wrong length).
+fn same_point(a: &[u8], b: &[u8], len: usize) -> Option<bool> {
+    /// x, and the parity of y.
+    fn x_and_parity(point: &[u8], len: usize) -> Option<(&[u8], u8)> {
+        match point {
+            [4, xy @ ..] if xy.len() == 2 * len => Some((&xy[..len], xy.last()? & 1)),
+            [prefix @ (2 | 3), x @ ..] if x.len() == len => Some((x, prefix & 1)),
+            _ => None,
+        }
+    }
+    let (ax, a_parity) = x_and_parity(a, len)?;
+    let (bx, b_parity) = x_and_parity(b, len)?;
+    // Both uncompressed: y byte for byte.
+    let same_y = if a[0] == 4 && b[0] == 4 { a[1 + len..] == b[1 + len..] } else { a_parity == b_parity };
+    Some(ax == bx && same_y)
+}
+
 /// A DER `EncryptedPrivateKeyInfo` (or a PKCS#12 `pkcs8ShroudedKeyBag`) decrypted with
 /// `password`: the `PrivateKeyInfo` DER.
 pub(crate) fn decrypted_pkcs8_der(der: &[u8], password: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyError> {
@@ -530,6 +614,18 @@ struct Pkcs8<'a> {
     parameters: Option<asn1::Tlv<'a>>,
     /// The contents of `privateKey`: the algorithm's own private-key encoding.
     private_key: &'a [u8],
+    /// The octets of `publicKey` (v2), when present with no unused bits.
+    public_key: Option<&'a [u8]>,
+}
+
+impl<'a> Pkcs8<'a> {
+    /// The contents of the named curve's OID, an EC key's parameters (RFC 5480 2.1.1).
+    fn ec_curve(&self) -> Result<&'a [u8], KeyError> {
+        self.parameters
+            .filter(|p| p.tag == asn1::OID)
+            .and_then(|p| asn1::oid(p.value).ok())
+            .ok_or(KeyError::Malformed { what: "PKCS#8 EC parameters" })
+    }
 }
 
 /// `OneAsymmetricKey ::= SEQUENCE { version INTEGER { v1(0), v2(1) }, privateKeyAlgorithm
@@ -555,12 +651,11 @@ fn read_pkcs8(der: &[u8]) -> asn1::Result<Pkcs8<'_>> {
             if s.peek_tag().map(|t| t & !0x20) == Some(context(0, false)) {
                 s.expect(context(0, true))?;
             }
-            let mut public_key = false;
+            let mut public_key = None;
             if s.peek_tag().map(|t| t & !0x20) == Some(context(1, false)) {
-                asn1::bit_string(s.expect(context(1, false))?)?;
-                public_key = true;
+                public_key = Some(asn1::bit_string(s.expect(context(1, false))?)?);
             }
-            if v2 != public_key {
+            if v2 != public_key.is_some() {
                 return Err(Invalid);
             }
             while !s.is_empty() {
@@ -568,7 +663,8 @@ fn read_pkcs8(der: &[u8]) -> asn1::Result<Pkcs8<'_>> {
                     return Err(Invalid);
                 }
             }
-            Ok(Pkcs8 { oid, parameters, private_key })
+            let public_key = public_key.and_then(|(unused, key)| (unused == 0).then_some(key));
+            Ok(Pkcs8 { oid, parameters, private_key, public_key })
         })
     })
 }
@@ -579,6 +675,24 @@ struct Sec1<'a> {
     private_key: &'a [u8],
     /// The contents of the named curve's OID, when the key names it.
     curve: Option<&'a [u8]>,
+    /// The SEC1 encoded public point, when the key carries it.
+    public_key: Option<&'a [u8]>,
+}
+
+impl<'a> Sec1<'a> {
+    /// The contents of the curve's OID: named by PKCS#8 (`outer`) or by the key itself, which
+    /// must agree; named nowhere, the scalar's length tells it.
+    fn curve(&self, outer: Option<&'a [u8]>) -> Result<&'a [u8], KeyError> {
+        match (outer, self.curve) {
+            (Some(a), Some(b)) if a != b => Err(KeyError::Malformed { what: "EC curve parameters" }),
+            (Some(c), _) | (None, Some(c)) => Ok(c),
+            (None, None) => match self.private_key.len() {
+                32 => Ok(OID_P256.as_bytes()),
+                48 => Ok(OID_P384.as_bytes()),
+                _ => Err(KeyError::Malformed { what: "EC curve parameters" }),
+            },
+        }
+    }
 }
 
 /// `ECPrivateKey ::= SEQUENCE { version INTEGER { ecPrivkeyVer1(1) }, privateKey OCTET STRING,
@@ -596,33 +710,87 @@ fn read_sec1(der: &[u8]) -> asn1::Result<Sec1<'_>> {
             if s.peek_tag().map(|t| t & !0x20) == Some(context(0, false)) {
                 curve = Some(asn1::nested(s.expect(context(0, true))?, |p| p.oid())?);
             }
+            let mut public_key = None;
             if s.peek_tag().map(|t| t & !0x20) == Some(context(1, false)) {
-                let (unused, _) = asn1::nested(s.expect(context(1, true))?, |p| p.bit_string())?;
+                let (unused, point) = asn1::nested(s.expect(context(1, true))?, |p| p.bit_string())?;
                 if unused != 0 {
                     return Err(Invalid);
                 }
+                public_key = Some(point);
             }
-            Ok(Sec1 { private_key, curve })
+            Ok(Sec1 { private_key, curve, public_key })
         })
     })
 }
 
-/// The modulus of `RSAPrivateKey ::= SEQUENCE { version INTEGER { two-prime(0) }, modulus,
-/// publicExponent, privateExponent, prime1, prime2, exponent1, exponent2, coefficient }` (RFC
-/// 8017 A.1.2; all non-negative INTEGERs). Multi-prime keys (version 1) are refused.
-fn read_pkcs1_modulus(der: &[u8]) -> asn1::Result<&[u8]> {
+/// The modulus and public exponent of `RSAPrivateKey ::= SEQUENCE { version INTEGER {
+/// two-prime(0) }, modulus, publicExponent, privateExponent, prime1, prime2, exponent1,
+/// exponent2, coefficient }` (RFC 8017 A.1.2; all non-negative INTEGERs), each without leading
+/// zeros. Multi-prime keys (version 1) are refused.
+fn read_pkcs1_public(der: &[u8]) -> asn1::Result<(&[u8], &[u8])> {
     asn1::nested(der, |r| {
         r.sequence(|s| {
             if s.expect(asn1::INTEGER)? != [0] {
                 return Err(asn1::Invalid);
             }
             let modulus = s.unsigned()?;
-            for _ in 0..7 {
+            let exponent = s.unsigned()?;
+            for _ in 0..6 {
                 s.unsigned()?;
             }
-            Ok(modulus)
+            Ok((modulus, exponent))
         })
     })
+}
+
+/// How the one private key of an input is encoded ([`with_key_der`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Found {
+    /// Not encrypted: PKCS#8, SEC1 or PKCS#1.
+    Plain(Format),
+    /// `EncryptedPrivateKeyInfo` (an `ENCRYPTED PRIVATE KEY` PEM block or its DER).
+    Encrypted,
+    /// A PEM block with OpenSSL's legacy `Proc-Type: 4,ENCRYPTED` header.
+    LegacyEncrypted,
+}
+
+/// Calls `f` with the DER of the one private key in `input` (PEM, where an `EC PARAMETERS`
+/// block is skipped, or DER) and how it is encoded. Errors: [`KeyError::TooLarge`] above
+/// [`MAX_INPUT_LEN`], [`KeyError::Empty`], [`KeyError::WrongPemLabel`], a second key
+/// ([`KeyError::Malformed`]), PEM or DER that cannot be read.
+fn with_key_der<T>(input: &[u8], f: impl FnOnce(&[u8], Found) -> Result<T, KeyError>) -> Result<T, KeyError> {
+    if input.len() > MAX_INPUT_LEN {
+        return Err(KeyError::TooLarge { len: input.len() });
+    }
+    if !pem::is_pem(input) {
+        if input.iter().all(u8::is_ascii_whitespace) {
+            return Err(KeyError::Empty);
+        }
+        return match detect_format(input) {
+            Err(KeyError::Encrypted) => f(input, Found::Encrypted),
+            Ok(format) => f(input, Found::Plain(format)),
+            Err(e) => Err(e),
+        };
+    }
+    let blocks = pem::decode_blocks(input).map_err(KeyError::Pem)?;
+    let mut key = None;
+    for block in &blocks {
+        let found = match block.label.as_str() {
+            "EC PARAMETERS" => continue,
+            "ENCRYPTED PRIVATE KEY" => Found::Encrypted,
+            _ if block.encrypted => return f(&block.der, Found::LegacyEncrypted),
+            "PRIVATE KEY" => Found::Plain(Format::Pkcs8),
+            "EC PRIVATE KEY" => Found::Plain(Format::Sec1),
+            "RSA PRIVATE KEY" => Found::Plain(Format::Pkcs1),
+            other => return Err(KeyError::WrongPemLabel { found: other.into() }),
+        };
+        if key.is_some() {
+            return Err(KeyError::Malformed { what: "input (more than one private key)" });
+        }
+        key = Some((&block.der[..], found));
+    }
+    let (der, found) = key.ok_or(KeyError::Empty)?;
+    f(der, found)
 }
 
 fn detect_format(der: &[u8]) -> Result<Format, KeyError> {
@@ -642,5 +810,36 @@ fn detect_format(der: &[u8]) -> Result<Format, KeyError> {
         (INTEGER, OCTET_STRING) => Ok(Format::Sec1),
         (INTEGER, INTEGER) => Ok(Format::Pkcs1),
         _ => Err(malformed()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_point;
+
+    /// A point on a toy curve of 2-byte coordinates: x = 0x0102, y = 0x0304 (y even) or its
+    /// negation's stand-in 0x0305 (odd).
+    const EVEN: [u8; 5] = [4, 1, 2, 3, 4];
+    const ODD: [u8; 5] = [4, 1, 2, 3, 5];
+
+    #[test]
+    fn uncompressed_and_compressed_points_compare_by_x_and_the_parity_of_y() {
+        assert_eq!(same_point(&EVEN, &EVEN, 2), Some(true));
+        assert_eq!(same_point(&EVEN, &ODD, 2), Some(false));
+        assert_eq!(same_point(&EVEN, &[2, 1, 2], 2), Some(true));
+        assert_eq!(same_point(&[3, 1, 2], &ODD, 2), Some(true));
+        assert_eq!(same_point(&[3, 1, 2], &EVEN, 2), Some(false));
+        assert_eq!(same_point(&[2, 1, 2], &[2, 1, 2], 2), Some(true));
+        assert_eq!(same_point(&[2, 1, 2], &[2, 1, 3], 2), Some(false));
+        assert_eq!(same_point(&[2, 9, 2], &EVEN, 2), Some(false));
+    }
+
+    #[test]
+    fn other_forms_and_lengths_are_not_compared() {
+        // Hybrid (06/07), the point at infinity, wrong lengths, nothing.
+        for other in [&[6, 1, 2, 3, 4][..], &[7, 1, 2, 3, 5], &[0], &[4, 1, 2, 3], &[2, 1], &[2, 1, 2, 3], &[]] {
+            assert_eq!(same_point(other, &EVEN, 2), None, "{other:?}");
+            assert_eq!(same_point(&EVEN, other, 2), None, "{other:?}");
+        }
     }
 }

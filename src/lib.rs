@@ -128,7 +128,7 @@ pub use credentials::Credentials;
 #[cfg(feature = "encrypted-keys")]
 pub use encrypted::{MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY};
 pub use error::{Error, ErrorCode};
-pub use key::{decrypt_pkcs8, KeyError, PrivateKey, Signer};
+pub use key::{check_encoded_key, decrypt_pkcs8, EncodedKeyCheck, KeyError, PrivateKey, Signer};
 #[cfg(feature = "ml-dsa")]
 pub use mldsa::verify_ml_dsa;
 pub use options::{CreateSessionOptions, OptionError, OptionValue};

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{openssl, openssl_verify, shared, XorShift};
-use rolesanywhere::KeyError;
+use rolesanywhere::{check_encoded_key, EncodedKeyCheck, KeyError};
 use rolesanywhere::{Algorithm, KeyType, PrivateKey, Signer};
 use rolesanywhere::{Certificate, MAX_INPUT_LEN};
 
@@ -229,6 +229,92 @@ fn mismatched_keys() {
     assert_eq!(top.code().as_str(), "KeyMismatch");
 }
 
+/// `check_encoded_key` of a key file against a certificate file.
+fn check_encoded(key: &str, certificate: &str) -> Result<EncodedKeyCheck, KeyError> {
+    check_encoded_key(&shared().read(key), &cert(certificate))
+}
+
+#[test]
+fn the_public_key_a_key_carries_checks_it_against_its_certificate() {
+    use EncodedKeyCheck::{Matches, Unknown};
+    // Every format of the good keys carries what is compared (OpenSSL writes EC keys with their
+    // public key), in PEM and in DER.
+    for (certificate, keys, _) in good_keys() {
+        for file in keys {
+            assert_eq!(check_encoded(&file, &certificate), Ok(Matches), "{file}");
+            assert_eq!(check_encoded_key(&key_der(&file), &cert(&certificate)), Ok(Matches), "{file} DER");
+        }
+    }
+    // A compressed public key against the certificate's uncompressed one.
+    for file in ["p256.sec1-compressed.pem", "p256.pkcs8-compressed.pem"] {
+        assert_eq!(check_encoded(file, "p256.pem"), Ok(Matches), "{file}");
+    }
+    for file in ["other.sec1-compressed.pem", "other.pkcs8-compressed.pem"] {
+        assert_eq!(check_encoded(file, "p256.pem"), Err(KeyError::Mismatch), "{file}");
+    }
+    // Mismatched pairs of each key type, and keys of another type or curve.
+    for (file, certificate) in [
+        ("other.pkcs8.pem", "p256.pem"),
+        ("prj-other.pkcs8.pem", "p256.pem"),
+        ("other-p384.pkcs8.pem", "p384.pem"),
+        ("other-rsa2048.pkcs8.pem", "rsa2048.pem"),
+        ("other-rsa2048.pkcs1.pem", "rsa2048.pem"),
+        ("rsa1024.pkcs8.pem", "rsa2048.pem"),
+        ("p384.pkcs8.pem", "p256.pem"),
+        ("rsa2048.pkcs8.pem", "p256.pem"),
+        ("rsa2048.pkcs1.pem", "p384.pem"),
+        ("p256.pkcs8.pem", "p384.pem"),
+        ("p256.sec1.der", "rsa2048.pem"),
+        ("secp256k1.pkcs8.pem", "p256.pem"),
+        ("p256.pkcs8.pem", "ed25519.pem"),
+        // Without a public key, the curve still tells.
+        ("p256.pkcs8-nopub.pem", "p384.pem"),
+        ("p256.sec1-nopub.pem", "rsa2048.pem"),
+    ] {
+        assert_eq!(check_encoded(file, certificate), Err(KeyError::Mismatch), "{file} with {certificate}");
+        assert_eq!(KeyError::Mismatch.code().as_str(), "KeyMismatch");
+    }
+    // Without a public key only a signature tells; the in-process signer derives the public key.
+    for (file, certificate) in [
+        ("p256.sec1-nopub.pem", "p256.pem"),
+        ("p256.pkcs8-nopub.pem", "p256.pem"),
+        ("other.sec1-nopub.pem", "p256.pem"),
+        ("other.pkcs8-nopub.pem", "p256.pem"),
+    ] {
+        assert_eq!(check_encoded(file, certificate), Ok(Unknown), "{file}");
+    }
+    assert!(key("p256.pkcs8-nopub.pem").check_matches(&cert("p256.pem")).is_ok());
+    assert_eq!(key("other.pkcs8-nopub.pem").check_matches(&cert("p256.pem")), Err(KeyError::Mismatch));
+    // Encrypted keys and inputs that are not a key.
+    assert_eq!(check_encoded("p256.pkcs8-encrypted.pem", "p256.pem"), Err(KeyError::Encrypted));
+    assert_eq!(check_encoded("p256.sec1-encrypted.pem", "p256.pem"), Err(KeyError::Encrypted));
+    assert_eq!(check_encoded("p256.pem", "p256.pem"), Err(KeyError::WrongPemLabel { found: "CERTIFICATE".into() }));
+    assert_eq!(check_encoded_key(b" \n", &cert("p256.pem")), Err(KeyError::Empty));
+    let len = MAX_INPUT_LEN + 1;
+    assert_eq!(check_encoded_key(&vec![b'A'; len], &cert("p256.pem")), Err(KeyError::TooLarge { len }));
+}
+
+#[test]
+fn the_encoded_check_agrees_with_the_signers_check() {
+    let certificates = ["p256.pem", "p384.pem", "rsa2048.pem", "ed25519.pem", "rsa1024.pem", "secp256k1.pem"];
+    let mut files = all_key_files();
+    files.extend(
+        ["other-p384.pkcs8.pem", "other-rsa2048.pkcs1.pem", "p256.pkcs8-compressed.pem", "other.sec1-nopub.pem"]
+            .map(String::from),
+    );
+    for file in files {
+        let Ok(k) = PrivateKey::parse(&shared().read(&file)) else { continue };
+        for certificate in certificates {
+            let signer = k.check_matches(&cert(certificate));
+            match check_encoded(&file, certificate) {
+                Ok(EncodedKeyCheck::Matches) => assert_eq!(signer, Ok(()), "{file} with {certificate}"),
+                Ok(_) => {}
+                Err(e) => assert_eq!(signer, Err(e), "{file} with {certificate}"),
+            }
+        }
+    }
+}
+
 #[test]
 fn wrong_labels_empty_and_oversize() {
     let pki = shared();
@@ -309,6 +395,7 @@ fn debug_never_shows_key_material() {
 
 #[test]
 fn every_prefix_of_every_key_file_is_an_error() {
+    let p256 = cert("p256.pem");
     for file in all_key_files() {
         let bytes = shared().read(&file);
         let whole = if file.ends_with(".der") { bytes.len() } else { end_of_pem(&bytes) };
@@ -321,17 +408,23 @@ fn every_prefix_of_every_key_file_is_an_error() {
                     secret.assert_absent(&file, &format!("{e:?}"));
                 }
             }
+            match check_encoded_key(&bytes[..len], &p256) {
+                Ok(_) => panic!("{file}: prefix of {len} bytes checked"),
+                Err(e) => secret.assert_absent(&file, &format!("{e} {e:?}")),
+            }
         }
     }
 }
 
 #[test]
 fn every_prefix_of_the_der_of_every_good_key_is_an_error() {
+    let p256 = cert("p256.pem");
     for (_, keys, _) in good_keys() {
         for file in keys.iter().filter(|f| !f.ends_with(".der")) {
             let der = key_der(file);
             for len in 0..der.len() {
                 assert!(PrivateKey::parse(&der[..len]).is_err(), "{file}: DER prefix of {len} bytes parsed");
+                assert!(check_encoded_key(&der[..len], &p256).is_err(), "{file}: DER prefix of {len} bytes checked");
             }
             assert!(PrivateKey::parse(&der).is_ok(), "{file}");
         }
@@ -354,6 +447,9 @@ fn flip_bytes(file: &str, rounds: usize, seed: u64) {
                 1 => bytes[at] = rng.next_u64() as u8,
                 _ => bytes[at] = [0x00, 0x80, 0xff, 0x30, 0x81, 0x82][rng.below(6)],
             }
+        }
+        if let Err(e) = check_encoded_key(&bytes, &p256) {
+            secret.assert_absent(file, &format!("{e} {e:?}"));
         }
         match PrivateKey::parse(&bytes) {
             Ok(k) => {

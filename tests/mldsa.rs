@@ -405,3 +405,34 @@ fn encrypted_ml_dsa_key() {
     assert_eq!(k.key_type(), KeyType::MlDsa65);
     assert_eq!(k.check_matches(&cert("mldsa65.pem")), Ok(()));
 }
+
+#[test]
+fn the_encoded_check_compares_a_pkcs8_v2_public_key_and_the_set() {
+    use fixtures::{seq, tlv};
+    use rolesanywhere::{check_encoded_key, EncodedKeyCheck};
+    for (name, arc) in fixtures::SETS {
+        let c = cert(&format!("{name}.pem"));
+        // The seed, expanded and both forms carry no public key: only a signature tells.
+        for form in ["seed", "expanded", "both"] {
+            let file = format!("{name}.{form}.pem");
+            assert_eq!(check_encoded_key(&pki().read(&file), &c), Ok(EncodedKeyCheck::Unknown), "{file}");
+        }
+        // OneAsymmetricKey v2 (RFC 5958 2) with its `publicKey [1] IMPLICIT BIT STRING`.
+        let der = fixtures::pem_to_der(&pki().read_str(&format!("{name}.seed.pem")));
+        let seed: [u8; 32] = der[der.len() - 32..].try_into().unwrap();
+        let own = fixtures::Key::from_seed(arc, seed);
+        let v2 = |public: &[u8]| {
+            let public = tlv(0x81, &[&[0][..], public].concat());
+            seq(&[&[0x02, 0x01, 0x01], &seq(&[&own.oid()]), &tlv(0x04, &tlv(0x80, &seed)), &public])
+        };
+        assert_eq!(check_encoded_key(&v2(&own.public), &c), Ok(EncodedKeyCheck::Matches), "{name}");
+        assert_eq!(PrivateKey::parse(&v2(&own.public)).unwrap().check_matches(&c), Ok(()), "{name}");
+        let other = fixtures::Key::generate(arc);
+        assert_eq!(check_encoded_key(&v2(&other.public), &c), Err(KeyError::Mismatch), "{name}");
+    }
+    // A key of another set, and of another type.
+    let mldsa65 = cert("mldsa65.pem");
+    assert_eq!(check_encoded_key(&pki().read("mldsa44.seed.pem"), &mldsa65), Err(KeyError::Mismatch));
+    assert_eq!(check_encoded_key(&pki().read("p256.pkcs8.pem"), &mldsa65), Err(KeyError::Mismatch));
+    assert_eq!(check_encoded_key(&pki().read("mldsa65.seed.pem"), &cert("p256.pem")), Err(KeyError::Mismatch));
+}

@@ -85,10 +85,7 @@ pub struct WasmKey {
 #[wasm_bindgen(js_name = parseKey)]
 pub fn parse_key(message: Vec<u8>) -> Result<WasmKey, JsValue> {
     let message = Zeroizing::new(message);
-    let values = wire::decode(&message).map_err(malformed)?;
-    let [value] = values[..] else { return Err(malformed(wire::Malformed)) };
-    let bytes = input(value)
-        .ok_or_else(|| invalid("options.privateKey must be a PEM string, DER bytes (Uint8Array) or a CryptoKey"))?;
+    let bytes = key_input(&message)?;
     #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa", feature = "ml-dsa"))]
     {
         let inner = crate::PrivateKey::parse(bytes).map_err(core_error)?;
@@ -99,6 +96,14 @@ pub fn parse_key(message: Vec<u8>) -> Result<WasmKey, JsValue> {
         let _ = bytes;
         Err(no_signer())
     }
+}
+
+/// The private key of a message of one key input (PEM text or DER/PEM bytes).
+pub(super) fn key_input(message: &[u8]) -> Result<&[u8], JsValue> {
+    let values = wire::decode(message).map_err(malformed)?;
+    let [value] = values[..] else { return Err(malformed(wire::Malformed)) };
+    input(value)
+        .ok_or_else(|| invalid("options.privateKey must be a PEM string, DER bytes (Uint8Array) or a CryptoKey"))
 }
 
 /// Decrypts an encrypted private key for the shim's signers: `message` holds the key (PEM text or

@@ -9,7 +9,7 @@ use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
-use super::certificates::{key_type_name, Certificates, WasmKey};
+use super::certificates::{key_input, key_type_name, Certificates, WasmKey};
 use super::wire::{self, Value};
 use super::{core_error, deliver, error, malformed, ms, time_from_ms, ReplyBuffer};
 use crate::{CreateSession, CreateSessionOptions, KeyType, PublicKey, ResponseError, SignedRequest, UnsignedRequest};
@@ -166,6 +166,24 @@ impl PendingRequest {
             }
             // Checked when the request was prepared: no other key reaches here.
             _ => Err(malformed(wire::Malformed)),
+        }
+    }
+
+    /// Checks the private key of `message` (one PEM text or DER bytes; zeroized after use, as
+    /// the shim zeroes its own copy) against the certificate from what the key's encoding
+    /// carries ([`crate::check_encoded_key`]), for a key the host imported from those bytes:
+    /// `true` when they match; `false` when the encoding cannot tell, and the shim then verifies
+    /// the first signature with the certificate's key ([`PendingRequest::public_key_jwk`]);
+    /// throws `KeyMismatch` when they do not match. A key the host imported but the core cannot
+    /// read is `false` too: the signature decides.
+    #[wasm_bindgen(js_name = checkKey)]
+    pub fn check_key(&self, message: Vec<u8>) -> Result<bool, JsValue> {
+        let message = Zeroizing::new(message);
+        let key = key_input(&message)?;
+        match crate::check_encoded_key(key, self.request()?.certificate()) {
+            Ok(check) => Ok(check == crate::EncodedKeyCheck::Matches),
+            Err(e @ crate::KeyError::Mismatch) => Err(core_error(e)),
+            Err(_) => Ok(false),
         }
     }
 

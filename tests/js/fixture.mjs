@@ -36,6 +36,15 @@ try {
     const fixture = {
         date, dateMs: Date.parse(date), arns,
         otherKey: text("other.pkcs8.pem"),
+        // The one-time key check (tests/pki/README.md): PKCS#8 keys that do not belong to their
+        // case's certificate, and the p256 case's own key without its public key or with it
+        // compressed.
+        keyCheck: {
+            mismatched: [["p256-pkcs8", "other.pkcs8-compressed.pem"], ["p256-pkcs8", "other.pkcs8-nopub.pem"],
+                ["p384-pkcs8", "other-p384.pkcs8.pem"], ["rsa2048-pkcs8", "other-rsa2048.pkcs8.pem"]]
+                .map(([c, file]) => ({ case: c, file, privateKey: text(file) })),
+            matching: ["p256.pkcs8-nopub.pem", "p256.pkcs8-compressed.pem"].map((file) => ({ case: "p256-pkcs8", file, privateKey: text(file) })),
+        },
         garbageCert: "-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----\n",
         p256KeyDer: b64("p256.pkcs8.der"),
         p256CertDer: b64("p256.cert.der"),

@@ -343,6 +343,55 @@ export function suite(api, fixture, wire) {
     bad("mismatched key (default path)", () => base(p256, { privateKey: fixture.otherKey }), "KeyMismatch");
     bad("mismatched key, signer wasm", () => base(p256, { privateKey: fixture.otherKey, signer: "wasm" }), p256Wasm("KeyMismatch"));
     bad("unknown signer", () => base(p256, { signer: "hsm" }), "InvalidOptions");
+    // The one-time check of a PEM or DER key: the core's, from the public key the key carries,
+    // or a WebCrypto verify of the first signature when it carries none (`nopub`).
+    const caseOf = (k) => fixture.cases.find((c) => c.name === k.case);
+    for (const k of fixture.keyCheck.mismatched) {
+        for (const signer of [undefined, "webcrypto"]) {
+            bad(`mismatched key ${k.file}, ${k.case}, signer ${signer}`, () => base(caseOf(k), { privateKey: k.privateKey, signer }), "KeyMismatch");
+        }
+        bad(`mismatched key ${k.file} as DER bytes, ${k.case}`, () => base(caseOf(k), { privateKey: pemBody(k.privateKey) }), "KeyMismatch");
+    }
+    test("a key without its public key, or with it compressed, signs for its certificate", async () => {
+        for (const k of fixture.keyCheck.matching) {
+            for (const privateKey of [k.privateKey, pemBody(k.privateKey)]) {
+                for (const signer of [undefined, "webcrypto"]) {
+                    await checkWebCryptoSigned(await api.createSessionRequest(base(caseOf(k), { privateKey, signer })), caseOf(k));
+                }
+            }
+        }
+    });
+    test("the key check imports the certificate's key into WebCrypto only for a key without a public key", async () => {
+        const subtle = crypto.subtle;
+        const importKey = subtle.importKey;
+        const own = Object.getOwnPropertyDescriptor(subtle, "importKey");
+        let jwkImports = 0;
+        subtle.importKey = function (format, ...rest) {
+            if (format === "jwk") jwkImports++;
+            return importKey.call(this, format, ...rest);
+        };
+        try {
+            ok(subtle.importKey !== importKey, "crypto.subtle.importKey can be wrapped to count its calls");
+            let fresh = 0;
+            /** The JWK imports of one signed request with a PEM text not seen before (trailing
+             * newlines): a new CryptoKey, checked anew. */
+            const imports = async (c, privateKey) => {
+                const before = jwkImports;
+                const options = base(c, { privateKey: `${privateKey}${"\n".repeat(++fresh)}`, signer: "webcrypto" });
+                const request = await api.createSessionRequest(options);
+                const count = jwkImports - before;
+                await checkWebCryptoSigned(request, c);
+                return count;
+            };
+            for (const c of fixture.cases.filter(isPkcs8)) equal(await imports(c, c.options.privateKey), 0, `${c.name}: JWK imports`);
+            const [nopub] = fixture.keyCheck.matching;
+            equal(await imports(caseOf(nopub), nopub.privateKey), 1, `${nopub.file}: JWK imports`);
+            await rejectsWithCode(api.createSessionRequest(base(p256, { privateKey: `${fixture.otherKey}\n\n\n`, signer: "webcrypto" })), "KeyMismatch", "other key");
+        } finally {
+            if (own) Object.defineProperty(subtle, "importKey", own);
+            else delete subtle.importKey;
+        }
+    });
     test("bad input rejects with a code: mismatched CryptoKey", async () => {
         const key = await crypto.subtle.importKey("pkcs8", pemBody(fixture.otherKey),
             { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);

@@ -225,6 +225,7 @@ mkdir -p leaf-der
 
 gen_rsa 2048 rsa2048.pkcs8.pem & rsa2048_job=$!
 gen_rsa 1024 rsa1024.pkcs8.pem & rsa1024_job=$!
+gen_rsa 2048 other-rsa2048.pkcs8.pem & other_rsa_job=$!
 
 gen_ec P-256 root.key
 gen_ec P-256 int.key
@@ -233,6 +234,7 @@ gen_ec P-256 p256.pkcs8.pem
 gen_ec P-384 p384.pkcs8.pem
 gen_ec P-256 other.pkcs8.pem
 gen_ec P-256 prj-other.pkcs8.pem
+gen_ec P-384 other-p384.pkcs8.pem
 gen_ec secp256k1 secp256k1.pkcs8.pem
 ossl genpkey -algorithm ED25519 -out ed25519.key
 for i in 1 2 3 4 5 6; do gen_ec P-256 "$WORK/chain$i.key"; done
@@ -242,6 +244,14 @@ for k in p256 p384; do
     ossl pkey -in "$k.pkcs8.pem" -outform DER -out "$k.pkcs8.der"
     ossl ec -in "$k.pkcs8.pem" -out "$k.sec1.pem"
     ossl ec -in "$k.pkcs8.pem" -outform DER -out "$k.sec1.der"
+done
+# The p256 and other keys written without their optional public key (`-no_public`) and with it
+# compressed (`-conv_form compressed`), as SEC1 and PKCS#8.
+for k in p256 other; do
+    ossl ec -in "$k.pkcs8.pem" -no_public -out "$k.sec1-nopub.pem"
+    ossl pkcs8 -topk8 -nocrypt -in "$k.sec1-nopub.pem" -out "$k.pkcs8-nopub.pem"
+    ossl ec -in "$k.pkcs8.pem" -conv_form compressed -out "$k.sec1-compressed.pem"
+    ossl pkcs8 -topk8 -nocrypt -in "$k.sec1-compressed.pem" -out "$k.pkcs8-compressed.pem"
 done
 # `openssl ecparam -genkey` style: EC PARAMETERS block, then EC PRIVATE KEY.
 ossl ecparam -name prime256v1 -out "$WORK/p256.params.pem"
@@ -377,6 +387,8 @@ leaf secp256k1 secp256k1.pkcs8.pem leaf "$START" "$END" "$(serial16)" sha256 \
 # RSA leaves (wait for the background key generation).
 wait "$rsa2048_job"
 wait "$rsa1024_job"
+wait "$other_rsa_job"
+ossl rsa -in other-rsa2048.pkcs8.pem -traditional -out other-rsa2048.pkcs1.pem
 ossl pkey -in rsa2048.pkcs8.pem -outform DER -out rsa2048.pkcs8.der
 ossl rsa -in rsa2048.pkcs8.pem -traditional -out rsa2048.pkcs1.pem
 ossl rsa -in rsa2048.pkcs8.pem -traditional -outform DER -out rsa2048.pkcs1.der
