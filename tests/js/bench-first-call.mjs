@@ -23,7 +23,8 @@ if (process.argv[2] === "--child") {
     // V8 writes its trace too (both unbuffered, so they interleave in order).
     const [pkgDir] = process.argv.slice(3);
     const fixture = JSON.parse(readFileSync(fixturePath(), "utf8"));
-    const entry = new URL("node.js", `file://${pkgDir}/`).href;
+    const { node } = JSON.parse(readFileSync(`${pkgDir}/package.json`, "utf8")).exports["."];
+    const entry = new URL(node, `file://${pkgDir}/`).href;
     for (const [name, fn] of steps("pem", fixture, () => import(entry))) {
         writeSync(1, `STEP ${name}\n`);
         await fn();
