@@ -1,6 +1,7 @@
 //! `signRequest` and `AwsClient`: SigV4 for any AWS request, one call across the boundary per
 //! request, with the signing keys derived so far kept in wasm.
 
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use wasm_bindgen::prelude::*;
@@ -23,8 +24,8 @@ fn text<'a>(value: Value<'a>, what: &str) -> Result<&'a str, JsValue> {
     match value {
         Value::Text(text) => Ok(text),
         _ => {
-            let mut message = alloc::string::String::from(what);
-            message.push_str(" must be a string");
+            let mut message = String::new();
+            push_pieces!(&mut message; what, " must be a string");
             Err(invalid(&message))
         }
     }
@@ -109,8 +110,13 @@ impl SigV4Signer {
                     n as u32
                 }
                 _ => {
-                    let mut message = alloc::string::String::new();
-                    push_pieces!(&mut message; "options.expiresIn must be an integer from 1 to ", MAX_EXPIRES_SECONDS, " seconds");
+                    let mut message = String::new();
+                    push_pieces!(
+                        &mut message;
+                        "options.expiresIn must be an integer from 1 to ",
+                        MAX_EXPIRES_SECONDS,
+                        " seconds"
+                    );
                     return Err(invalid(&message));
                 }
             };
