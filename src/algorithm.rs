@@ -2,9 +2,10 @@
 //! share (which curve, which modulus size, which `AWS4-X509-…` name).
 
 use alloc::string::{String, ToString};
-use core::fmt;
 
 use der::asn1::ObjectIdentifier;
+
+use crate::error::{push_pieces, Piece};
 
 /// `id-ecPublicKey` (RFC 5480).
 pub(crate) const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
@@ -85,15 +86,15 @@ impl KeyType {
     }
 }
 
-impl fmt::Display for KeyType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Piece for KeyType {
+    fn push_to(&self, out: &mut String) {
         match self {
-            KeyType::EcdsaP256 => f.write_str("ECDSA P-256"),
-            KeyType::EcdsaP384 => f.write_str("ECDSA P-384"),
-            KeyType::Rsa { bits } => write!(f, "RSA-{bits}"),
-            KeyType::MlDsa44 => f.write_str("ML-DSA-44"),
-            KeyType::MlDsa65 => f.write_str("ML-DSA-65"),
-            KeyType::MlDsa87 => f.write_str("ML-DSA-87"),
+            KeyType::EcdsaP256 => out.push_str("ECDSA P-256"),
+            KeyType::EcdsaP384 => out.push_str("ECDSA P-384"),
+            KeyType::Rsa { bits } => push_pieces!(out; "RSA-", bits),
+            KeyType::MlDsa44 => out.push_str("ML-DSA-44"),
+            KeyType::MlDsa65 => out.push_str("ML-DSA-65"),
+            KeyType::MlDsa87 => out.push_str("ML-DSA-87"),
         }
     }
 }

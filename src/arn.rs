@@ -9,7 +9,8 @@
 //! ("IAM identifiers": role names of `[\w+=,.@-]`, 1 to 64 characters, paths of printable ASCII).
 
 use alloc::string::String;
-use core::fmt;
+
+use crate::error::Piece;
 
 /// Which ARN of the request a problem is about; displays as the JSON field name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,9 +23,9 @@ pub enum ArnField {
     Role,
 }
 
-impl fmt::Display for ArnField {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Piece for ArnField {
+    fn push_to(&self, out: &mut String) {
+        out.push_str(match self {
             ArnField::TrustAnchor => "trustAnchorArn",
             ArnField::Profile => "profileArn",
             ArnField::Role => "roleArn",

@@ -16,7 +16,7 @@ use crate::algorithm::{
     bit_length, curve_name, oid_name, KeyType, OID_EC_PUBLIC_KEY, OID_P256, OID_P384, OID_RSA_ENCRYPTION,
 };
 use crate::asn1::{self, Reader};
-use crate::error::ErrorCode;
+use crate::error::{push_pieces, ErrorCode, Piece};
 use crate::pem::MAX_INPUT_LEN;
 use crate::pem::{self, PemError};
 use crate::time::Time;
@@ -91,35 +91,42 @@ pub enum CertificateError {
     },
 }
 
-impl fmt::Display for CertificateError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Piece for CertificateError {
+    fn push_to(&self, out: &mut String) {
         use CertificateError::*;
         match self {
-            TooLarge { len } => write!(f, "certificate input is {len} bytes, more than the {MAX_INPUT_LEN} allowed"),
-            Pem(e) => write!(f, "certificate: {e}"),
-            WrongPemLabel { found } => write!(f, "expected a CERTIFICATE PEM block, found {found}"),
-            Empty => f.write_str("no certificate found in the input"),
-            Malformed { field } => write!(f, "malformed certificate: cannot parse {field}"),
-            NotVersion3 { version } => write!(f, "certificate is X.509 v{version}; AWS requires v3"),
-            EmptySubject => f.write_str("certificate subject is empty"),
+            TooLarge { len } => {
+                push_pieces!(out; "certificate input is ", len, " bytes, more than the ", MAX_INPUT_LEN, " allowed")
+            }
+            Pem(e) => push_pieces!(out; "certificate: ", e),
+            WrongPemLabel { found } => push_pieces!(out; "expected a CERTIFICATE PEM block, found ", found),
+            Empty => out.push_str("no certificate found in the input"),
+            Malformed { field } => push_pieces!(out; "malformed certificate: cannot parse ", field),
+            NotVersion3 { version } => push_pieces!(out; "certificate is X.509 v", version, "; AWS requires v3"),
+            EmptySubject => out.push_str("certificate subject is empty"),
             IsCa => {
-                f.write_str("certificate is a CA (basic constraints CA:TRUE); AWS requires an end-entity certificate")
+                out.push_str("certificate is a CA (basic constraints CA:TRUE); AWS requires an end-entity certificate")
             }
             MissingDigitalSignature => {
-                f.write_str("certificate key usage does not include digitalSignature, which AWS requires")
+                out.push_str("certificate key usage does not include digitalSignature, which AWS requires")
             }
-            Expired { not_after, now } => write!(f, "certificate expired at {not_after} (checked at {now})"),
+            Expired { not_after, now } => {
+                push_pieces!(out; "certificate expired at ", not_after, " (checked at ", now, ")")
+            }
             NotYetValid { not_before, now } => {
-                write!(f, "certificate is not valid until {not_before} (checked at {now})")
+                push_pieces!(out; "certificate is not valid until ", not_before, " (checked at ", now, ")")
             }
             WeakSignatureAlgorithm { algorithm } => {
-                write!(f, "certificate is signed with {algorithm}; AWS requires SHA-256 or stronger")
+                push_pieces!(out; "certificate is signed with ", algorithm, "; AWS requires SHA-256 or stronger")
             }
-            UnsupportedPublicKey { algorithm } => {
-                write!(f, "certificate key {algorithm} is not supported (ECDSA P-256/P-384, RSA 2048-4096 or ML-DSA)")
-            }
+            UnsupportedPublicKey { algorithm } => push_pieces!(
+                out;
+                "certificate key ",
+                algorithm,
+                " is not supported (ECDSA P-256/P-384, RSA 2048-4096 or ML-DSA)"
+            ),
             TooManyIntermediates { count } => {
-                write!(f, "{count} intermediate certificates given; AWS accepts at most {MAX_INTERMEDIATES}")
+                push_pieces!(out; count, " intermediate certificates given; AWS accepts at most ", MAX_INTERMEDIATES)
             }
         }
     }
@@ -178,7 +185,9 @@ impl PublicKey {
                 if (2048..=4096).contains(&bits) {
                     Ok(KeyType::Rsa { bits })
                 } else {
-                    Err(CertificateError::UnsupportedPublicKey { algorithm: alloc::format!("RSA-{bits}") })
+                    let mut algorithm = String::from("RSA-");
+                    bits.push_to(&mut algorithm);
+                    Err(CertificateError::UnsupportedPublicKey { algorithm })
                 }
             }
             PublicKey::Unsupported { algorithm } => {
@@ -806,9 +815,9 @@ fn big_to_decimal(bytes: &[u8]) -> String {
     match chunks.split_last() {
         None => out.push('0'),
         Some((most, rest)) => {
-            out.push_str(&most.to_string());
+            crate::digits::decimal_into(u64::from(*most), 1, &mut out);
             for chunk in rest.iter().rev() {
-                out.push_str(&alloc::format!("{chunk:09}"));
+                crate::digits::decimal_into(u64::from(*chunk), 9, &mut out);
             }
         }
     }

@@ -1,5 +1,6 @@
 //! Numbers as text without `core::fmt` (whose machinery costs more than the formatting itself in
-//! wasm): lower-case hexadecimal, the encoding SigV4 uses for hashes and signatures, and decimal.
+//! wasm): lower-case hexadecimal, the encoding SigV4 uses for hashes and signatures, and decimal
+//! (also zero-padded, for times in messages).
 
 use alloc::string::String;
 
@@ -29,8 +30,15 @@ pub(crate) fn encode(bytes: &[u8]) -> String {
 }
 
 /// The decimal form of `n`.
-pub(crate) fn decimal(mut n: u64) -> String {
-    let mut digits = [0u8; 20];
+pub(crate) fn decimal(n: u64) -> String {
+    let mut out = String::new();
+    decimal_into(n, 1, &mut out);
+    out
+}
+
+/// Appends the decimal form of `n` to `out`, with leading zeros up to `width` digits (at most 20).
+pub(crate) fn decimal_into(mut n: u64, width: usize, out: &mut String) {
+    let mut digits = [b'0'; 20];
     let mut i = digits.len();
     loop {
         i -= 1;
@@ -40,7 +48,24 @@ pub(crate) fn decimal(mut n: u64) -> String {
             break;
         }
     }
-    digits[i..].iter().map(|&d| char::from(d)).collect()
+    let start = i.min(digits.len().saturating_sub(width));
+    let Ok(text) = core::str::from_utf8(&digits[start..]) else { unreachable!("decimal digits are ASCII") };
+    out.push_str(text);
+}
+
+/// Appends the lower-case hex form of `n` to `out`, without leading zeros.
+pub(crate) fn hex_into(n: u32, out: &mut String) {
+    let mut shift = 28;
+    while shift > 0 && n >> shift == 0 {
+        shift -= 4;
+    }
+    loop {
+        out.push(char::from(DIGITS[(n >> shift) as usize & 15]));
+        if shift == 0 {
+            break;
+        }
+        shift -= 4;
+    }
 }
 
 #[cfg(test)]
@@ -58,6 +83,20 @@ mod tests {
     fn decimal_matches_format() {
         for n in [0, 7, 10, 900, 43_200, u64::MAX] {
             assert_eq!(super::decimal(n), alloc::format!("{n}"));
+        }
+    }
+
+    #[test]
+    fn padded_decimal_and_hex_match_format() {
+        for n in [0u32, 7, 10, 999, 2024, 65_535, 1_114_111, u32::MAX] {
+            for width in [1, 2, 4, 9, 20] {
+                let mut out = alloc::string::String::new();
+                super::decimal_into(u64::from(n), width, &mut out);
+                assert_eq!(out, alloc::format!("{n:0width$}"));
+            }
+            let mut out = alloc::string::String::new();
+            super::hex_into(n, &mut out);
+            assert_eq!(out, alloc::format!("{n:x}"));
         }
     }
 }

@@ -5,6 +5,7 @@
 //! type maps to a code once (`CertificateError::code`, `KeyError::code`, …); [`Error::code`]
 //! only delegates. No error ever holds key material or credentials.
 
+use alloc::string::String;
 use core::fmt;
 
 use crate::certificate::CertificateError;
@@ -147,20 +148,106 @@ impl Error {
     }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Piece for Error {
+    fn push_to(&self, out: &mut String) {
         match self {
-            Error::Certificate(e) => e.fmt(f),
-            Error::Key(e) => e.fmt(f),
-            Error::Request(e) => e.fmt(f),
-            Error::Response(e) => e.fmt(f),
-            Error::SigV4(e) => e.fmt(f),
-            Error::Time(e) => e.fmt(f),
+            Error::Certificate(e) => e.push_to(out),
+            Error::Key(e) => e.push_to(out),
+            Error::Request(e) => e.push_to(out),
+            Error::Response(e) => e.push_to(out),
+            Error::SigV4(e) => e.push_to(out),
+            Error::Time(e) => e.push_to(out),
             #[cfg(feature = "pkcs12")]
-            Error::Pkcs12(e) => e.fmt(f),
+            Error::Pkcs12(e) => e.push_to(out),
         }
     }
 }
+
+/// A piece of a message: static text, text from the input, a number, or a whole error message.
+///
+/// Every error message is written through this trait, not `core::fmt`: in the wasm builds the
+/// formatting machinery (`Formatter`, padding, `Arguments`, integer `Display`) costs more code
+/// than the messages themselves, and nothing else there needs it. Each error type's `Display`
+/// (for Rust callers and the CLI) writes the same text ([`display_by_piece!`]).
+pub(crate) trait Piece {
+    /// Appends this piece's text to `out`.
+    fn push_to(&self, out: &mut String);
+}
+
+impl Piece for str {
+    fn push_to(&self, out: &mut String) {
+        out.push_str(self);
+    }
+}
+
+impl Piece for String {
+    fn push_to(&self, out: &mut String) {
+        out.push_str(self);
+    }
+}
+
+impl<T: Piece + ?Sized> Piece for &T {
+    fn push_to(&self, out: &mut String) {
+        (**self).push_to(out);
+    }
+}
+
+/// Numbers in decimal.
+macro_rules! decimal_pieces {
+    ($($ty:ty),*) => {$(
+        impl Piece for $ty {
+            fn push_to(&self, out: &mut String) {
+                crate::digits::decimal_into(*self as u64, 1, out);
+            }
+        }
+    )*};
+}
+decimal_pieces!(u8, u16, u32, u64, usize);
+
+/// Appends each piece (anything that is a [`Piece`]) to `out`, in order:
+/// `push_pieces!(out; "input is ", len, " bytes")`.
+macro_rules! push_pieces {
+    ($out:expr; $($piece:expr),+ $(,)?) => {{
+        let out: &mut alloc::string::String = $out;
+        $($crate::error::Piece::push_to(&$piece, out);)+
+    }};
+}
+pub(crate) use push_pieces;
+
+/// The text of `piece`: an error's message.
+pub(crate) fn text(piece: &dyn Piece) -> String {
+    let mut out = String::new();
+    piece.push_to(&mut out);
+    out
+}
+
+/// `Display` for each type whose text is its [`Piece`], so `to_string()` and `{}` give exactly
+/// the message the wasm builds send to JS.
+macro_rules! display_by_piece {
+    ($($ty:ty),+ $(,)?) => {$(
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&text(self))
+            }
+        }
+    )+};
+}
+display_by_piece!(
+    Error,
+    CertificateError,
+    KeyError,
+    RequestError,
+    ResponseError,
+    SigV4Error,
+    InvalidTime,
+    crate::pem::PemError,
+    crate::options::OptionError,
+    crate::algorithm::KeyType,
+    crate::arn::ArnField,
+    crate::time::Time,
+);
+#[cfg(feature = "pkcs12")]
+display_by_piece!(crate::pkcs12::Pkcs12Error);
 
 #[cfg(feature = "std")]
 impl std::error::Error for Error {}

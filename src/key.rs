@@ -20,7 +20,7 @@ use crate::algorithm::{
 };
 use crate::asn1;
 use crate::certificate::Certificate;
-use crate::error::ErrorCode;
+use crate::error::{push_pieces, ErrorCode, Piece};
 use crate::pem::{self, PemError, MAX_INPUT_LEN};
 
 /// Why a private key was refused or could not sign. Never carries key bytes.
@@ -90,35 +90,49 @@ pub enum KeyError {
     SigningFailed,
 }
 
-impl fmt::Display for KeyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Piece for KeyError {
+    fn push_to(&self, out: &mut String) {
         use KeyError::*;
         match self {
-            TooLarge { len } => write!(f, "private key input is {len} bytes, more than the {MAX_INPUT_LEN} allowed"),
-            Pem(e) => write!(f, "private key: {e}"),
-            WrongPemLabel { found } => {
-                write!(f, "expected a PRIVATE KEY, EC PRIVATE KEY or RSA PRIVATE KEY PEM block, found {found}")
+            TooLarge { len } => {
+                push_pieces!(out; "private key input is ", len, " bytes, more than the ", MAX_INPUT_LEN, " allowed")
             }
-            Empty => f.write_str("no private key found in the input"),
-            Encrypted => f.write_str("the private key is encrypted and needs a password"),
-            WrongPassword => f.write_str("the password does not decrypt the private key"),
-            UnsupportedEncryption { scheme } => write!(
-                f,
-                "the private key is encrypted with {scheme}, which is not supported; \
-                 convert it with openssl pkcs8 -topk8 -v2 aes-256-cbc"
+            Pem(e) => push_pieces!(out; "private key: ", e),
+            WrongPemLabel { found } => push_pieces!(
+                out;
+                "expected a PRIVATE KEY, EC PRIVATE KEY or RSA PRIVATE KEY PEM block, found ",
+                found
             ),
-            KdfTooCostly { what, value, limit } => {
-                write!(f, "the encrypted private key asks for {what} {value}, more than the {limit} allowed")
-            }
-            EncryptionNotCompiledIn => f.write_str("encrypted private keys are not enabled in this build"),
-            Malformed { what } => write!(f, "malformed private key: cannot parse {what}"),
-            Unsupported { algorithm } => write!(
-                f,
-                "private key algorithm {algorithm} is not supported (ECDSA P-256/P-384, RSA 2048-4096 or ML-DSA)"
+            Empty => out.push_str("no private key found in the input"),
+            Encrypted => out.push_str("the private key is encrypted and needs a password"),
+            WrongPassword => out.push_str("the password does not decrypt the private key"),
+            UnsupportedEncryption { scheme } => push_pieces!(
+                out;
+                "the private key is encrypted with ",
+                scheme,
+                ", which is not supported; convert it with openssl pkcs8 -topk8 -v2 aes-256-cbc"
             ),
-            NotCompiledIn { key_type } => write!(f, "{key_type} keys are not enabled in this build"),
-            Mismatch => f.write_str("the private key does not match the certificate's public key"),
-            SigningFailed => f.write_str("signing failed"),
+            KdfTooCostly { what, value, limit } => push_pieces!(
+                out;
+                "the encrypted private key asks for ",
+                what,
+                " ",
+                value,
+                ", more than the ",
+                limit,
+                " allowed"
+            ),
+            EncryptionNotCompiledIn => out.push_str("encrypted private keys are not enabled in this build"),
+            Malformed { what } => push_pieces!(out; "malformed private key: cannot parse ", what),
+            Unsupported { algorithm } => push_pieces!(
+                out;
+                "private key algorithm ",
+                algorithm,
+                " is not supported (ECDSA P-256/P-384, RSA 2048-4096 or ML-DSA)"
+            ),
+            NotCompiledIn { key_type } => push_pieces!(out; key_type, " keys are not enabled in this build"),
+            Mismatch => out.push_str("the private key does not match the certificate's public key"),
+            SigningFailed => out.push_str("signing failed"),
         }
     }
 }
@@ -314,7 +328,9 @@ impl PrivateKey {
             read_pkcs1_public(der).map_err(|_| KeyError::Malformed { what: "PKCS#1 RSA private key" })?;
         let bits = bit_length(modulus);
         if !(2048..=4096).contains(&bits) {
-            return Err(KeyError::Unsupported { algorithm: alloc::format!("RSA-{bits}") });
+            let mut algorithm = String::from("RSA-");
+            bits.push_to(&mut algorithm);
+            return Err(KeyError::Unsupported { algorithm });
         }
         #[cfg(feature = "rsa")]
         {

@@ -7,7 +7,7 @@
 
 use alloc::string::String;
 
-use crate::error::ErrorCode;
+use crate::error::{push_pieces, ErrorCode, Piece};
 
 /// What a `CreateSession` request asks for, besides the certificate and key.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -62,12 +62,9 @@ impl OptionError {
     }
 }
 
-impl core::fmt::Display for OptionError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("options.")?;
-        f.write_str(self.name)?;
-        f.write_str(" must be ")?;
-        f.write_str(self.expected)
+impl Piece for OptionError {
+    fn push_to(&self, out: &mut String) {
+        push_pieces!(out; "options.", self.name, " must be ", self.expected);
     }
 }
 

@@ -9,8 +9,9 @@
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use base64ct::{Base64, Encoding};
-use core::fmt;
 use zeroize::Zeroizing;
+
+use crate::error::{push_pieces, Piece};
 
 /// Largest input, in bytes, that the certificate and key parsers take (PEM or DER).
 pub const MAX_INPUT_LEN: usize = 256 * 1024;
@@ -47,13 +48,15 @@ pub enum PemError {
     TooManyBlocks,
 }
 
-impl fmt::Display for PemError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Piece for PemError {
+    fn push_to(&self, out: &mut String) {
         match self {
-            PemError::NoBlock => f.write_str("no PEM block (-----BEGIN ...-----) found"),
-            PemError::Unterminated { label } => write!(f, "PEM block {label} has no matching END line (truncated?)"),
-            PemError::InvalidBase64 { label } => write!(f, "PEM block {label} does not hold valid base64"),
-            PemError::TooManyBlocks => write!(f, "more than {MAX_BLOCKS} PEM blocks in one input"),
+            PemError::NoBlock => out.push_str("no PEM block (-----BEGIN ...-----) found"),
+            PemError::Unterminated { label } => {
+                push_pieces!(out; "PEM block ", label, " has no matching END line (truncated?)")
+            }
+            PemError::InvalidBase64 { label } => push_pieces!(out; "PEM block ", label, " does not hold valid base64"),
+            PemError::TooManyBlocks => push_pieces!(out; "more than ", MAX_BLOCKS, " PEM blocks in one input"),
         }
     }
 }

@@ -35,7 +35,7 @@ use zeroize::Zeroizing;
 
 use crate::algorithm::oid_name;
 use crate::certificate::{Certificate, CertificateError, MAX_INTERMEDIATES};
-use crate::error::ErrorCode;
+use crate::error::{push_pieces, ErrorCode, Piece};
 use crate::key::{KeyError, PrivateKey};
 use crate::pem::MAX_INPUT_LEN;
 
@@ -93,25 +93,28 @@ pub enum Pkcs12Error {
     Certificate(CertificateError),
 }
 
-impl fmt::Display for Pkcs12Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Piece for Pkcs12Error {
+    fn push_to(&self, out: &mut String) {
         use Pkcs12Error::*;
         match self {
-            TooLarge { len } => write!(f, "PKCS#12 input is {len} bytes, more than the {MAX_INPUT_LEN} allowed"),
-            Malformed { what } => write!(f, "malformed PKCS#12 file: cannot parse {what}"),
-            Legacy { scheme } => write!(
-                f,
-                "the PKCS#12 file uses legacy {scheme}, which is not supported; re-export it with \
-                 AES-256 and a SHA-256 MAC: openssl pkcs12 -legacy -in old.p12 -nodes -out all.pem, \
-                 then openssl pkcs12 -export -in all.pem -out new.p12"
+            TooLarge { len } => {
+                push_pieces!(out; "PKCS#12 input is ", len, " bytes, more than the ", MAX_INPUT_LEN, " allowed")
+            }
+            Malformed { what } => push_pieces!(out; "malformed PKCS#12 file: cannot parse ", what),
+            Legacy { scheme } => push_pieces!(
+                out;
+                "the PKCS#12 file uses legacy ",
+                scheme,
+                ", which is not supported; re-export it with AES-256 and a SHA-256 MAC: openssl pkcs12 \
+                 -legacy -in old.p12 -nodes -out all.pem, then openssl pkcs12 -export -in all.pem -out new.p12"
             ),
-            Unsupported { what } => write!(f, "the PKCS#12 file uses {what}, which is not supported"),
-            NoKey => f.write_str("the PKCS#12 file holds no private key"),
-            SeveralKeys => f.write_str("the PKCS#12 file holds more than one private key"),
-            NoCertificateForKey => f.write_str("no certificate in the PKCS#12 file belongs to its private key"),
-            Key(KeyError::WrongPassword) => f.write_str("the password does not open the PKCS#12 file"),
-            Key(e) => write!(f, "PKCS#12 {e}"),
-            Certificate(e) => write!(f, "PKCS#12 {e}"),
+            Unsupported { what } => push_pieces!(out; "the PKCS#12 file uses ", what, ", which is not supported"),
+            NoKey => out.push_str("the PKCS#12 file holds no private key"),
+            SeveralKeys => out.push_str("the PKCS#12 file holds more than one private key"),
+            NoCertificateForKey => out.push_str("no certificate in the PKCS#12 file belongs to its private key"),
+            Key(KeyError::WrongPassword) => out.push_str("the password does not open the PKCS#12 file"),
+            Key(e) => push_pieces!(out; "PKCS#12 ", e),
+            Certificate(e) => push_pieces!(out; "PKCS#12 ", e),
         }
     }
 }

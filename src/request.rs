@@ -15,13 +15,12 @@
 use alloc::borrow::Cow;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use core::fmt;
 
 use crate::algorithm::Algorithm;
 use crate::arn::{Arn, ArnField, Region};
 use crate::certificate::{Certificate, CertificateError, MAX_INTERMEDIATES};
 use crate::endpoint::{self, Url};
-use crate::error::ErrorCode;
+use crate::error::{push_pieces, ErrorCode, Piece};
 use crate::json::ObjectWriter;
 use crate::key::{KeyError, Signer};
 use crate::options::CreateSessionOptions;
@@ -112,33 +111,52 @@ impl RequestError {
     }
 }
 
-impl fmt::Display for RequestError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Piece for RequestError {
+    fn push_to(&self, out: &mut String) {
         use RequestError::*;
         match self {
-            InvalidArn { field, reason } => write!(f, "invalid {field}: the ARN {reason}"),
-            RegionMismatch { field, arn_region, region } => {
-                write!(f, "{field} is in region {arn_region}, but the request is for region {region}")
-            }
-            PartitionMismatch { field, arn_partition, partition } => write!(
-                f,
-                "{field} is in partition {arn_partition}, but the endpoint region is in partition {partition}"
+            InvalidArn { field, reason } => push_pieces!(out; "invalid ", field, ": the ARN ", reason),
+            RegionMismatch { field, arn_region, region } => push_pieces!(
+                out;
+                field,
+                " is in region ",
+                arn_region,
+                ", but the request is for region ",
+                region
             ),
-            InvalidRegion { region } => write!(f, "invalid region {}", Quoted(region)),
-            InvalidDuration { seconds } => write!(
-                f,
-                "session duration {seconds} s is outside {MIN_DURATION_SECONDS}..={MAX_DURATION_SECONDS} seconds"
+            PartitionMismatch { field, arn_partition, partition } => push_pieces!(
+                out;
+                field,
+                " is in partition ",
+                arn_partition,
+                ", but the endpoint region is in partition ",
+                partition
+            ),
+            InvalidRegion { region } => push_pieces!(out; "invalid region ", Quoted(region)),
+            InvalidDuration { seconds } => push_pieces!(
+                out;
+                "session duration ",
+                seconds,
+                " s is outside ",
+                MIN_DURATION_SECONDS,
+                "..=",
+                MAX_DURATION_SECONDS,
+                " seconds"
             ),
             InvalidRoleSessionName => {
-                f.write_str("role session name must be 2 to 64 characters of letters, digits and _+=,.@-")
+                out.push_str("role session name must be 2 to 64 characters of letters, digits and _+=,.@-")
             }
-            InvalidEndpoint { reason } => write!(f, "invalid endpoint: {reason}"),
-            Certificate(e) => e.fmt(f),
-            Key(e) => e.fmt(f),
-            AlgorithmMismatch { expected, found } => {
-                write!(f, "the certificate needs {} signatures but the signer makes {}", expected.name(), found.name())
-            }
-            InvalidSignature => f.write_str("the signature given is not a valid encoded signature"),
+            InvalidEndpoint { reason } => push_pieces!(out; "invalid endpoint: ", reason),
+            Certificate(e) => e.push_to(out),
+            Key(e) => e.push_to(out),
+            AlgorithmMismatch { expected, found } => push_pieces!(
+                out;
+                "the certificate needs ",
+                expected.name(),
+                " signatures but the signer makes ",
+                found.name()
+            ),
+            InvalidSignature => out.push_str("the signature given is not a valid encoded signature"),
         }
     }
 }
@@ -151,21 +169,24 @@ impl std::error::Error for RequestError {}
 /// Unicode tables.)
 struct Quoted<'a>(&'a str);
 
-impl fmt::Display for Quoted<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use fmt::Write;
-        f.write_char('"')?;
+impl Piece for Quoted<'_> {
+    fn push_to(&self, out: &mut String) {
+        out.push('"');
         for c in self.0.chars() {
             match c {
                 '"' | '\\' => {
-                    f.write_char('\\')?;
-                    f.write_char(c)?;
+                    out.push('\\');
+                    out.push(c);
                 }
-                ' '..='~' => f.write_char(c)?,
-                c => write!(f, "\\u{{{:x}}}", u32::from(c))?,
+                ' '..='~' => out.push(c),
+                c => {
+                    out.push_str("\\u{");
+                    crate::digits::hex_into(u32::from(c), out);
+                    out.push('}');
+                }
             }
         }
-        f.write_char('"')
+        out.push('"');
     }
 }
 

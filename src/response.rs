@@ -5,10 +5,9 @@
 //! "Errors").
 
 use alloc::string::String;
-use core::fmt;
 
 use crate::credentials::Credentials;
-use crate::error::ErrorCode;
+use crate::error::{push_pieces, ErrorCode, Piece};
 use crate::json;
 use crate::time::Time;
 
@@ -162,22 +161,28 @@ pub enum ResponseError {
     },
 }
 
-impl fmt::Display for ResponseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Piece for ResponseError {
+    fn push_to(&self, out: &mut String) {
         match self {
             ResponseError::Service(e) => {
                 let ty = if e.error_type.is_empty() { "error" } else { &e.error_type };
-                write!(f, "{ty} (HTTP {})", e.status)?;
+                push_pieces!(out; ty, " (HTTP ", e.status, ")");
                 if !e.message.is_empty() {
-                    write!(f, ": {}", e.message)?;
+                    push_pieces!(out; ": ", e.message);
                 }
-                Ok(())
             }
-            ResponseError::Malformed { reason } => write!(f, "unexpected CreateSession response: {reason}"),
-            ResponseError::TooLarge => write!(f, "CreateSession response larger than {MAX_RESPONSE_LEN} bytes"),
-            ResponseError::Expired { expiration, now, margin_seconds } => write!(
-                f,
-                "the credentials in the CreateSession response expire at {expiration}, within {margin_seconds} s of {now}"
+            ResponseError::Malformed { reason } => push_pieces!(out; "unexpected CreateSession response: ", reason),
+            ResponseError::TooLarge => {
+                push_pieces!(out; "CreateSession response larger than ", MAX_RESPONSE_LEN, " bytes")
+            }
+            ResponseError::Expired { expiration, now, margin_seconds } => push_pieces!(
+                out;
+                "the credentials in the CreateSession response expire at ",
+                expiration,
+                ", within ",
+                margin_seconds,
+                " s of ",
+                now
             ),
         }
     }

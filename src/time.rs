@@ -4,7 +4,8 @@
 //! against a [`Time`] that the host supplies, so every result is reproducible.
 
 use alloc::string::String;
-use core::fmt;
+
+use crate::error::Piece;
 
 /// A UTC instant with one-second precision, counted from the Unix epoch.
 ///
@@ -18,9 +19,9 @@ pub struct Time(u64);
 #[non_exhaustive]
 pub struct InvalidTime;
 
-impl fmt::Display for InvalidTime {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("invalid time: expected RFC 3339 such as 2024-06-01T12:00:30Z, between years 1970 and 9999")
+impl Piece for InvalidTime {
+    fn push_to(&self, out: &mut String) {
+        out.push_str("invalid time: expected RFC 3339 such as 2024-06-01T12:00:30Z, between years 1970 and 9999");
     }
 }
 
@@ -158,11 +159,22 @@ impl Time {
     }
 }
 
-/// Formats as RFC 3339 in UTC, e.g. `2024-06-01T12:00:30Z`.
-impl fmt::Display for Time {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+/// RFC 3339 in UTC, e.g. `2024-06-01T12:00:30Z` (also the `Display` form).
+impl Piece for Time {
+    fn push_to(&self, out: &mut String) {
         let (y, mo, d, h, mi, s) = self.to_utc();
-        write!(f, "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+        let fields = [
+            (y.into(), 4, "-"),
+            (mo.into(), 2, "-"),
+            (d.into(), 2, "T"),
+            (h.into(), 2, ":"),
+            (mi.into(), 2, ":"),
+            (s.into(), 2, "Z"),
+        ];
+        for (value, width, after) in fields {
+            crate::digits::decimal_into(value, width, out);
+            out.push_str(after);
+        }
     }
 }
 

@@ -19,7 +19,7 @@ use zeroize::Zeroizing;
 use crate::credentials::Credentials;
 use crate::digits as hex;
 use crate::endpoint::Url;
-use crate::error::ErrorCode;
+use crate::error::{ErrorCode, Piece};
 use crate::time::Time;
 
 pub(crate) mod canonical_request;
@@ -86,9 +86,9 @@ pub enum SigV4Error {
     UnknownScope,
 }
 
-impl fmt::Display for SigV4Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Piece for SigV4Error {
+    fn push_to(&self, out: &mut String) {
+        out.push_str(match self {
             SigV4Error::InvalidUrl => "the URL must be absolute (https://host/path) or a path starting with '/'",
             SigV4Error::MissingHost => "the URL is a bare path and no Host header is given",
             SigV4Error::InvalidMethod => "the HTTP method is empty or not a valid token",

@@ -33,7 +33,7 @@ fn read_options(message: &[u8]) -> Result<CreateSessionOptions, JsValue> {
             Ok(true) => {}
             // The shim sends only the names the core gave it.
             Ok(false) => return Err(malformed(wire::Malformed)),
-            Err(e) => return Err(error(e.code(), &e)),
+            Err(e) => return Err(error(e.code(), &crate::error::text(&e))),
         }
     }
     Ok(options)

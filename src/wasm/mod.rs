@@ -25,9 +25,8 @@ mod sigv4;
 
 #[cfg(all(feature = "wasm", target_arch = "wasm32"))]
 use {
+    crate::error::text,
     crate::{Error, ErrorCode, Time},
-    alloc::string::ToString,
-    core::fmt::Display,
     js_sys::Uint8Array,
     wasm_bindgen::prelude::*,
 };
@@ -61,8 +60,8 @@ fn deliver(reply: &[u8], out: &ReplyBuffer) -> JsValue {
 
 /// A JS `Error` with `code` and `message`.
 #[cfg(all(feature = "wasm", target_arch = "wasm32"))]
-fn error(code: ErrorCode, message: &dyn Display) -> JsValue {
-    let error = js_sys::Error::new(&message.to_string());
+fn error(code: ErrorCode, message: &str) -> JsValue {
+    let error = js_sys::Error::new(message);
     let _ = js_sys::Reflect::set(&error, &"code".into(), &code.as_str().into());
     error.into()
 }
@@ -71,19 +70,19 @@ fn error(code: ErrorCode, message: &dyn Display) -> JsValue {
 #[cfg(all(feature = "wasm", target_arch = "wasm32"))]
 fn core_error(e: impl Into<Error>) -> JsValue {
     let e = e.into();
-    error(e.code(), &e)
+    error(e.code(), &text(&e))
 }
 
 /// An `InvalidOptions` error: an option of the wrong type.
 #[cfg(all(feature = "wasm", target_arch = "wasm32"))]
 fn invalid(message: &str) -> JsValue {
-    error(ErrorCode::InvalidOptions, &message)
+    error(ErrorCode::InvalidOptions, message)
 }
 
 /// A message that does not follow [`wire`]'s format: a bug in the shims or here.
 #[cfg(all(feature = "wasm", target_arch = "wasm32"))]
 fn malformed(_: wire::Malformed) -> JsValue {
-    error(ErrorCode::Internal, &"malformed message between the JS shim and wasm")
+    error(ErrorCode::Internal, "malformed message between the JS shim and wasm")
 }
 
 /// A time from JS milliseconds since 1970; `InvalidOptions` with `message` when it is not one.

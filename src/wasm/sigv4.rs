@@ -1,6 +1,7 @@
 //! `signRequest` and `AwsClient`: SigV4 for any AWS request, one call across the boundary per
 //! request, with the signing keys derived so far kept in wasm.
 
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use wasm_bindgen::prelude::*;
@@ -8,6 +9,7 @@ use zeroize::Zeroizing;
 
 use super::wire::{self, Value};
 use super::{core_error, deliver, invalid, malformed, time_from_ms, ReplyBuffer};
+use crate::error::push_pieces;
 use crate::sigv4::{infer_scope, Key, KeyCache, Payload, Request, Settings, MAX_EXPIRES_SECONDS};
 
 /// A SigV4 signer; the signing keys it derived are zeroized on `free()`.
@@ -21,7 +23,11 @@ pub struct SigV4Signer {
 fn text<'a>(value: Value<'a>, what: &str) -> Result<&'a str, JsValue> {
     match value {
         Value::Text(text) => Ok(text),
-        _ => Err(invalid(&alloc::format!("{what} must be a string"))),
+        _ => {
+            let mut message = String::new();
+            push_pieces!(&mut message; what, " must be a string");
+            Err(invalid(&message))
+        }
     }
 }
 
@@ -104,8 +110,13 @@ impl SigV4Signer {
                     n as u32
                 }
                 _ => {
-                    let message =
-                        alloc::format!("options.expiresIn must be an integer from 1 to {MAX_EXPIRES_SECONDS} seconds");
+                    let mut message = String::new();
+                    push_pieces!(
+                        &mut message;
+                        "options.expiresIn must be an integer from 1 to ",
+                        MAX_EXPIRES_SECONDS,
+                        " seconds"
+                    );
                     return Err(invalid(&message));
                 }
             };
