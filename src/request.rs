@@ -255,8 +255,32 @@ impl<'a> CreateSession<'a> {
 
     /// Checks every input and builds the request up to the string to sign, for time `now`.
     pub fn prepare(&self, now: Time) -> Result<UnsignedRequest<'a>, RequestError> {
-        let o = &*self.options;
         let algorithm = check_certificates(self.certificate, self.intermediates, now)?;
+        let template = RequestTemplate::new(&self.options)?;
+        Ok(template.build(self.certificate, self.intermediates, algorithm, now))
+    }
+}
+
+/// What a `CreateSession` request takes from its [`CreateSessionOptions`], checked and built
+/// once: the URL, `Host`, JSON body and its SHA-256, and the signing region. Everything else
+/// (the time, the certificate's checks and headers, the canonical request) is per request, in
+/// [`RequestTemplate::prepare`]. A client that signs many requests with the same options keeps
+/// one, and skips parsing the ARNs and endpoint and hashing the body each time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestTemplate {
+    url: String,
+    path: String,
+    host: String,
+    body: String,
+    payload_hash: String,
+    /// `/{region}/rolesanywhere/aws4_request`: the credential scope after its date.
+    scope_tail: String,
+}
+
+impl RequestTemplate {
+    /// Checks `options` (ARNs, region, endpoint, duration, session name) and builds what of the
+    /// request depends on them alone.
+    pub fn new(o: &CreateSessionOptions) -> Result<Self, RequestError> {
         let arns = Arns::parse(o)?;
         let endpoint = o.endpoint.as_deref().map(parse_endpoint).transpose()?;
         let region = signing_region(o.region.as_deref(), endpoint.as_ref(), &arns)?;
@@ -275,13 +299,106 @@ impl<'a> CreateSession<'a> {
                 parse_endpoint(&default_endpoint)?
             }
         };
-        Ok(build(self.certificate, self.intermediates, o, algorithm, &endpoint, region.name, now))
+        let url = &endpoint.url;
+        let path = concat(&[url.path.trim_end_matches('/'), "/sessions"]);
+        // HTTP clients leave the scheme's default port out of `Host`; sign what they will send.
+        let host = url.host.to_ascii_lowercase();
+        let full_url = concat(&[url.scheme, "://", &host, &path]);
+
+        // Body: JSON with the three ARNs and the options ([C] request syntax), members in the
+        // order of the API reference. [Go] sends the ARNs as query parameters instead; [C]
+        // accepts either.
+        let mut body = ObjectWriter::new();
+        if let Some(seconds) = o.duration_seconds {
+            body.number("durationSeconds", seconds);
+        }
+        body.string("profileArn", &o.profile_arn);
+        body.string("roleArn", &o.role_arn);
+        if let Some(name) = &o.role_session_name {
+            body.string("roleSessionName", name);
+        }
+        body.string("trustAnchorArn", &o.trust_anchor_arn);
+        let body = body.finish();
+        let payload_hash = sigv4::payload_hash(body.as_bytes());
+        // Credential scope "yyyymmdd/region/rolesanywhere/aws4_request" ([S] Task 2).
+        let scope_tail = concat(&["/", region.name, "/", SERVICE, "/aws4_request"]);
+        Ok(RequestTemplate { url: full_url, path, host, body, payload_hash, scope_tail })
     }
+
+    /// Checks the leaf certificate (and the number of intermediates) at time `now` and builds
+    /// the request up to its string to sign: the same request as [`CreateSession::prepare`]
+    /// with these options.
+    pub fn prepare<'a>(
+        &self,
+        certificate: &'a Certificate,
+        intermediates: &[Certificate],
+        now: Time,
+    ) -> Result<UnsignedRequest<'a>, RequestError> {
+        let algorithm = check_certificates(certificate, intermediates, now)?;
+        Ok(self.build(certificate, intermediates, algorithm, now))
+    }
+
+    /// The request up to its string to sign, from a certificate already checked
+    /// ([`check_certificates`] gave `algorithm`).
+    pub(crate) fn build<'a>(
+        &self,
+        certificate: &'a Certificate,
+        intermediates: &[Certificate],
+        algorithm: Algorithm,
+        now: Time,
+    ) -> UnsignedRequest<'a> {
+        let amz_date = sigv4::amz_date(now);
+        // X-Amz-X509-Chain: "comma-separated, base64-encoded DER" intermediates ([A]).
+        let chain = (!intermediates.is_empty())
+            .then(|| intermediates.iter().map(Certificate::der_base64).collect::<Vec<_>>().join(","));
+
+        // Every header is signed ([S] Task 1: "content-type;host;x-amz-date;x-amz-x509[;x-amz-x509-chain]").
+        let mut headers: Vec<(&'static str, String)> = Vec::with_capacity(5);
+        headers.extend([
+            ("Content-Type", "application/json".into()),
+            ("Host", self.host.clone()),
+            ("X-Amz-Date", amz_date.clone()),
+            ("X-Amz-X509", certificate.der_base64().into()),
+        ]);
+        if let Some(chain) = chain {
+            headers.push(("X-Amz-X509-Chain", chain));
+        }
+        let signed: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let canonical =
+            CanonicalRequest::new("POST", &self.path, "", &signed, &self.payload_hash, PathOptions::DEFAULT);
+        let scope = concat(&[&amz_date[..8], &self.scope_tail]);
+        let string_to_sign = sigv4::string_to_sign(algorithm.name(), &amz_date, &scope, &canonical);
+
+        UnsignedRequest {
+            certificate: Cow::Borrowed(certificate),
+            algorithm,
+            url: self.url.clone(),
+            headers,
+            body: self.body.clone(),
+            canonical,
+            scope,
+            string_to_sign,
+        }
+    }
+}
+
+/// The pieces joined into one string, allocated once (`format!`'s machinery costs more than the
+/// copying in wasm).
+fn concat(pieces: &[&str]) -> String {
+    let mut out = String::with_capacity(pieces.iter().map(|p| p.len()).sum());
+    for piece in pieces {
+        out.push_str(piece);
+    }
+    out
 }
 
 /// The end-entity rules at the request time (\[A\], \[T\]) and the chain length; the leaf's key
 /// decides the algorithm (\[S\]).
-fn check_certificates(leaf: &Certificate, intermediates: &[Certificate], now: Time) -> Result<Algorithm, RequestError> {
+pub(crate) fn check_certificates(
+    leaf: &Certificate,
+    intermediates: &[Certificate],
+    now: Time,
+) -> Result<Algorithm, RequestError> {
     leaf.check_end_entity(now)?;
     let algorithm = leaf.key_type()?.algorithm();
     // "X-Amz-X509-Chain … up to 5 intermediate certificates" ([A]).
@@ -359,71 +476,6 @@ fn parse_endpoint(text: &str) -> Result<Endpoint<'_>, RequestError> {
         return Err(bad("the path holds characters that are not allowed"));
     }
     Ok(Endpoint { aws_region: endpoint::aws_region(url.hostname, SERVICE), url })
-}
-
-/// Builds the request up to its string to sign: URL, JSON body, headers, canonical request and
-/// scope, from inputs already checked.
-fn build<'a>(
-    certificate: &'a Certificate,
-    intermediates: &[Certificate],
-    o: &CreateSessionOptions,
-    algorithm: Algorithm,
-    endpoint: &Endpoint<'_>,
-    region: &str,
-    now: Time,
-) -> UnsignedRequest<'a> {
-    let path = alloc::format!("{}/sessions", endpoint.url.path.trim_end_matches('/'));
-    // HTTP clients leave the scheme's default port out of `Host`; sign what they will send.
-    let host = endpoint.url.host.to_ascii_lowercase();
-    let url = alloc::format!("{}://{host}{path}", endpoint.url.scheme);
-
-    // Body: JSON with the three ARNs and the options ([C] request syntax), members in the order
-    // of the API reference. [Go] sends the ARNs as query parameters instead; [C] accepts either.
-    let mut body = ObjectWriter::new();
-    if let Some(seconds) = o.duration_seconds {
-        body.number("durationSeconds", seconds);
-    }
-    body.string("profileArn", &o.profile_arn);
-    body.string("roleArn", &o.role_arn);
-    if let Some(name) = &o.role_session_name {
-        body.string("roleSessionName", name);
-    }
-    body.string("trustAnchorArn", &o.trust_anchor_arn);
-    let body = body.finish();
-
-    let amz_date = sigv4::amz_date(now);
-    let leaf = String::from(certificate.der_base64());
-    // X-Amz-X509-Chain: "comma-separated, base64-encoded DER" intermediates ([A]).
-    let chain = (!intermediates.is_empty())
-        .then(|| intermediates.iter().map(Certificate::der_base64).collect::<Vec<_>>().join(","));
-
-    // Every header is signed ([S] Task 1: "content-type;host;x-amz-date;x-amz-x509[;x-amz-x509-chain]").
-    let mut headers: Vec<(&'static str, String)> = alloc::vec![
-        ("Content-Type", "application/json".into()),
-        ("Host", host),
-        ("X-Amz-Date", amz_date.clone()),
-        ("X-Amz-X509", leaf),
-    ];
-    if let Some(chain) = chain {
-        headers.push(("X-Amz-X509-Chain", chain));
-    }
-    let signed: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    let canonical =
-        CanonicalRequest::new("POST", &path, "", &signed, &sigv4::payload_hash(body.as_bytes()), PathOptions::DEFAULT);
-    // Credential scope "yyyymmdd/region/rolesanywhere/aws4_request" ([S] Task 2).
-    let scope = alloc::format!("{}/{region}/{SERVICE}/aws4_request", &amz_date[..8]);
-    let string_to_sign = sigv4::string_to_sign(algorithm.name(), &amz_date, &scope, &canonical);
-
-    UnsignedRequest {
-        certificate: Cow::Borrowed(certificate),
-        algorithm,
-        url,
-        headers,
-        body,
-        canonical,
-        scope,
-        string_to_sign,
-    }
 }
 
 /// A request built up to its string to sign, waiting for a signature.
@@ -512,14 +564,17 @@ impl UnsignedRequest<'_> {
         }
         // "Authorization: {alg} Credential={serial}/{scope}, SignedHeaders=…, Signature=…" with the
         // certificate serial in decimal ([S] Task 4, [A]) and the signature in lower-case hex.
-        let authorization = alloc::format!(
-            "{} Credential={}/{}, SignedHeaders={}, Signature={}",
+        let authorization = concat(&[
             self.algorithm.name(),
-            self.certificate.serial_number(),
-            self.scope,
+            " Credential=",
+            &self.certificate.serial_number(),
+            "/",
+            &self.scope,
+            ", SignedHeaders=",
             self.canonical.signed_headers(),
-            crate::digits::encode(signature)
-        );
+            ", Signature=",
+            &crate::digits::encode(signature),
+        ]);
         let mut headers: Vec<(String, String)> = self.headers.into_iter().map(|(n, v)| (n.to_string(), v)).collect();
         headers.push(("Authorization".into(), authorization));
         Ok(SignedRequest { method: "POST", url: self.url, headers, body: self.body })

@@ -12,7 +12,8 @@ use zeroize::Zeroizing;
 use super::certificates::{key_type_name, Certificates, WasmKey};
 use super::wire::{self, Value};
 use super::{core_error, deliver, error, malformed, ms, time_from_ms, ReplyBuffer};
-use crate::{CreateSession, CreateSessionOptions, KeyType, PublicKey, ResponseError, SignedRequest, UnsignedRequest};
+use crate::request::check_certificates;
+use crate::{CreateSessionOptions, KeyType, PublicKey, RequestTemplate, ResponseError, SignedRequest, UnsignedRequest};
 
 /// The names of `CreateSession`'s options ([`CreateSessionOptions::NAMES`]): the shim reads these
 /// from the caller's options object and sends them back as a record, so that an option added to
@@ -39,16 +40,23 @@ fn read_options(message: &[u8]) -> Result<CreateSessionOptions, JsValue> {
     Ok(options)
 }
 
-fn prepare<'a>(
-    options: &'a CreateSessionOptions,
-    date_ms: f64,
-    certificates: &'a Certificates,
-) -> Result<UnsignedRequest<'a>, JsValue> {
+/// The request for `certificates` at `date_ms` with the options of record `message`, built from
+/// the template kept with the certificates when the record is the last one seen
+/// ([`Certificates::template`]). Checks the certificates first, then the options, as
+/// [`crate::CreateSession::prepare`] does.
+fn prepare<'a>(message: &[u8], date_ms: f64, certificates: &'a Certificates) -> Result<UnsignedRequest<'a>, JsValue> {
     let now = time_from_ms(date_ms, "options.date must be a valid Date or milliseconds since 1970")?;
-    CreateSession::from_options(&certificates.leaf, options)
-        .intermediates(&certificates.chain)
-        .prepare(now)
-        .map_err(core_error)
+    let (leaf, chain) = (&certificates.leaf, &certificates.chain[..]);
+    let algorithm = check_certificates(leaf, chain, now).map_err(core_error)?;
+    let mut cached = certificates.template.borrow_mut();
+    let template = match &*cached {
+        Some((record, template)) if record[..] == *message => template,
+        _ => {
+            let template = RequestTemplate::new(&read_options(message)?).map_err(core_error)?;
+            &cached.insert((message.to_vec(), template)).1
+        }
+    };
+    Ok(template.build(leaf, chain, algorithm, now))
 }
 
 /// The signed request as a message: method, URL, body, then each header's name and value in
@@ -74,8 +82,7 @@ pub fn sign_create_session(
     key: &WasmKey,
     out: &ReplyBuffer,
 ) -> Result<JsValue, JsValue> {
-    let options = read_options(options)?;
-    let unsigned = prepare(&options, date_ms, certificates)?;
+    let unsigned = prepare(options, date_ms, certificates)?;
     #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa", feature = "ml-dsa"))]
     {
         let signed = unsigned.sign(&key.inner).map_err(core_error)?;
@@ -104,8 +111,7 @@ pub fn prepare_create_session(
     date_ms: f64,
     certificates: &Certificates,
 ) -> Result<PendingRequest, JsValue> {
-    let options = read_options(options)?;
-    let inner = prepare(&options, date_ms, certificates)?.into_owned();
+    let inner = prepare(options, date_ms, certificates)?.into_owned();
     Ok(PendingRequest { inner: Some(inner) })
 }
 
