@@ -36,6 +36,16 @@ pub const MAX_DURATION_SECONDS: u32 = 43_200;
 /// The service name in the credential scope (\[S\], Task 2) and the endpoint host.
 const SERVICE: &str = "rolesanywhere";
 
+/// The headers of the request in the order sent, by their names as sent and in lower case as
+/// the canonical request names them (\[S\] Task 1); the chain header only with intermediates.
+const HEADER_NAMES: [(&str, &str); 5] = [
+    ("Content-Type", "content-type"),
+    ("Host", "host"),
+    ("X-Amz-Date", "x-amz-date"),
+    ("X-Amz-X509", "x-amz-x509"),
+    ("X-Amz-X509-Chain", "x-amz-x509-chain"),
+];
+
 /// Longest endpoint path accepted.
 const MAX_ENDPOINT_PATH: usize = 1024;
 
@@ -353,31 +363,34 @@ impl RequestTemplate {
             .then(|| intermediates.iter().map(Certificate::der_base64).collect::<Vec<_>>().join(","));
 
         // Every header is signed ([S] Task 1: "content-type;host;x-amz-date;x-amz-x509[;x-amz-x509-chain]").
-        let mut headers: Vec<(&'static str, String)> = Vec::with_capacity(5);
-        headers.extend([
-            ("Content-Type", "application/json".into()),
-            ("Host", self.host.clone()),
-            ("X-Amz-Date", amz_date.clone()),
-            ("X-Amz-X509", certificate.der_base64().into()),
+        let mut values: Vec<String> = Vec::with_capacity(HEADER_NAMES.len());
+        values.extend([
+            "application/json".into(),
+            self.host.clone(),
+            amz_date.clone(),
+            certificate.der_base64().into(),
         ]);
-        if let Some(chain) = chain {
-            headers.push(("X-Amz-X509-Chain", chain));
-        }
-        let signed: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        values.extend(chain);
+        let signed: Vec<(&str, &str)> =
+            HEADER_NAMES.iter().zip(&values).map(|((_, lower), value)| (*lower, value.as_str())).collect();
         let canonical =
             CanonicalRequest::new("POST", &self.path, "", &signed, &self.payload_hash, PathOptions::DEFAULT);
+        drop(signed);
+        let headers: Vec<(&'static str, String)> = HEADER_NAMES.iter().map(|(name, _)| *name).zip(values).collect();
         let scope = concat(&[&amz_date[..8], &self.scope_tail]);
         let string_to_sign = sigv4::string_to_sign(algorithm.name(), &amz_date, &scope, &canonical);
 
         UnsignedRequest {
             certificate: Cow::Borrowed(certificate),
-            algorithm,
-            url: self.url.clone(),
-            headers,
-            body: self.body.clone(),
-            canonical,
-            scope,
-            string_to_sign,
+            parts: RequestParts {
+                algorithm,
+                url: self.url.clone(),
+                headers,
+                body: self.body.clone(),
+                canonical,
+                scope,
+                string_to_sign,
+            },
         }
     }
 }
@@ -482,29 +495,21 @@ fn parse_endpoint(text: &str) -> Result<Endpoint<'_>, RequestError> {
 #[derive(Debug)]
 pub struct UnsignedRequest<'a> {
     certificate: Cow<'a, Certificate>,
-    algorithm: Algorithm,
-    url: String,
-    headers: Vec<(&'static str, String)>,
-    body: String,
-    canonical: CanonicalRequest,
-    scope: String,
-    string_to_sign: String,
+    parts: RequestParts,
 }
 
 impl UnsignedRequest<'_> {
     /// Copies the leaf certificate in, so that the request can outlive it (e.g. while a signature
-    /// is made asynchronously by a host, as the JS bindings do).
+    /// is made asynchronously by a host).
     pub fn into_owned(self) -> UnsignedRequest<'static> {
-        UnsignedRequest {
-            certificate: Cow::Owned(self.certificate.into_owned()),
-            algorithm: self.algorithm,
-            url: self.url,
-            headers: self.headers,
-            body: self.body,
-            canonical: self.canonical,
-            scope: self.scope,
-            string_to_sign: self.string_to_sign,
-        }
+        UnsignedRequest { certificate: Cow::Owned(self.certificate.into_owned()), parts: self.parts }
+    }
+
+    /// The request without its certificate, for a caller that keeps the certificate itself (the
+    /// JS bindings, while the host signs) and saves [`Self::into_owned`]'s copy of it.
+    #[cfg(all(feature = "wasm", target_arch = "wasm32"))]
+    pub(crate) fn into_parts(self) -> RequestParts {
+        self.parts
     }
 
     /// The leaf certificate the request is signed for.
@@ -514,36 +519,36 @@ impl UnsignedRequest<'_> {
 
     /// The algorithm the signature must use.
     pub fn algorithm(&self) -> Algorithm {
-        self.algorithm
+        self.parts.algorithm()
     }
 
     /// The SigV4 canonical request (\[S\] Task 1).
     pub fn canonical_request(&self) -> &str {
-        self.canonical.as_str()
+        self.parts.canonical_request()
     }
 
     /// The signed-headers list, e.g. `content-type;host;x-amz-date;x-amz-x509`.
     pub fn signed_headers(&self) -> &str {
-        self.canonical.signed_headers()
+        self.parts.signed_headers()
     }
 
     /// The credential scope, `yyyymmdd/region/rolesanywhere/aws4_request` (\[S\] Task 2).
     pub fn credential_scope(&self) -> &str {
-        &self.scope
+        self.parts.credential_scope()
     }
 
     /// The string to sign (\[S\] Task 2); its bytes are what the private key signs.
     pub fn string_to_sign(&self) -> &str {
-        &self.string_to_sign
+        self.parts.string_to_sign()
     }
 
     /// Signs the string to sign with `signer` and finishes the request.
     pub fn sign(self, signer: &(impl Signer + ?Sized)) -> Result<SignedRequest, RequestError> {
-        if signer.algorithm() != self.algorithm {
-            return Err(RequestError::AlgorithmMismatch { expected: self.algorithm, found: signer.algorithm() });
+        if signer.algorithm() != self.parts.algorithm {
+            return Err(RequestError::AlgorithmMismatch { expected: self.parts.algorithm, found: signer.algorithm() });
         }
         signer.check_certificate(&self.certificate)?;
-        let signature = signer.sign(self.string_to_sign.as_bytes())?;
+        let signature = signer.sign(self.parts.string_to_sign.as_bytes())?;
         self.finish(&signature)
     }
 
@@ -552,7 +557,52 @@ impl UnsignedRequest<'_> {
     /// the ML-DSA signature for ML-DSA (exactly [`crate::KeyType::signature_len`] bytes of the
     /// certificate's parameter set).
     pub fn finish(self, signature: &[u8]) -> Result<SignedRequest, RequestError> {
-        let length_ok = match self.certificate.key_type().ok().and_then(|k| k.signature_len()) {
+        self.parts.finish(&self.certificate, signature)
+    }
+}
+
+/// An [`UnsignedRequest`] without its certificate: what the JS bindings keep while the host
+/// signs, beside the certificate they hold.
+#[derive(Debug)]
+pub(crate) struct RequestParts {
+    algorithm: Algorithm,
+    url: String,
+    headers: Vec<(&'static str, String)>,
+    body: String,
+    canonical: CanonicalRequest,
+    scope: String,
+    string_to_sign: String,
+}
+
+impl RequestParts {
+    /// See [`UnsignedRequest::algorithm`].
+    pub(crate) fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// See [`UnsignedRequest::canonical_request`].
+    pub(crate) fn canonical_request(&self) -> &str {
+        self.canonical.as_str()
+    }
+
+    /// See [`UnsignedRequest::signed_headers`].
+    pub(crate) fn signed_headers(&self) -> &str {
+        self.canonical.signed_headers()
+    }
+
+    /// See [`UnsignedRequest::credential_scope`].
+    pub(crate) fn credential_scope(&self) -> &str {
+        &self.scope
+    }
+
+    /// See [`UnsignedRequest::string_to_sign`].
+    pub(crate) fn string_to_sign(&self) -> &str {
+        &self.string_to_sign
+    }
+
+    /// [`UnsignedRequest::finish`] for the request of `certificate`.
+    pub(crate) fn finish(self, certificate: &Certificate, signature: &[u8]) -> Result<SignedRequest, RequestError> {
+        let length_ok = match certificate.key_type().ok().and_then(|k| k.signature_len()) {
             Some(len) => signature.len() == len,
             None => !signature.is_empty() && signature.len() <= 1024,
         };
@@ -567,7 +617,7 @@ impl UnsignedRequest<'_> {
         let authorization = concat(&[
             self.algorithm.name(),
             " Credential=",
-            &self.certificate.serial_number(),
+            &certificate.serial_number(),
             "/",
             &self.scope,
             ", SignedHeaders=",
@@ -575,7 +625,8 @@ impl UnsignedRequest<'_> {
             ", Signature=",
             &crate::digits::encode(signature),
         ]);
-        let mut headers: Vec<(String, String)> = self.headers.into_iter().map(|(n, v)| (n.to_string(), v)).collect();
+        let mut headers: Vec<(String, String)> = Vec::with_capacity(self.headers.len() + 1);
+        headers.extend(self.headers.into_iter().map(|(n, v)| (n.to_string(), v)));
         headers.push(("Authorization".into(), authorization));
         Ok(SignedRequest { method: "POST", url: self.url, headers, body: self.body })
     }

@@ -1,6 +1,7 @@
 //! The inputs parsed once and kept in wasm by the shim (per input string): the certificate with
 //! its intermediates, and a private key for the in-wasm signer.
 
+use alloc::rc::Rc;
 use alloc::vec::Vec;
 use core::cell::RefCell;
 
@@ -15,7 +16,8 @@ use crate::{merge_intermediates, parse_intermediates, split_full_chain, Certific
 /// The leaf certificate and its intermediates, and the last request template built for them.
 #[wasm_bindgen]
 pub struct Certificates {
-    pub(super) leaf: Certificate,
+    /// Shared with the [`super::create_session::PendingRequest`]s made for it.
+    pub(super) leaf: Rc<Certificate>,
     pub(super) chain: Vec<Certificate>,
     /// The options record (`createSessionOptionNames`) of the last request prepared with these
     /// certificates, and the [`RequestTemplate`] built from it: the next request with the same
@@ -43,7 +45,7 @@ pub fn parse_certificates(message: &[u8]) -> Result<Certificates, JsValue> {
         given.extend(parse_intermediates(bytes).map_err(core_error)?);
     }
     let chain = merge_intermediates(&leaf, from_chain, given).map_err(core_error)?;
-    Ok(Certificates { leaf, chain, template: RefCell::new(None) })
+    Ok(Certificates { leaf: Rc::new(leaf), chain, template: RefCell::new(None) })
 }
 
 /// A certificate or key input: PEM text, or DER (or PEM) bytes.
