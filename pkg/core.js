@@ -93,7 +93,7 @@ export function dateOf(options) {
 /**
  * The request options as the core takes them: a record of each name the core lists
  * (`CreateSessionOptions::NAMES`) with the caller's value, whose type the core checks. The last
- * record made of primitive values is reused while the values stay the same (`===`): a client
+ * record made of primitive values is reused while the values stay the same (`Object.is`): a client
  * signing again with the same options skips encoding them, and the core finds the request
  * template it built for that record (`Certificates::template`).
  */
