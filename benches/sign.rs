@@ -69,6 +69,27 @@ fn bench(c: &mut Criterion) {
         }
     }
     group.finish();
+    // The request work of a signature made elsewhere (WebCrypto, an HSM): prepare, then finish
+    // with a signature made once. `options` checks the options on every request, as
+    // `CreateSession::prepare` does; `template` reuses a `RequestTemplate` built once, as the JS
+    // bindings do while the options stay the same.
+    let mut group = c.benchmark_group("create_session_prepare_finish");
+    let leaf = Certificate::parse(&read("p256.pem")).unwrap();
+    let key = PrivateKey::parse(&read("p256.pkcs8.pem")).unwrap();
+    let options = rolesanywhere::CreateSessionOptions::new(ANCHOR, PROFILE, ROLE);
+    let template = rolesanywhere::RequestTemplate::new(&options).unwrap();
+    let signature = {
+        use rolesanywhere::Signer;
+        key.sign(CreateSession::new(&leaf, ANCHOR, PROFILE, ROLE).prepare(now).unwrap().string_to_sign().as_bytes())
+            .unwrap()
+    };
+    group.bench_function("options", |b| {
+        b.iter(|| CreateSession::from_options(&leaf, &options).prepare(now).unwrap().finish(&signature).unwrap())
+    });
+    group.bench_function("template", |b| {
+        b.iter(|| template.prepare(&leaf, &[], now).unwrap().finish(&signature).unwrap())
+    });
+    group.finish();
     let mut group = c.benchmark_group("mldsa_sign_only");
     // Strings to sign are ~250 bytes (algorithm, date, scope, canonical-request hash); 256 of
     // them, for the reason above.

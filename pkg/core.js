@@ -9,6 +9,7 @@ let ready = null;
 let preferWasm = [];
 let signerList = null;
 let optionNames = null;
+let lastRecord = null; // {values, record}: optionsRecord's last record
 let limits = null;
 
 /**
@@ -27,6 +28,7 @@ export function setLoader(load, options = {}) {
     ready = null;
     signerList = null;
     optionNames = null;
+    lastRecord = null;
     limits = null;
     preferWasm = options.preferWasm ?? [];
     loaded().catch(() => {});
@@ -90,13 +92,21 @@ export function dateOf(options) {
 
 /**
  * The request options as the core takes them: a record of each name the core lists
- * (`CreateSessionOptions::NAMES`) with the caller's value, whose type the core checks.
+ * (`CreateSessionOptions::NAMES`) with the caller's value, whose type the core checks. The last
+ * record made of primitive values is reused while the values stay the same (`Object.is`): a client
+ * signing again with the same options skips encoding them, and the core finds the request
+ * template it built for that record (`Certificates::template`).
  */
 function optionsRecord(options) {
     optionNames ??= decode(wasm.createSessionOptionNames());
-    const record = [];
-    for (const name of optionNames) record.push(name, options[name]);
-    return encode(record);
+    const values = optionNames.map((name) => options[name]);
+    const last = lastRecord;
+    if (last !== null && values.every((v, i) => Object.is(v, last.values[i]))) return last.record;
+    const record = encode(optionNames.flatMap((name, i) => [name, values[i]]));
+    const primitive = (v) => v === null || (typeof v !== "object" && typeof v !== "function");
+    // A copy: `encode` writes small messages into a scratch buffer that the next one reuses.
+    lastRecord = values.every(primitive) ? { values, record: record.slice() } : null;
+    return record;
 }
 
 /** `{method, url, headers, body}` from wasm's reply: method, URL, body, then header names and

@@ -138,8 +138,8 @@ pub use pkcs12::{Pkcs12, Pkcs12Error};
 pub use provider::{Action, Lease, Millis, Next, Provider, ProviderConfig};
 pub use refresh::{retry_after_ms, Backoff, RefreshPolicy, MAX_RETRY_AFTER_MS};
 pub use request::{
-    is_valid_duration, is_valid_role_session_name, CreateSession, RequestError, SignedRequest, UnsignedRequest,
-    MAX_DURATION_SECONDS, MIN_DURATION_SECONDS,
+    is_valid_duration, is_valid_role_session_name, CreateSession, RequestError, RequestTemplate, SignedRequest,
+    UnsignedRequest, MAX_DURATION_SECONDS, MIN_DURATION_SECONDS,
 };
 pub use response::{
     parse_response, ResponseError, ServiceError, ServiceErrorKind, Session, MAX_RESPONSE_LEN, REQUEST_TIMEOUT_MS,

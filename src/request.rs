@@ -35,6 +35,16 @@ pub const MAX_DURATION_SECONDS: u32 = 43_200;
 /// The service name in the credential scope (\[S\], Task 2) and the endpoint host.
 const SERVICE: &str = "rolesanywhere";
 
+/// The headers of the request in the order sent, by their names as sent and in lower case as
+/// the canonical request names them (\[S\] Task 1); the chain header only with intermediates.
+const HEADER_NAMES: [(&str, &str); 5] = [
+    ("Content-Type", "content-type"),
+    ("Host", "host"),
+    ("X-Amz-Date", "x-amz-date"),
+    ("X-Amz-X509", "x-amz-x509"),
+    ("X-Amz-X509-Chain", "x-amz-x509-chain"),
+];
+
 /// Longest endpoint path accepted.
 const MAX_ENDPOINT_PATH: usize = 1024;
 
@@ -276,8 +286,32 @@ impl<'a> CreateSession<'a> {
 
     /// Checks every input and builds the request up to the string to sign, for time `now`.
     pub fn prepare(&self, now: Time) -> Result<UnsignedRequest<'a>, RequestError> {
-        let o = &*self.options;
         let algorithm = check_certificates(self.certificate, self.intermediates, now)?;
+        let template = RequestTemplate::new(&self.options)?;
+        Ok(template.build(self.certificate, self.intermediates, algorithm, now))
+    }
+}
+
+/// What a `CreateSession` request takes from its [`CreateSessionOptions`], checked and built
+/// once: the URL, `Host`, JSON body and its SHA-256, and the signing region. Everything else
+/// (the time, the certificate's checks and headers, the canonical request) is per request, in
+/// [`RequestTemplate::prepare`]. A client that signs many requests with the same options keeps
+/// one, and skips parsing the ARNs and endpoint and hashing the body each time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestTemplate {
+    url: String,
+    path: String,
+    host: String,
+    body: String,
+    payload_hash: String,
+    /// `/{region}/rolesanywhere/aws4_request`: the credential scope after its date.
+    scope_tail: String,
+}
+
+impl RequestTemplate {
+    /// Checks `options` (ARNs, region, endpoint, duration, session name) and builds what of the
+    /// request depends on them alone.
+    pub fn new(o: &CreateSessionOptions) -> Result<Self, RequestError> {
         let arns = Arns::parse(o)?;
         let endpoint = o.endpoint.as_deref().map(parse_endpoint).transpose()?;
         let region = signing_region(o.region.as_deref(), endpoint.as_ref(), &arns)?;
@@ -296,13 +330,109 @@ impl<'a> CreateSession<'a> {
                 parse_endpoint(&default_endpoint)?
             }
         };
-        Ok(build(self.certificate, self.intermediates, o, algorithm, &endpoint, region.name, now))
+        let url = &endpoint.url;
+        let path = concat(&[url.path.trim_end_matches('/'), "/sessions"]);
+        // HTTP clients leave the scheme's default port out of `Host`; sign what they will send.
+        let host = url.host.to_ascii_lowercase();
+        let full_url = concat(&[url.scheme, "://", &host, &path]);
+
+        // Body: JSON with the three ARNs and the options ([C] request syntax), members in the
+        // order of the API reference. [Go] sends the ARNs as query parameters instead; [C]
+        // accepts either.
+        let mut body = ObjectWriter::new();
+        if let Some(seconds) = o.duration_seconds {
+            body.number("durationSeconds", seconds);
+        }
+        body.string("profileArn", &o.profile_arn);
+        body.string("roleArn", &o.role_arn);
+        if let Some(name) = &o.role_session_name {
+            body.string("roleSessionName", name);
+        }
+        body.string("trustAnchorArn", &o.trust_anchor_arn);
+        let body = body.finish();
+        let payload_hash = sigv4::payload_hash(body.as_bytes());
+        // Credential scope "yyyymmdd/region/rolesanywhere/aws4_request" ([S] Task 2).
+        let scope_tail = concat(&["/", region.name, "/", SERVICE, "/aws4_request"]);
+        Ok(RequestTemplate { url: full_url, path, host, body, payload_hash, scope_tail })
     }
+
+    /// Checks the leaf certificate (and the number of intermediates) at time `now` and builds
+    /// the request up to its string to sign: the same request as [`CreateSession::prepare`]
+    /// with these options.
+    pub fn prepare<'a>(
+        &self,
+        certificate: &'a Certificate,
+        intermediates: &[Certificate],
+        now: Time,
+    ) -> Result<UnsignedRequest<'a>, RequestError> {
+        let algorithm = check_certificates(certificate, intermediates, now)?;
+        Ok(self.build(certificate, intermediates, algorithm, now))
+    }
+
+    /// The request up to its string to sign, from a certificate already checked
+    /// ([`check_certificates`] gave `algorithm`).
+    pub(crate) fn build<'a>(
+        &self,
+        certificate: &'a Certificate,
+        intermediates: &[Certificate],
+        algorithm: Algorithm,
+        now: Time,
+    ) -> UnsignedRequest<'a> {
+        let amz_date = sigv4::amz_date(now);
+        // X-Amz-X509-Chain: "comma-separated, base64-encoded DER" intermediates ([A]).
+        let chain = (!intermediates.is_empty())
+            .then(|| intermediates.iter().map(Certificate::der_base64).collect::<Vec<_>>().join(","));
+
+        // Every header is signed ([S] Task 1: "content-type;host;x-amz-date;x-amz-x509[;x-amz-x509-chain]").
+        let mut values: Vec<String> = Vec::with_capacity(HEADER_NAMES.len());
+        values.extend([
+            "application/json".into(),
+            self.host.clone(),
+            amz_date.clone(),
+            certificate.der_base64().into(),
+        ]);
+        values.extend(chain);
+        let signed: Vec<(&str, &str)> =
+            HEADER_NAMES.iter().zip(&values).map(|((_, lower), value)| (*lower, value.as_str())).collect();
+        let canonical =
+            CanonicalRequest::new("POST", &self.path, "", &signed, &self.payload_hash, PathOptions::DEFAULT);
+        drop(signed);
+        let headers: Vec<(&'static str, String)> = HEADER_NAMES.iter().map(|(name, _)| *name).zip(values).collect();
+        let scope = concat(&[&amz_date[..8], &self.scope_tail]);
+        let string_to_sign = sigv4::string_to_sign(algorithm.name(), &amz_date, &scope, &canonical);
+
+        UnsignedRequest {
+            certificate: Cow::Borrowed(certificate),
+            parts: RequestParts {
+                algorithm,
+                url: self.url.clone(),
+                headers,
+                body: self.body.clone(),
+                canonical,
+                scope,
+                string_to_sign,
+            },
+        }
+    }
+}
+
+/// The pieces joined into one string, allocated once (`format!`'s machinery costs more than the
+/// copying in wasm).
+fn concat(pieces: &[&str]) -> String {
+    let mut out = String::with_capacity(pieces.iter().map(|p| p.len()).sum());
+    for piece in pieces {
+        out.push_str(piece);
+    }
+    out
 }
 
 /// The end-entity rules at the request time (\[A\], \[T\]) and the chain length; the leaf's key
 /// decides the algorithm (\[S\]).
-fn check_certificates(leaf: &Certificate, intermediates: &[Certificate], now: Time) -> Result<Algorithm, RequestError> {
+pub(crate) fn check_certificates(
+    leaf: &Certificate,
+    intermediates: &[Certificate],
+    now: Time,
+) -> Result<Algorithm, RequestError> {
     leaf.check_end_entity(now)?;
     let algorithm = leaf.key_type()?.algorithm();
     // "X-Amz-X509-Chain … up to 5 intermediate certificates" ([A]).
@@ -382,98 +512,25 @@ fn parse_endpoint(text: &str) -> Result<Endpoint<'_>, RequestError> {
     Ok(Endpoint { aws_region: endpoint::aws_region(url.hostname, SERVICE), url })
 }
 
-/// Builds the request up to its string to sign: URL, JSON body, headers, canonical request and
-/// scope, from inputs already checked.
-fn build<'a>(
-    certificate: &'a Certificate,
-    intermediates: &[Certificate],
-    o: &CreateSessionOptions,
-    algorithm: Algorithm,
-    endpoint: &Endpoint<'_>,
-    region: &str,
-    now: Time,
-) -> UnsignedRequest<'a> {
-    let path = alloc::format!("{}/sessions", endpoint.url.path.trim_end_matches('/'));
-    // HTTP clients leave the scheme's default port out of `Host`; sign what they will send.
-    let host = endpoint.url.host.to_ascii_lowercase();
-    let url = alloc::format!("{}://{host}{path}", endpoint.url.scheme);
-
-    // Body: JSON with the three ARNs and the options ([C] request syntax), members in the order
-    // of the API reference. [Go] sends the ARNs as query parameters instead; [C] accepts either.
-    let mut body = ObjectWriter::new();
-    if let Some(seconds) = o.duration_seconds {
-        body.number("durationSeconds", seconds);
-    }
-    body.string("profileArn", &o.profile_arn);
-    body.string("roleArn", &o.role_arn);
-    if let Some(name) = &o.role_session_name {
-        body.string("roleSessionName", name);
-    }
-    body.string("trustAnchorArn", &o.trust_anchor_arn);
-    let body = body.finish();
-
-    let amz_date = sigv4::amz_date(now);
-    let leaf = String::from(certificate.der_base64());
-    // X-Amz-X509-Chain: "comma-separated, base64-encoded DER" intermediates ([A]).
-    let chain = (!intermediates.is_empty())
-        .then(|| intermediates.iter().map(Certificate::der_base64).collect::<Vec<_>>().join(","));
-
-    // Every header is signed ([S] Task 1: "content-type;host;x-amz-date;x-amz-x509[;x-amz-x509-chain]").
-    let mut headers: Vec<(&'static str, String)> = alloc::vec![
-        ("Content-Type", "application/json".into()),
-        ("Host", host),
-        ("X-Amz-Date", amz_date.clone()),
-        ("X-Amz-X509", leaf),
-    ];
-    if let Some(chain) = chain {
-        headers.push(("X-Amz-X509-Chain", chain));
-    }
-    let signed: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    let canonical =
-        CanonicalRequest::new("POST", &path, "", &signed, &sigv4::payload_hash(body.as_bytes()), PathOptions::DEFAULT);
-    // Credential scope "yyyymmdd/region/rolesanywhere/aws4_request" ([S] Task 2).
-    let scope = alloc::format!("{}/{region}/{SERVICE}/aws4_request", &amz_date[..8]);
-    let string_to_sign = sigv4::string_to_sign(algorithm.name(), &amz_date, &scope, &canonical);
-
-    UnsignedRequest {
-        certificate: Cow::Borrowed(certificate),
-        algorithm,
-        url,
-        headers,
-        body,
-        canonical,
-        scope,
-        string_to_sign,
-    }
-}
-
 /// A request built up to its string to sign, waiting for a signature.
 #[derive(Debug)]
 pub struct UnsignedRequest<'a> {
     certificate: Cow<'a, Certificate>,
-    algorithm: Algorithm,
-    url: String,
-    headers: Vec<(&'static str, String)>,
-    body: String,
-    canonical: CanonicalRequest,
-    scope: String,
-    string_to_sign: String,
+    parts: RequestParts,
 }
 
 impl UnsignedRequest<'_> {
     /// Copies the leaf certificate in, so that the request can outlive it (e.g. while a signature
-    /// is made asynchronously by a host, as the JS bindings do).
+    /// is made asynchronously by a host).
     pub fn into_owned(self) -> UnsignedRequest<'static> {
-        UnsignedRequest {
-            certificate: Cow::Owned(self.certificate.into_owned()),
-            algorithm: self.algorithm,
-            url: self.url,
-            headers: self.headers,
-            body: self.body,
-            canonical: self.canonical,
-            scope: self.scope,
-            string_to_sign: self.string_to_sign,
-        }
+        UnsignedRequest { certificate: Cow::Owned(self.certificate.into_owned()), parts: self.parts }
+    }
+
+    /// The request without its certificate, for a caller that keeps the certificate itself (the
+    /// JS bindings, while the host signs) and saves [`Self::into_owned`]'s copy of it.
+    #[cfg(all(feature = "wasm", target_arch = "wasm32"))]
+    pub(crate) fn into_parts(self) -> RequestParts {
+        self.parts
     }
 
     /// The leaf certificate the request is signed for.
@@ -483,36 +540,36 @@ impl UnsignedRequest<'_> {
 
     /// The algorithm the signature must use.
     pub fn algorithm(&self) -> Algorithm {
-        self.algorithm
+        self.parts.algorithm()
     }
 
     /// The SigV4 canonical request (\[S\] Task 1).
     pub fn canonical_request(&self) -> &str {
-        self.canonical.as_str()
+        self.parts.canonical_request()
     }
 
     /// The signed-headers list, e.g. `content-type;host;x-amz-date;x-amz-x509`.
     pub fn signed_headers(&self) -> &str {
-        self.canonical.signed_headers()
+        self.parts.signed_headers()
     }
 
     /// The credential scope, `yyyymmdd/region/rolesanywhere/aws4_request` (\[S\] Task 2).
     pub fn credential_scope(&self) -> &str {
-        &self.scope
+        self.parts.credential_scope()
     }
 
     /// The string to sign (\[S\] Task 2); its bytes are what the private key signs.
     pub fn string_to_sign(&self) -> &str {
-        &self.string_to_sign
+        self.parts.string_to_sign()
     }
 
     /// Signs the string to sign with `signer` and finishes the request.
     pub fn sign(self, signer: &(impl Signer + ?Sized)) -> Result<SignedRequest, RequestError> {
-        if signer.algorithm() != self.algorithm {
-            return Err(RequestError::AlgorithmMismatch { expected: self.algorithm, found: signer.algorithm() });
+        if signer.algorithm() != self.parts.algorithm {
+            return Err(RequestError::AlgorithmMismatch { expected: self.parts.algorithm, found: signer.algorithm() });
         }
         signer.check_certificate(&self.certificate)?;
-        let signature = signer.sign(self.string_to_sign.as_bytes())?;
+        let signature = signer.sign(self.parts.string_to_sign.as_bytes())?;
         self.finish(&signature)
     }
 
@@ -521,7 +578,52 @@ impl UnsignedRequest<'_> {
     /// the ML-DSA signature for ML-DSA (exactly [`crate::KeyType::signature_len`] bytes of the
     /// certificate's parameter set).
     pub fn finish(self, signature: &[u8]) -> Result<SignedRequest, RequestError> {
-        let length_ok = match self.certificate.key_type().ok().and_then(|k| k.signature_len()) {
+        self.parts.finish(&self.certificate, signature)
+    }
+}
+
+/// An [`UnsignedRequest`] without its certificate: what the JS bindings keep while the host
+/// signs, beside the certificate they hold.
+#[derive(Debug)]
+pub(crate) struct RequestParts {
+    algorithm: Algorithm,
+    url: String,
+    headers: Vec<(&'static str, String)>,
+    body: String,
+    canonical: CanonicalRequest,
+    scope: String,
+    string_to_sign: String,
+}
+
+impl RequestParts {
+    /// See [`UnsignedRequest::algorithm`].
+    pub(crate) fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// See [`UnsignedRequest::canonical_request`].
+    pub(crate) fn canonical_request(&self) -> &str {
+        self.canonical.as_str()
+    }
+
+    /// See [`UnsignedRequest::signed_headers`].
+    pub(crate) fn signed_headers(&self) -> &str {
+        self.canonical.signed_headers()
+    }
+
+    /// See [`UnsignedRequest::credential_scope`].
+    pub(crate) fn credential_scope(&self) -> &str {
+        &self.scope
+    }
+
+    /// See [`UnsignedRequest::string_to_sign`].
+    pub(crate) fn string_to_sign(&self) -> &str {
+        &self.string_to_sign
+    }
+
+    /// [`UnsignedRequest::finish`] for the request of `certificate`.
+    pub(crate) fn finish(self, certificate: &Certificate, signature: &[u8]) -> Result<SignedRequest, RequestError> {
+        let length_ok = match certificate.key_type().ok().and_then(|k| k.signature_len()) {
             Some(len) => signature.len() == len,
             None => !signature.is_empty() && signature.len() <= 1024,
         };
@@ -533,15 +635,19 @@ impl UnsignedRequest<'_> {
         }
         // "Authorization: {alg} Credential={serial}/{scope}, SignedHeaders=…, Signature=…" with the
         // certificate serial in decimal ([S] Task 4, [A]) and the signature in lower-case hex.
-        let authorization = alloc::format!(
-            "{} Credential={}/{}, SignedHeaders={}, Signature={}",
+        let authorization = concat(&[
             self.algorithm.name(),
-            self.certificate.serial_number(),
-            self.scope,
+            " Credential=",
+            &certificate.serial_number(),
+            "/",
+            &self.scope,
+            ", SignedHeaders=",
             self.canonical.signed_headers(),
-            crate::digits::encode(signature)
-        );
-        let mut headers: Vec<(String, String)> = self.headers.into_iter().map(|(n, v)| (n.to_string(), v)).collect();
+            ", Signature=",
+            &crate::digits::encode(signature),
+        ]);
+        let mut headers: Vec<(String, String)> = Vec::with_capacity(self.headers.len() + 1);
+        headers.extend(self.headers.into_iter().map(|(n, v)| (n.to_string(), v)));
         headers.push(("Authorization".into(), authorization));
         Ok(SignedRequest { method: "POST", url: self.url, headers, body: self.body })
     }

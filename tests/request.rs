@@ -248,6 +248,32 @@ fn the_canonical_request_text_for_p256() {
 }
 
 #[test]
+fn a_template_reused_gives_each_request_as_create_session_does() {
+    // One template, other times and certificates: nothing of an earlier request carries over.
+    let options = rolesanywhere::CreateSessionOptions::new(ANCHOR, PROFILE, ROLE);
+    let template = rolesanywhere::RequestTemplate::new(&options).unwrap();
+    let intermediates = chain();
+    for (leaf, with_chain) in [("p256.pem", false), ("p384.pem", true), ("p256.pem", true)] {
+        let leaf = cert(leaf);
+        let chain: &[Certificate] = if with_chain { &intermediates } else { &[] };
+        for seconds in [0, 1, 86_400] {
+            let at = now().saturating_add(seconds);
+            let reused = template.prepare(&leaf, chain, at).unwrap();
+            let fresh = CreateSession::new(&leaf, ANCHOR, PROFILE, ROLE).intermediates(chain).prepare(at).unwrap();
+            assert_eq!(reused.canonical_request(), fresh.canonical_request());
+            assert_eq!(reused.string_to_sign(), fresh.string_to_sign());
+            assert_eq!(reused.credential_scope(), fresh.credential_scope());
+            assert!(reused.canonical_request().contains(&format!("\nx-amz-date:{}\n", at.amz_date())));
+        }
+    }
+    let bad = rolesanywhere::CreateSessionOptions::new(ANCHOR, "profile/1", ROLE);
+    assert!(matches!(
+        rolesanywhere::RequestTemplate::new(&bad),
+        Err(RequestError::InvalidArn { field: ArnField::Profile, .. })
+    ));
+}
+
+#[test]
 fn same_inputs_give_the_same_request() {
     for (leaf, k) in
         [("p256.pem", "p256.pkcs8.pem"), ("p384.pem", "p384.pkcs8.pem"), ("rsa2048.pem", "rsa2048.pkcs8.pem")]

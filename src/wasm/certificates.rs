@@ -1,7 +1,9 @@
 //! The inputs parsed once and kept in wasm by the shim (per input string): the certificate with
 //! its intermediates, and a private key for the in-wasm signer.
 
+use alloc::rc::Rc;
 use alloc::vec::Vec;
+use core::cell::RefCell;
 
 use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
@@ -9,13 +11,20 @@ use zeroize::Zeroizing;
 
 use super::wire::{self, Value};
 use super::{core_error, invalid, malformed, ms};
-use crate::{merge_intermediates, parse_intermediates, split_full_chain, Certificate, KeyType};
+use crate::{merge_intermediates, parse_intermediates, split_full_chain, Certificate, KeyType, RequestTemplate};
 
-/// The leaf certificate and its intermediates.
+/// The leaf certificate and its intermediates, and the last request template built for them.
 #[wasm_bindgen]
 pub struct Certificates {
-    pub(super) leaf: Certificate,
+    /// Shared with the [`super::create_session::PendingRequest`]s made for it.
+    pub(super) leaf: Rc<Certificate>,
     pub(super) chain: Vec<Certificate>,
+    /// The options record (`createSessionOptionNames`) of the last request prepared with these
+    /// certificates, and the [`RequestTemplate`] built from it: the next request with the same
+    /// record (a client signing again with the same options) skips checking the options and
+    /// building the URL and body. The template depends on the record alone; it is kept here
+    /// because the shim keeps this object per configuration.
+    pub(super) template: RefCell<Option<(Vec<u8>, RequestTemplate)>>,
 }
 
 /// Parses a message of the leaf certificate then any intermediates, each a PEM text or DER (or
@@ -36,7 +45,7 @@ pub fn parse_certificates(message: &[u8]) -> Result<Certificates, JsValue> {
         given.extend(parse_intermediates(bytes).map_err(core_error)?);
     }
     let chain = merge_intermediates(&leaf, from_chain, given).map_err(core_error)?;
-    Ok(Certificates { leaf, chain })
+    Ok(Certificates { leaf: Rc::new(leaf), chain, template: RefCell::new(None) })
 }
 
 /// A certificate or key input: PEM text, or DER (or PEM) bytes.

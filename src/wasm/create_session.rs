@@ -1,6 +1,7 @@
 //! `createSessionRequest` and `getCredentials`: the request built from options that cross by
 //! name, signed in wasm or finished with a signature the host made, and AWS's answer read.
 
+use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -12,7 +13,11 @@ use zeroize::Zeroizing;
 use super::certificates::{key_input, key_type_name, Certificates, WasmKey};
 use super::wire::{self, Value};
 use super::{core_error, deliver, error, malformed, ms, time_from_ms, ReplyBuffer};
-use crate::{CreateSession, CreateSessionOptions, KeyType, PublicKey, ResponseError, SignedRequest, UnsignedRequest};
+use crate::request::{check_certificates, RequestParts};
+use crate::{
+    Certificate, CreateSessionOptions, KeyType, PublicKey, RequestTemplate, ResponseError, SignedRequest,
+    UnsignedRequest,
+};
 
 /// The names of `CreateSession`'s options ([`CreateSessionOptions::NAMES`]): the shim reads these
 /// from the caller's options object and sends them back as a record, so that an option added to
@@ -39,16 +44,23 @@ fn read_options(message: &[u8]) -> Result<CreateSessionOptions, JsValue> {
     Ok(options)
 }
 
-fn prepare<'a>(
-    options: &'a CreateSessionOptions,
-    date_ms: f64,
-    certificates: &'a Certificates,
-) -> Result<UnsignedRequest<'a>, JsValue> {
+/// The request for `certificates` at `date_ms` with the options of record `message`, built from
+/// the template kept with the certificates when the record is the last one seen
+/// ([`Certificates::template`]). Checks the certificates first, then the options, as
+/// [`crate::CreateSession::prepare`] does.
+fn prepare<'a>(message: &[u8], date_ms: f64, certificates: &'a Certificates) -> Result<UnsignedRequest<'a>, JsValue> {
     let now = time_from_ms(date_ms, "options.date must be a valid Date or milliseconds since 1970")?;
-    CreateSession::from_options(&certificates.leaf, options)
-        .intermediates(&certificates.chain)
-        .prepare(now)
-        .map_err(core_error)
+    let (leaf, chain) = (&certificates.leaf, &certificates.chain[..]);
+    let algorithm = check_certificates(leaf, chain, now).map_err(core_error)?;
+    let mut cached = certificates.template.borrow_mut();
+    let template = match &*cached {
+        Some((record, template)) if record[..] == *message => template,
+        _ => {
+            let template = RequestTemplate::new(&read_options(message)?).map_err(core_error)?;
+            &cached.insert((message.to_vec(), template)).1
+        }
+    };
+    Ok(template.build(leaf, chain, algorithm, now))
 }
 
 /// The signed request as a message: method, URL, body, then each header's name and value in
@@ -74,8 +86,7 @@ pub fn sign_create_session(
     key: &WasmKey,
     out: &ReplyBuffer,
 ) -> Result<JsValue, JsValue> {
-    let options = read_options(options)?;
-    let unsigned = prepare(&options, date_ms, certificates)?;
+    let unsigned = prepare(options, date_ms, certificates)?;
     #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa", feature = "ml-dsa"))]
     {
         let signed = unsigned.sign(&key.inner).map_err(core_error)?;
@@ -92,8 +103,10 @@ pub fn sign_create_session(
 /// A request built up to its string to sign, waiting for a signature made by the host.
 #[wasm_bindgen]
 pub struct PendingRequest {
+    /// The leaf certificate, shared with the [`Certificates`] it came from.
+    leaf: Rc<Certificate>,
     /// Taken by [`PendingRequest::finish`].
-    inner: Option<UnsignedRequest<'static>>,
+    parts: Option<RequestParts>,
 }
 
 /// Builds the request up to its string to sign, for a key the host holds (WebCrypto). `options`
@@ -104,14 +117,13 @@ pub fn prepare_create_session(
     date_ms: f64,
     certificates: &Certificates,
 ) -> Result<PendingRequest, JsValue> {
-    let options = read_options(options)?;
-    let inner = prepare(&options, date_ms, certificates)?.into_owned();
-    Ok(PendingRequest { inner: Some(inner) })
+    let parts = prepare(options, date_ms, certificates)?.into_parts();
+    Ok(PendingRequest { leaf: Rc::clone(&certificates.leaf), parts: Some(parts) })
 }
 
 impl PendingRequest {
-    pub(super) fn request(&self) -> Result<&UnsignedRequest<'static>, JsValue> {
-        self.inner.as_ref().ok_or_else(|| malformed(wire::Malformed))
+    pub(super) fn request(&self) -> Result<&RequestParts, JsValue> {
+        self.parts.as_ref().ok_or_else(|| malformed(wire::Malformed))
     }
 }
 
@@ -123,9 +135,9 @@ impl PendingRequest {
     /// string to sign (what the key signs).
     pub fn facts(&self) -> Result<Vec<u8>, JsValue> {
         let request = self.request()?;
-        let serial = request.certificate().serial_number();
+        let serial = self.leaf.serial_number();
         Ok(wire::encode(&[
-            Value::Text(key_type_name(request.certificate())),
+            Value::Text(key_type_name(&self.leaf)),
             Value::Text(&serial),
             Value::Bytes(request.string_to_sign().as_bytes()),
         ]))
@@ -137,7 +149,8 @@ impl PendingRequest {
     #[wasm_bindgen(js_name = publicKeyJwk)]
     pub fn public_key_jwk(&self) -> Result<Vec<u8>, JsValue> {
         let b64 = |bytes: &[u8]| -> String { Base64UrlUnpadded::encode_string(bytes) };
-        match self.request()?.certificate().public_key() {
+        self.request()?;
+        match self.leaf.public_key() {
             PublicKey::Ec { key_type, point } if point.first() == Some(&4) => {
                 let half = (point.len() - 1) / 2;
                 let crv = if *key_type == KeyType::EcdsaP256 { "P-256" } else { "P-384" };
@@ -157,7 +170,7 @@ impl PendingRequest {
             // `kty` "AKP", the set as `alg`, the encoded public key as `pub`.
             PublicKey::MlDsa { key, .. } => {
                 let public = b64(key);
-                let alg = key_type_name(self.request()?.certificate());
+                let alg = key_type_name(&self.leaf);
                 Ok(wire::encode_record(&[
                     ("kty", Value::Text("AKP")),
                     ("alg", Value::Text(alg)),
@@ -192,8 +205,8 @@ impl PendingRequest {
     /// takes; the PKCS#1 v1.5 block for RSA, the ML-DSA signature for ML-DSA, as they are. The
     /// reply, a [`request_message`], is delivered into `out`; the request is used up.
     pub fn finish(&mut self, signature: &[u8], out: &ReplyBuffer) -> Result<JsValue, JsValue> {
-        let request = self.inner.take().ok_or_else(|| malformed(wire::Malformed))?;
-        let scalar_len = match request.certificate().key_type() {
+        let request = self.parts.take().ok_or_else(|| malformed(wire::Malformed))?;
+        let scalar_len = match self.leaf.key_type() {
             Ok(KeyType::EcdsaP256) => Some(32),
             Ok(KeyType::EcdsaP384) => Some(48),
             _ => None,
@@ -208,7 +221,7 @@ impl PendingRequest {
             Some(_) => return Err(core_error(crate::RequestError::InvalidSignature)),
             None => signature,
         };
-        let signed = request.finish(signature).map_err(core_error)?;
+        let signed = request.finish(&self.leaf, signature).map_err(core_error)?;
         Ok(deliver(&request_message(&signed), out))
     }
 }

@@ -317,6 +317,31 @@ export function suite(api, fixture, wire) {
         }
     });
 
+    test("options changed between requests with the same certificate: each request has its own options", async () => {
+        // The package keeps what it built from the last options (the core's RequestTemplate);
+        // a change of any option must reach the next request, and the old options come back as
+        // they were.
+        const arns = JSON.parse(p256.expected.body);
+        const region = arns.trustAnchorArn.split(":")[3];
+        const changes = [
+            { durationSeconds: 3600, roleSessionName: "session-1" },
+            { endpoint: "http://127.0.0.1:8080/base/", region },
+            { fips: true },
+        ];
+        for (const change of changes) {
+            await checkWebCryptoSigned(await api.createSessionRequest(base(p256)), p256);
+            const changed = await api.createSessionRequest(base(p256, change));
+            const body = JSON.parse(changed.body);
+            equal(body.durationSeconds, change.durationSeconds, "durationSeconds in the body");
+            equal(body.roleSessionName, change.roleSessionName, "roleSessionName in the body");
+            const url = change.endpoint ? "http://127.0.0.1:8080/base/sessions"
+                : change.fips ? p256.expected.url.replace("rolesanywhere.", "rolesanywhere-fips.") : p256.expected.url;
+            equal(changed.url, url, "url");
+            equal(changed.headers.Host, new URL(url).host, "Host");
+        }
+        await checkWebCryptoSigned(await api.createSessionRequest(base(p256)), p256);
+    });
+
     // ---- bad input: an Error with a code, never a trap or a string ----
     const bad = (name, make, codes) => test(`bad input rejects with a code: ${name}`, async () =>
         rejectsWithCode(() => api.createSessionRequest(make()), typeof codes === "function" ? await codes() : codes, name));
