@@ -171,7 +171,7 @@ impl<'a> Region<'a> {
     /// (\[C\]), or `{service}-fips.` when `fips` is set (as AWS's credential helper builds it).
     pub fn default_endpoint(&self, service: &str, fips: bool) -> String {
         let fips = if fips { "-fips" } else { "" };
-        alloc::format!("https://{service}{fips}.{}.{}", self.name, self.dns_suffix)
+        ["https://", service, fips, ".", self.name, ".", self.dns_suffix].concat()
     }
 }
 

@@ -5,6 +5,7 @@
 
 use alloc::string::String;
 
+use crate::digits::decimal_into;
 use crate::error::Piece;
 
 /// A UTC instant with one-second precision, counted from the Unix epoch.
@@ -148,14 +149,24 @@ impl Time {
     /// The SigV4 `X-Amz-Date` form, `YYYYMMDDTHHMMSSZ` (SigV4 docs, "Elements of an AWS API
     /// request signature": "Date and time").
     pub fn amz_date(self) -> String {
-        let (y, mo, d, h, mi, s) = self.to_utc();
-        alloc::format!("{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z")
+        let (.., h, mi, s) = self.to_utc();
+        let mut out = self.date_stamp();
+        out.push('T');
+        for field in [h, mi, s] {
+            decimal_into(field.into(), 2, &mut out);
+        }
+        out.push('Z');
+        out
     }
 
     /// The date part of the credential scope, `YYYYMMDD`.
     pub fn date_stamp(self) -> String {
         let (y, mo, d, ..) = self.to_utc();
-        alloc::format!("{y:04}{mo:02}{d:02}")
+        let mut out = String::with_capacity(16);
+        decimal_into(y.into(), 4, &mut out);
+        decimal_into(mo.into(), 2, &mut out);
+        decimal_into(d.into(), 2, &mut out);
+        out
     }
 }
 
@@ -172,7 +183,7 @@ impl Piece for Time {
             (s.into(), 2, "Z"),
         ];
         for (value, width, after) in fields {
-            crate::digits::decimal_into(value, width, out);
+            decimal_into(value, width, out);
             out.push_str(after);
         }
     }
@@ -237,7 +248,9 @@ mod tests {
         assert_eq!(t.date_stamp(), "20240601");
         assert_eq!(t.to_string(), "2024-06-01T12:00:30Z");
         assert_eq!(Time::UNIX_EPOCH.to_string(), "1970-01-01T00:00:00Z");
+        assert_eq!(Time::UNIX_EPOCH.amz_date(), "19700101T000000Z");
         let max = Time::from_unix_seconds(MAX_SECONDS).unwrap();
+        assert_eq!(max.amz_date(), "99991231T235959Z");
         assert_eq!(max.to_string(), "9999-12-31T23:59:59Z");
         assert_eq!(Time::parse_rfc3339("9999-12-31T23:59:59Z").unwrap(), max);
     }
@@ -248,6 +261,9 @@ mod tests {
         while s < MAX_SECONDS {
             let t = Time(s);
             assert_eq!(Time::parse_rfc3339(&t.to_string()), Ok(t));
+            let rfc3339: alloc::string::String = t.to_string().chars().filter(|c| !matches!(c, '-' | ':')).collect();
+            assert_eq!(t.amz_date(), rfc3339);
+            assert_eq!(t.date_stamp(), rfc3339[..8]);
             s += 86_400 * 7 + 3_601;
         }
     }

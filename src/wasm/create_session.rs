@@ -193,7 +193,8 @@ impl PendingRequest {
     pub fn check_key(&self, message: Vec<u8>) -> Result<bool, JsValue> {
         let message = Zeroizing::new(message);
         let key = key_input(&message)?;
-        match crate::check_encoded_key(key, self.request()?.certificate()) {
+        self.request()?;
+        match crate::check_encoded_key(key, &self.leaf) {
             Ok(check) => Ok(check == crate::EncodedKeyCheck::Matches),
             Err(e @ crate::KeyError::Mismatch) => Err(core_error(e)),
             Err(_) => Ok(false),
