@@ -185,9 +185,9 @@ impl PublicKey {
                 if (2048..=4096).contains(&bits) {
                     Ok(KeyType::Rsa { bits })
                 } else {
-                    let mut algorithm = String::from("RSA-");
-                    bits.push_to(&mut algorithm);
-                    Err(CertificateError::UnsupportedPublicKey { algorithm })
+                    Err(CertificateError::UnsupportedPublicKey {
+                        algorithm: crate::error::text(&KeyType::Rsa { bits }),
+                    })
                 }
             }
             PublicKey::Unsupported { algorithm } => {

@@ -328,9 +328,7 @@ impl PrivateKey {
             read_pkcs1_public(der).map_err(|_| KeyError::Malformed { what: "PKCS#1 RSA private key" })?;
         let bits = bit_length(modulus);
         if !(2048..=4096).contains(&bits) {
-            let mut algorithm = String::from("RSA-");
-            bits.push_to(&mut algorithm);
-            return Err(KeyError::Unsupported { algorithm });
+            return Err(KeyError::Unsupported { algorithm: crate::error::text(&KeyType::Rsa { bits }) });
         }
         #[cfg(feature = "rsa")]
         {

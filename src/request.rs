@@ -331,10 +331,10 @@ impl RequestTemplate {
             }
         };
         let url = &endpoint.url;
-        let path = concat(&[url.path.trim_end_matches('/'), "/sessions"]);
+        let path = [url.path.trim_end_matches('/'), "/sessions"].concat();
         // HTTP clients leave the scheme's default port out of `Host`; sign what they will send.
         let host = url.host.to_ascii_lowercase();
-        let full_url = concat(&[url.scheme, "://", &host, &path]);
+        let full_url = [url.scheme, "://", &host, &path].concat();
 
         // Body: JSON with the three ARNs and the options ([C] request syntax), members in the
         // order of the API reference. [Go] sends the ARNs as query parameters instead; [C]
@@ -352,7 +352,7 @@ impl RequestTemplate {
         let body = body.finish();
         let payload_hash = sigv4::payload_hash(body.as_bytes());
         // Credential scope "yyyymmdd/region/rolesanywhere/aws4_request" ([S] Task 2).
-        let scope_tail = concat(&["/", region.name, "/", SERVICE, "/aws4_request"]);
+        let scope_tail = ["/", region.name, "/", SERVICE, "/aws4_request"].concat();
         Ok(RequestTemplate { url: full_url, path, host, body, payload_hash, scope_tail })
     }
 
@@ -398,7 +398,7 @@ impl RequestTemplate {
             CanonicalRequest::new("POST", &self.path, "", &signed, &self.payload_hash, PathOptions::DEFAULT);
         drop(signed);
         let headers: Vec<(&'static str, String)> = HEADER_NAMES.iter().map(|(name, _)| *name).zip(values).collect();
-        let scope = concat(&[&amz_date[..8], &self.scope_tail]);
+        let scope = [&amz_date[..8], &self.scope_tail].concat();
         let string_to_sign = sigv4::string_to_sign(algorithm.name(), &amz_date, &scope, &canonical);
 
         UnsignedRequest {
@@ -414,16 +414,6 @@ impl RequestTemplate {
             },
         }
     }
-}
-
-/// The pieces joined into one string, allocated once (`format!`'s machinery costs more than the
-/// copying in wasm).
-fn concat(pieces: &[&str]) -> String {
-    let mut out = String::with_capacity(pieces.iter().map(|p| p.len()).sum());
-    for piece in pieces {
-        out.push_str(piece);
-    }
-    out
 }
 
 /// The end-entity rules at the request time (\[A\], \[T\]) and the chain length; the leaf's key
@@ -635,7 +625,7 @@ impl RequestParts {
         }
         // "Authorization: {alg} Credential={serial}/{scope}, SignedHeaders=…, Signature=…" with the
         // certificate serial in decimal ([S] Task 4, [A]) and the signature in lower-case hex.
-        let authorization = concat(&[
+        let authorization = [
             self.algorithm.name(),
             " Credential=",
             &certificate.serial_number(),
@@ -645,7 +635,8 @@ impl RequestParts {
             self.canonical.signed_headers(),
             ", Signature=",
             &crate::digits::encode(signature),
-        ]);
+        ]
+        .concat();
         let mut headers: Vec<(String, String)> = Vec::with_capacity(self.headers.len() + 1);
         headers.extend(self.headers.into_iter().map(|(n, v)| (n.to_string(), v)));
         headers.push(("Authorization".into(), authorization));

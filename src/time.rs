@@ -149,43 +149,34 @@ impl Time {
     /// The SigV4 `X-Amz-Date` form, `YYYYMMDDTHHMMSSZ` (SigV4 docs, "Elements of an AWS API
     /// request signature": "Date and time").
     pub fn amz_date(self) -> String {
-        let (.., h, mi, s) = self.to_utc();
-        let mut out = self.date_stamp();
-        out.push('T');
-        for field in [h, mi, s] {
-            decimal_into(field.into(), 2, &mut out);
-        }
-        out.push('Z');
+        let mut out = String::with_capacity(16);
+        self.push_fields(["", "", "T", "", "", "Z"], &mut out);
         out
     }
 
     /// The date part of the credential scope, `YYYYMMDD`.
     pub fn date_stamp(self) -> String {
-        let (y, mo, d, ..) = self.to_utc();
-        let mut out = String::with_capacity(16);
-        decimal_into(y.into(), 4, &mut out);
-        decimal_into(mo.into(), 2, &mut out);
-        decimal_into(d.into(), 2, &mut out);
-        out
+        let mut date = self.amz_date();
+        date.truncate(8);
+        date
+    }
+
+    /// Appends year, month, day, hour, minute and second, zero-padded to 4 and 2 digits, each
+    /// followed by its separator: the one layout of the RFC 3339 and `X-Amz-Date` forms.
+    fn push_fields(self, separators: [&str; 6], out: &mut String) {
+        let (y, mo, d, h, mi, s) = self.to_utc();
+        let fields = [y, mo.into(), d.into(), h.into(), mi.into(), s.into()];
+        for (i, (value, separator)) in fields.into_iter().zip(separators).enumerate() {
+            decimal_into(value.into(), if i == 0 { 4 } else { 2 }, out);
+            out.push_str(separator);
+        }
     }
 }
 
 /// RFC 3339 in UTC, e.g. `2024-06-01T12:00:30Z` (also the `Display` form).
 impl Piece for Time {
     fn push_to(&self, out: &mut String) {
-        let (y, mo, d, h, mi, s) = self.to_utc();
-        let fields = [
-            (y.into(), 4, "-"),
-            (mo.into(), 2, "-"),
-            (d.into(), 2, "T"),
-            (h.into(), 2, ":"),
-            (mi.into(), 2, ":"),
-            (s.into(), 2, "Z"),
-        ];
-        for (value, width, after) in fields {
-            decimal_into(value, width, out);
-            out.push_str(after);
-        }
+        self.push_fields(["-", "-", "T", ":", ":", "Z"], out);
     }
 }
 
