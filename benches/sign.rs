@@ -6,6 +6,10 @@
 //! `openssl speed` counterpart on OpenSSL 3.0 (ML-DSA arrived in 3.5); `mldsa_sign_only` is the
 //! bare signature of a string-to-sign-sized message, to show what the request around it costs.
 //! Their fixtures come from tests/common/mldsa.rs (the `ml-dsa` crate's keygen).
+//!
+//! `sigv4_sign/sts_cached_key` is the core part of the JS `signRequest` that
+//! `scripts/bench-sigv4` times (the same STS request and credentials as
+//! tests/js/bench-sigv4-lib.js), signed through a warm `KeyCache` as `SigV4Signer` does.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -105,9 +109,34 @@ fn bench(c: &mut Criterion) {
         });
     }
     group.finish();
+    sigv4(c);
     let leaf_pem = read("p256.pem");
     c.bench_function("parse_certificate_pem", |b| b.iter(|| Certificate::parse(&leaf_pem).unwrap()));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// One signed STS request (POST, form body, content-type, a 432-character session token) with
+/// a signing key kept by a `KeyCache`, as the JS `SigV4Signer` signs it.
+fn sigv4(c: &mut Criterion) {
+    use rolesanywhere::sigv4::{Key, KeyCache, Payload, Request, Settings};
+    let token = "FwoGZXIvYXdzEBYaDExampleSessionTokenForTheBenchOnly/+=".repeat(8);
+    let key = Key {
+        access_key_id: "ASIAEXAMPLEEXAMPLE12",
+        secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        session_token: Some(&token),
+    };
+    let headers = [("content-type", "application/x-www-form-urlencoded; charset=utf-8")];
+    let request = Request {
+        method: "POST",
+        url: "https://sts.us-east-1.amazonaws.com/",
+        headers: &headers,
+        payload: Payload::Bytes(b"Action=GetCallerIdentity&Version=2011-06-15"),
+    };
+    let settings = Settings::new("sts", "us-east-1", Time::parse_rfc3339("2026-03-01T12:34:56Z").unwrap());
+    let mut cache = KeyCache::new();
+    let mut group = c.benchmark_group("sigv4_sign");
+    group.bench_function("sts_cached_key", |b| b.iter(|| cache.sign(&request, &key, &settings).unwrap()));
+    group.finish();
 }
 
 criterion_group!(benches, bench);

@@ -15,12 +15,34 @@ const HEADERS = 13;
 function appendHeaders(out, headers) {
     if (headers == null) return;
     if (typeof headers !== "object") throw fail("InvalidOptions", "request.headers must be a Headers, an array of [name, value] pairs or a record");
-    const entries = typeof headers.entries === "function" && !Array.isArray(headers) ? headers.entries() : Array.isArray(headers) ? headers : Object.entries(headers);
+    if (typeof headers.entries !== "function" && !Array.isArray(headers)) {
+        // A record: its own enumerable string keys, as Object.entries has them, without a pair
+        // array per header.
+        for (const name of Object.keys(headers)) {
+            const value = headers[name];
+            if (value !== undefined) out.push(name, String(value));
+        }
+        return;
+    }
+    const entries = Array.isArray(headers) ? headers : headers.entries();
     for (const entry of entries) {
         if (!Array.isArray(entry) || entry.length !== 2) throw fail("InvalidOptions", "request.headers must be a Headers, an array of [name, value] pairs or a record");
         const [name, value] = entry;
         if (value === undefined) continue;
         out.push(String(name), String(value));
+    }
+}
+
+/** `name` as the literal string of the same text when it is one of the headers the core adds:
+ * a name decoded from the reply is a new string, which V8 looks up in its string table (hashing
+ * it) each time it becomes an object key, some 5 % of a signed request in Node. */
+function literalName(name) {
+    switch (name) {
+        case "x-amz-date": return "x-amz-date";
+        case "x-amz-security-token": return "x-amz-security-token";
+        case "x-amz-content-sha256": return "x-amz-content-sha256";
+        case "authorization": return "authorization";
+        default: return name;
     }
 }
 
@@ -47,7 +69,7 @@ function bodyValue(body) {
  * @returns {Promise<{method: string, url: string, headers: Record<string, string>, body: any}>}
  */
 export async function signRequest(request, credentials, options) {
-    await loaded();
+    if (signer === null) await loaded(); // made once the wasm is loaded
     if (request === null || typeof request !== "object") throw fail("InvalidOptions", "request must be an object with url");
     const { service, region, date, presign = false, expiresIn = 3600, unsignedPayload, signSessionToken = true } = options ?? {};
     const { accessKeyId, secretAccessKey, sessionToken } = credentials ?? {};
@@ -74,7 +96,7 @@ export async function signRequest(request, credentials, options) {
     if (result[0] === undefined) {
         for (let i = HEADERS; i < values.length; i += 2) headers[values[i]] = values[i + 1];
     }
-    for (let i = 1; i < result.length; i += 2) headers[result[i]] = result[i + 1] ?? sessionToken;
+    for (let i = 1; i < result.length; i += 2) headers[literalName(result[i])] = result[i + 1] ?? sessionToken;
     return { method, url: result[0] ?? url, headers, body: request.body ?? null };
 }
 

@@ -168,7 +168,7 @@ pub fn string_to_sign(algorithm: &str, amz_date: &str, scope: &str, canonical_re
     out.push('\n');
     out.push_str(scope);
     out.push('\n');
-    out.push_str(&canonical_request.hash_hex());
+    hex::encode_into(&Sha256::digest(canonical_request.text.as_bytes()), &mut out);
     out
 }
 
@@ -361,6 +361,26 @@ fn canonical_query_into(query: &str, out: &mut String) {
     }
 }
 
+/// Whether any byte of `bytes` is at most `0x20`: a space, or a C0 control such as tab, CR, LF
+/// or NUL. Header values are checked for those on every request, some of them long tokens, so
+/// this looks at eight bytes at a time: for a word `x`, `(x - 0x21 in every byte) & !x & 0x80 in
+/// every byte` is non-zero exactly when a byte of `x` is below `0x21` (the lowest such byte
+/// borrows and sets its top bit; no byte of `0x21..=0x7f` or `0x80..` does, and without a byte
+/// below `0x21` nothing borrows).
+pub(crate) fn has_space_or_control(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const TOPS: u64 = 0x8080_8080_8080_8080;
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let Ok(word) = <[u8; 8]>::try_from(word) else { unreachable!("chunks of eight") };
+        let x = u64::from_le_bytes(word);
+        if x.wrapping_sub(ONES * 0x21) & !x & TOPS != 0 {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|&b| b <= b' ')
+}
+
 /// Header white space for *Trimall*: space, tab, and the CR/LF of a folded header.
 fn is_header_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r' | '\n')
@@ -459,6 +479,11 @@ fn stable_order(len: usize, less: &dyn Fn(usize, usize) -> bool) -> Vec<usize> {
 /// long base64 certificate headers, tokens, `application/x-www-form-urlencoded; charset=utf-8`)
 /// are already in that form and are copied as they are.
 fn push_trimmed(value: &str, out: &mut String) {
+    // A value with no byte up to a space (the usual token or certificate) is canonical as it is.
+    if !has_space_or_control(value.as_bytes()) {
+        out.push_str(value);
+        return;
+    }
     // One pass over the bytes (the check runs on every header of every request, some of them
     // long tokens): canonical unless it starts or ends with a space, has two spaces in a row, or
     // holds a tab, CR or LF.
@@ -519,6 +544,39 @@ mod tests {
             let mut out = String::new();
             push_trimmed(value, &mut out);
             assert_eq!(out, expected.join(" "), "{value:?}");
+        }
+    }
+
+    #[test]
+    fn spaces_and_controls_are_found_at_any_position() {
+        // Every byte value at every position of slices up to three words long, among bytes on
+        // either side of the limit (0x21, 0x7f, 0x80, 0xff) and next to another low byte.
+        for filler in [0x21u8, b'a', 0x7f, 0x80, 0xff] {
+            for len in 0..=24 {
+                for at in 0..len {
+                    for byte in 0..=u8::MAX {
+                        let mut bytes = alloc::vec![filler; len];
+                        bytes[at] = byte;
+                        assert_eq!(has_space_or_control(&bytes), byte <= b' ', "{bytes:?}");
+                        if at + 1 < len {
+                            bytes[at + 1] = b' ';
+                            assert!(has_space_or_control(&bytes), "{bytes:?}");
+                        }
+                    }
+                }
+            }
+        }
+        // Long values take the word path: trimmed as the plain definition says wherever the
+        // white space is.
+        let base = "FwoGZXIvYXdzEBYaDExample/+=";
+        for at in 0..=base.len() {
+            for ws in [" ", "  ", "\t", "\r\n "] {
+                let value = [&base[..at], ws, &base[at..]].concat();
+                let expected: Vec<&str> = value.split(is_header_space).filter(|w| !w.is_empty()).collect();
+                let mut out = String::new();
+                push_trimmed(&value, &mut out);
+                assert_eq!(out, expected.join(" "), "{value:?}");
+            }
         }
     }
 
