@@ -85,7 +85,9 @@ export async function signRequest(request, credentials, options) {
     const message = encode(values);
     let result;
     try {
-        result = decodeReply(signer.sign(message, replies()));
+        const answer = signer.sign(message, replies());
+        if (answer instanceof Error) throw answer; // returned, not thrown (src/wasm/sigv4.rs)
+        result = decodeReply(answer);
     } finally {
         message.fill(0); // it held the secret
     }

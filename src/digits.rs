@@ -24,7 +24,7 @@ pub(crate) fn encode_into(bytes: &[u8], out: &mut String) {
 
 /// Returns the lower-case hex form of `bytes`.
 pub(crate) fn encode(bytes: &[u8]) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(2 * bytes.len());
     encode_into(bytes, &mut out);
     out
 }

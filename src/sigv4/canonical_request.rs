@@ -386,6 +386,17 @@ fn is_header_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r' | '\n')
 }
 
+/// `text` without leading and trailing [`is_header_space`] characters, compared byte by byte:
+/// they are ASCII, which no byte of a multi-byte UTF-8 char equals, so the cuts fall between
+/// chars (`trim_matches` decodes every char it looks at).
+fn trim_header_space(text: &str) -> &str {
+    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    let bytes = text.as_bytes();
+    let start = bytes.iter().position(|b| !space(b)).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(|b| !space(b)).map_or(start, |last| last + 1);
+    text.get(start..end).unwrap_or_default()
+}
+
 /// Appends the `CanonicalHeaders` block (every line ending with `\n`) and returns the
 /// `SignedHeaders` list.
 ///
@@ -404,7 +415,7 @@ fn canonical_headers_into(headers: &[(&str, &str)], out: &mut String) -> String 
     let entries: Vec<(Cow<'_, str>, &str)> = headers
         .iter()
         .map(|&(name, value)| {
-            let name = name.trim_matches(is_header_space);
+            let name = trim_header_space(name);
             let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
                 Cow::Owned(name.to_ascii_lowercase())
             } else {
@@ -416,7 +427,7 @@ fn canonical_headers_into(headers: &[(&str, &str)], out: &mut String) -> String 
     // A stable sort, so the values of a repeated header keep the order they were given in.
     let order = stable_order(entries.len(), &|a, b| entries[a].0 < entries[b].0);
 
-    let mut signed_headers = String::new();
+    let mut signed_headers = String::with_capacity(entries.iter().map(|(name, _)| name.len() + 1).sum());
     let mut previous: Option<&str> = None;
     for (name, value) in order.iter().map(|&i| &entries[i]) {
         if previous == Some(name.as_ref()) {
@@ -544,6 +555,13 @@ mod tests {
             let mut out = String::new();
             push_trimmed(value, &mut out);
             assert_eq!(out, expected.join(" "), "{value:?}");
+        }
+    }
+
+    #[test]
+    fn header_names_are_trimmed_between_chars() {
+        for name in ["", " ", "\t\r\n", "a", " Host ", "\tX-Ü\n", "é ", " é", "\u{a0}x\u{2028}"] {
+            assert_eq!(trim_header_space(name), name.trim_matches(is_header_space), "{name:?}");
         }
     }
 
