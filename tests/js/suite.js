@@ -155,6 +155,42 @@ export function suite(api, fixture, wire) {
         }
     }
 
+    test("a request after one at another date and with other options is still the CLI's (only X-Amz-Date and Authorization change)", async () => {
+        // The next day, so that the credential scope's date changes too.
+        const later = fixture.dateMs + 86_400_000 + 1000;
+        const laterAmzDate = new Date(later).toISOString().replace(/[-:]|\.\d+/g, "");
+        let checked = 0;
+        for (const c of fixture.cases) {
+            const cryptoKey = isPkcs8(c)
+                ? await crypto.subtle.importKey("pkcs8", pemBody(c.options.privateKey), params(c.keyType).import, false, ["sign"])
+                : null;
+            const modes = [];
+            if (await inWasm(c.keyType)) modes.push({ signer: "wasm" });
+            if (cryptoKey) modes.push({ privateKey: cryptoKey });
+            for (const mode of modes) {
+                const what = `${c.name}, ${mode.signer ?? "CryptoKey"}`;
+                // Other options first, then these options twice at the later date, then at the fixture's.
+                await api.createSessionRequest(base(c, { ...mode, durationSeconds: 901 }));
+                for (let i = 0; i < 2; i++) {
+                    const earlier = await api.createSessionRequest(base(c, { ...mode, date: later }));
+                    equal(earlier.headers["X-Amz-Date"], laterAmzDate, `${what}: X-Amz-Date at the later date`);
+                    ok(earlier.headers.Authorization.includes(`/${laterAmzDate.slice(0, 8)}/`), `${what}: scope at the later date`);
+                    equal(JSON.stringify(Object.keys(earlier.headers)), JSON.stringify(Object.keys(c.expected.headers)), `${what}: header order`);
+                    // What the caller does with its object stays out of the next requests.
+                    earlier.headers.Host = "changed.example";
+                    earlier.headers["X-Amz-X509"] = "changed";
+                    earlier.url = "https://changed.example/";
+                }
+                for (let i = 0; i < 2; i++) {
+                    const actual = await api.createSessionRequest(base(c, mode));
+                    if (mode.signer === "wasm") equal(JSON.stringify(actual), JSON.stringify(c.expected), what);
+                    else await checkWebCryptoSigned(actual, c);
+                }
+                checked++;
+            }
+        }
+        ok(checked > 0, "some case has a signer");
+    });
     test("a full-chain certificate (leaf, then intermediates) signs as leaf + intermediates; duplicates dropped", async () => {
         let checked = 0;
         for (const c of fixture.cases.filter((c) => typeof c.options.intermediates === "string")) {
