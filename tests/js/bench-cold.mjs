@@ -5,6 +5,12 @@
 //   node tests/js/bench-cold.mjs RUNS WORK_DIR
 // WORK_DIR: an empty directory for the copies of pkg/ (one per build, pkg/glue/<build>/ as its
 // glue), the workerd modules and the wrangler bundle of the example Worker; the caller removes it.
+// Environment (optional):
+//   BENCH_COLD_BASELINE=DIR  also run each package row with DIR, a copy of an earlier pkg/ (its
+//                            own glue/<build>/ dirs), interleaved with the current one run by run:
+//                            rows "<build> base"; the A/B of a change to the package
+//   BENCH_COLD_BUILDS="host full"  these builds only (default: host p256 full)
+//   BENCH_COLD_RUNTIMES="node workerd"  these runtimes only (default: node deno workerd)
 // Rows and steps: bench-cold-lib.js. What each runtime's numbers are:
 // - Node, Deno: one process per run (bench-cold-run.js); each step timed with performance.now()
 //   in that process, from before the package's import; the process's own start-up not counted.
@@ -32,23 +38,35 @@ const RUNS = Number(process.argv[2] ?? 30);
 const work = process.argv[3];
 if (!(RUNS >= 1) || !work) throw new Error("usage: node tests/js/bench-cold.mjs RUNS WORK_DIR");
 const repo = fileURLToPath(new URL("../..", import.meta.url));
-const BUILDS = ["host", "p256", "full"];
+/** The words of environment variable `name` (space- or comma-separated), or `all` without any. */
+function words(name, all) {
+    const given = (process.env[name] ?? "").split(/[\s,]+/).filter(Boolean);
+    return given.length ? given : all;
+}
+const BUILDS = words("BENCH_COLD_BUILDS", ["host", "p256", "full"]);
+const RUNTIMES = words("BENCH_COLD_RUNTIMES", ["node", "deno", "workerd"]);
+const baseline = process.env.BENCH_COLD_BASELINE;
 const fixtureFile = fixturePath();
 const fixture = JSON.parse(readFileSync(fixtureFile, "utf8"));
 const deno = `${repo}node_modules/.bin/deno`;
 
-// One copy of pkg/ per build, as scripts/test's js group makes them.
+/** The packages: one copy of pkg/ per build, as scripts/test's js group makes them, and of the
+ * baseline's; `dir` is the copy's directory in WORK_DIR. */
+const packages = [];
 for (const b of BUILDS) {
-    const dir = `${work}/pkg-${b}`;
-    mkdirSync(`${dir}/glue`, { recursive: true });
-    for (const f of readdirSync(`${repo}pkg`)) if (f.endsWith(".js") || f === "package.json") cpSync(`${repo}pkg/${f}`, `${dir}/${f}`);
-    for (const f of ["rolesanywhere.js", "rolesanywhere_bg.wasm"]) cpSync(`${repo}pkg/glue/${b}/${f}`, `${dir}/glue/${f}`);
-    writeFileSync(`${dir}/glue/VARIANT`, `${b}\n`);
+    for (const [from, dir, build] of [[`${repo}pkg`, `pkg-${b}`, b], ...(baseline ? [[baseline, `base-${b}`, `${b} base`]] : [])]) {
+        mkdirSync(`${work}/${dir}/glue`, { recursive: true });
+        for (const f of readdirSync(from)) if (f.endsWith(".js") || f === "package.json") cpSync(`${from}/${f}`, `${work}/${dir}/${f}`);
+        for (const f of ["rolesanywhere.js", "rolesanywhere_bg.wasm"]) cpSync(`${from}/glue/${b}/${f}`, `${work}/${dir}/glue/${f}`);
+        writeFileSync(`${work}/${dir}/glue/VARIANT`, `${b}\n`);
+        packages.push({ dir, build });
+    }
 }
 
-/** Every (row, build) pair run once per round: bare first, then each build's package rows. */
-const jobs = [{ row: "bare", build: "-" }];
-for (const b of BUILDS) for (const row of ROWS.slice(1)) jobs.push({ row, build: b });
+/** Every (row, package) pair run once per round: bare first, then each package's rows (a build's
+ * baseline right after it). */
+const jobs = [{ row: "bare", build: "-", dir: packages[0].dir }];
+for (const p of packages) for (const row of ROWS.slice(1)) jobs.push({ row, ...p });
 
 const q = (xs, p) => {
     const s = [...xs].sort((a, b) => a - b);
@@ -98,8 +116,8 @@ async function rounds(runOne, all = jobs) {
     return results;
 }
 
-function runProcess(cmd, args, { row, build }) {
-    const p = spawnSync(cmd, [...args, row, `${work}/pkg-${build === "-" ? "full" : build}`, fixtureFile], {
+function runProcess(cmd, args, { row, build, dir }) {
+    const p = spawnSync(cmd, [...args, row, `${work}/${dir}`, fixtureFile], {
         encoding: "utf8",
         env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" },
     });
@@ -112,11 +130,15 @@ console.log(`${RUNS} runs per row, one fresh process/isolate each; ms; P-256 PKC
 console.log(`total: from before the package's import to the first signed request (import + wasm + key + first;` +
     ` bare: key + sign); over bare: total less the bare row's, same run`);
 
-const node = await rounds((job) => runProcess(process.execPath, [`${repo}tests/js/bench-cold-run.js`], job));
-table(`Node ${process.version}`, node);
+if (RUNTIMES.includes("node")) {
+    const node = await rounds((job) => runProcess(process.execPath, [`${repo}tests/js/bench-cold-run.js`], job));
+    table(`Node ${process.version}`, node);
+}
 
-const denoResults = await rounds((job) => runProcess(deno, ["run", "--quiet", "--no-check", `--allow-read`, `${repo}tests/js/bench-cold-run.js`], job));
-table(`Deno ${execFileSync(deno, ["--version"], { encoding: "utf8" }).split("\n")[0].replace(/^deno /, "")}`, denoResults);
+if (RUNTIMES.includes("deno")) {
+    const denoResults = await rounds((job) => runProcess(deno, ["run", "--quiet", "--no-check", `--allow-read`, `${repo}tests/js/bench-cold-run.js`], job));
+    table(`Deno ${execFileSync(deno, ["--version"], { encoding: "utf8" }).split("\n")[0].replace(/^deno /, "")}`, denoResults);
+}
 
 // ---- workerd ----------------------------------------------------------------------------------
 cpSync(`${repo}tests/js/bench-cold-lib.js`, `${work}/bench-cold-lib.js`);
@@ -172,12 +194,14 @@ async function runWorkerd(row, names, entry, modules) {
     }
 }
 
-const mods = Object.fromEntries(BUILDS.map((b) => [b, modulesOf(`pkg-${b}`)]));
-mods.wrangler = modulesOf("example"); // scripts/bench-cold bundles it there
-const exampleMain = readdirSync(`${work}/example`).find((f) => f.endsWith(".js"));
-const workerd = await rounds(({ row, build }) => {
-    if (row === "example") return runWorkerd(row, ["import"], `./example/${exampleMain}`, mods.wrangler);
-    const names = steps(row, fixture, null).map(([n]) => n);
-    return runWorkerd(row, names, `./pkg-${build}/workerd.js`, row === "bare" ? [] : mods[build]);
-}, [...jobs, { row: "example", build: "wrangler" }]);
-table(`workerd ${execFileSync(`${repo}node_modules/.bin/workerd`, ["--version"], { encoding: "utf8" }).trim().replace(/^workerd /, "")} (miniflare; median (mean), whole ms inside; startup from outside)`, workerd, { showMean: true });
+if (RUNTIMES.includes("workerd")) {
+    const mods = Object.fromEntries(packages.map(({ dir }) => [dir, modulesOf(dir)]));
+    mods.example = modulesOf("example"); // scripts/bench-cold bundles it there
+    const exampleMain = readdirSync(`${work}/example`).find((f) => f.endsWith(".js"));
+    const workerd = await rounds(({ row, dir }) => {
+        if (row === "example") return runWorkerd(row, ["import"], `./example/${exampleMain}`, mods.example);
+        const names = steps(row, fixture, null).map(([n]) => n);
+        return runWorkerd(row, names, `./${dir}/workerd.js`, row === "bare" ? [] : mods[dir]);
+    }, [...jobs, { row: "example", build: "wrangler", dir: "example" }]);
+    table(`workerd ${execFileSync(`${repo}node_modules/.bin/workerd`, ["--version"], { encoding: "utf8" }).trim().replace(/^workerd /, "")} (miniflare; median (mean), whole ms inside; startup from outside)`, workerd, { showMean: true });
+}

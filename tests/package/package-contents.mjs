@@ -27,10 +27,11 @@ function targets(value) {
     return [];
 }
 
-// Relative specifiers in a module: static imports and re-exports (`import type` included),
-// dynamic `import("./x")` (JSDoc types too), and `new URL("./x", import.meta.url)`.
+// Relative specifiers in a module: static imports and re-exports (`import type` included; also
+// minified, as in the Node bundles: `import{a}from"./x"`, `export*from"./x"`), dynamic
+// `import("./x")` (JSDoc types too), and `new URL("./x", import.meta.url)`.
 const SPECIFIERS = [
-    /\b(?:import|export)\s[^;]*?\bfrom\s*["'](\.{1,2}\/[^"']+)["']/g,
+    /\b(?:import|export)(?:\s|(?=[{*]))[^;]*?\bfrom\s*["'](\.{1,2}\/[^"']+)["']/g,
     /\bimport\s*["'](\.{1,2}\/[^"']+)["']/g,
     /\bimport\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g,
     /\bnew URL\(\s*["'](\.{1,2}\/[^"']+)["']\s*,\s*import\.meta\.url\s*\)/g,
