@@ -38,9 +38,12 @@ const RUNS = Number(process.argv[2] ?? 30);
 const work = process.argv[3];
 if (!(RUNS >= 1) || !work) throw new Error("usage: node tests/js/bench-cold.mjs RUNS WORK_DIR");
 const repo = fileURLToPath(new URL("../..", import.meta.url));
-/** The words of environment variable `name` (space- or comma-separated), or `all` without any. */
+/** The words of environment variable `name` (space- or comma-separated), each one of `all`;
+ * `all` when it is unset or empty. */
 function words(name, all) {
     const given = (process.env[name] ?? "").split(/[\s,]+/).filter(Boolean);
+    const unknown = given.filter((w) => !all.includes(w));
+    if (unknown.length) throw new Error(`${name}: unknown ${unknown.join(", ")} (expected some of: ${all.join(" ")})`);
     return given.length ? given : all;
 }
 const BUILDS = words("BENCH_COLD_BUILDS", ["host", "p256", "full"]);
