@@ -7,10 +7,9 @@ use core::cell::RefCell;
 
 use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
-use zeroize::Zeroizing;
 
 use super::wire::{self, Value};
-use super::{core_error, invalid, malformed, ms};
+use super::{core_error, invalid, malformed, ms, Wiped};
 use crate::{merge_intermediates, parse_intermediates, split_full_chain, Certificate, KeyType, RequestTemplate};
 
 /// The leaf certificate and its intermediates, and the last request template built for them.
@@ -93,7 +92,7 @@ pub struct WasmKey {
 /// for the key (or none at all).
 #[wasm_bindgen(js_name = parseKey)]
 pub fn parse_key(message: Vec<u8>) -> Result<WasmKey, JsValue> {
-    let message = Zeroizing::new(message);
+    let message = Wiped(message);
     let bytes = key_input(&message)?;
     #[cfg(any(feature = "ecdsa-p256", feature = "ecdsa-p384", feature = "rsa", feature = "ml-dsa"))]
     {
@@ -122,7 +121,7 @@ pub(super) fn key_input(message: &[u8]) -> Result<&[u8], JsValue> {
 /// `InvalidKey`. The message is zeroized after use; the shim zeroes the reply after signing.
 #[wasm_bindgen(js_name = decryptKey)]
 pub fn decrypt_key(message: Vec<u8>) -> Result<Option<Uint8Array>, JsValue> {
-    let message = Zeroizing::new(message);
+    let message = Wiped(message);
     let values = wire::decode(&message).map_err(malformed)?;
     let [key, password] = values[..] else { return Err(malformed(wire::Malformed)) };
     let key = input(key).ok_or_else(|| invalid("options.privateKey must be a PEM string or DER bytes (Uint8Array)"))?;
@@ -142,7 +141,7 @@ pub fn decrypt_key(message: Vec<u8>) -> Result<Option<Uint8Array>, JsValue> {
 /// `pkcs12` feature).
 #[wasm_bindgen(js_name = openPkcs12)]
 pub fn open_pkcs12(message: Vec<u8>) -> Result<Uint8Array, JsValue> {
-    let message = Zeroizing::new(message);
+    let message = Wiped(message);
     let values = wire::decode(&message).map_err(malformed)?;
     let [file, password] = values[..] else { return Err(malformed(wire::Malformed)) };
     let Value::Bytes(file) = file else {
@@ -166,7 +165,7 @@ pub fn open_pkcs12(message: Vec<u8>) -> Result<Uint8Array, JsValue> {
         let mut values = Vec::with_capacity(2 + p12.intermediates.len());
         values.extend([Value::Bytes(p12.leaf.der()), Value::Bytes(&p12.pkcs8)]);
         values.extend(p12.intermediates.iter().map(|c| Value::Bytes(c.der())));
-        let reply = Zeroizing::new(wire::encode(&values));
+        let reply = Wiped(wire::encode(&values));
         Ok(Uint8Array::from(&reply[..]))
     }
     #[cfg(not(feature = "pkcs12"))]

@@ -8,11 +8,10 @@ use alloc::vec::Vec;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
-use zeroize::Zeroizing;
 
 use super::certificates::{key_input, key_type_name, Certificates, WasmKey};
 use super::wire::{self, Value};
-use super::{core_error, deliver, error, malformed, ms, time_from_ms, ReplyBuffer};
+use super::{core_error, deliver, error, malformed, ms, time_from_ms, ReplyBuffer, Wiped};
 use crate::request::{check_certificates, RequestParts};
 use crate::{
     Certificate, CreateSessionOptions, KeyType, PublicKey, RequestTemplate, ResponseError, SignedRequest,
@@ -191,7 +190,7 @@ impl PendingRequest {
     /// read is `false` too: the signature decides.
     #[wasm_bindgen(js_name = checkKey)]
     pub fn check_key(&self, message: Vec<u8>) -> Result<bool, JsValue> {
-        let message = Zeroizing::new(message);
+        let message = Wiped(message);
         let key = key_input(&message)?;
         self.request()?;
         match crate::check_encoded_key(key, &self.leaf) {
@@ -250,7 +249,7 @@ pub fn parse_response(
     body: Option<Vec<u8>>,
     now_ms: Option<f64>,
 ) -> Result<Uint8Array, JsValue> {
-    let Some(body) = body.map(Zeroizing::new) else { return Err(core_error(ResponseError::TooLarge)) };
+    let Some(body) = body.map(Wiped) else { return Err(core_error(ResponseError::TooLarge)) };
     let session = crate::parse_response(status, error_type.as_deref(), &body).map_err(core_error)?;
     if let Some(now_ms) = now_ms {
         let now = time_from_ms(now_ms, "options.date must be a valid Date or milliseconds since 1970")?;
@@ -266,6 +265,6 @@ pub fn parse_response(
     if let Some(account) = session.account_id() {
         fields.push(("accountId", Value::Text(account)));
     }
-    let record = Zeroizing::new(wire::encode_record(&fields));
+    let record = Wiped(wire::encode_record(&fields));
     Ok(Uint8Array::from(&record[..]))
 }

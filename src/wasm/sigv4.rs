@@ -5,10 +5,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use wasm_bindgen::prelude::*;
-use zeroize::Zeroize;
 
 use super::wire::{self, Value};
-use super::{core_error, deliver, invalid, malformed, time_from_ms, ReplyBuffer};
+use super::{core_error, deliver, invalid, malformed, time_from_ms, ReplyBuffer, Wiped};
 use crate::error::push_pieces;
 use crate::sigv4::{infer_scope, Key, KeyCache, Payload, Request, Settings, MAX_EXPIRES_SECONDS};
 
@@ -17,18 +16,6 @@ use crate::sigv4::{infer_scope, Key, KeyCache, Payload, Request, Settings, MAX_E
 #[derive(Default)]
 pub struct SigV4Signer {
     cache: KeyCache,
-}
-
-/// A message that holds a secret, zeroized on drop as one slice: zeroize fills a `[u8]` 16 bytes
-/// at a time, where a `Vec<u8>`'s `zeroize` (what `Zeroizing<Vec<u8>>` calls) writes each byte
-/// on its own, 4% of a signed request in wasm. A message from JS has no spare capacity (the glue
-/// allocates exactly its length).
-struct Wiped(Vec<u8>);
-
-impl Drop for Wiped {
-    fn drop(&mut self) {
-        self.0.as_mut_slice().zeroize();
-    }
 }
 
 /// A text value, or an `InvalidOptions` error naming `what`.
@@ -75,7 +62,7 @@ impl SigV4Signer {
 impl SigV4Signer {
     /// [`SigV4Signer::sign`], its errors as `Err`.
     fn sign_message(&mut self, message: Wiped, out: &ReplyBuffer) -> Result<JsValue, JsValue> {
-        let values = wire::decode(&message.0).map_err(malformed)?;
+        let values = wire::decode(&message).map_err(malformed)?;
         let [method, url, access_key_id, secret_access_key, session_token, service, region, date, presign, expires_in, unsigned_payload, sign_session_token, body, ref headers @ ..] =
             values[..]
         else {
