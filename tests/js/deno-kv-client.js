@@ -10,7 +10,21 @@ import { denoKvStore } from "../../pkg/store.js";
 
 const [kvPath, pkiDir, endpoint, arns, start] = Deno.args;
 const read = (name) => Deno.readTextFile(`${pkiDir}/${name}`);
-const kv = kvPath === "-" ? null : await Deno.openKv(kvPath);
+/** `Deno.openKv`, again while another process of the run holds the new file's lock: the first
+ * opens of one new KV file race to set it up, and SQLite answers "database is locked" to the
+ * others at once (about one round in 25 of three processes). Bounded: 40 tries, 25 ms apart. */
+async function openKv(path) {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return await Deno.openKv(path);
+        } catch (e) {
+            if (attempt >= 40 || !String(e?.message).includes("database is locked")) throw e;
+            await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+    }
+}
+
+const kv = kvPath === "-" ? null : await openKv(kvPath);
 try {
     const provider = createCredentialProvider({
         certificate: await read("p256.pem"),
