@@ -151,7 +151,8 @@ function checkKeyAlgorithm(key, keyType) {
     }
 }
 
-/** CryptoKeys already checked against a certificate: key -> Set of certificate serials. */
+/** CryptoKeys already checked against a certificate's public key: key -> Set of the public keys
+ * (as `PendingRequest.facts` gives them; a serial number would not do: two CAs can issue one). */
 const checkedKeys = new WeakMap();
 
 /**
@@ -160,18 +161,18 @@ const checkedKeys = new WeakMap();
  * import and the signature overlap.
  */
 function publicKeyToCheck(key, prepared) {
-    if (checkedKeys.get(key)?.has(prepared.serial)) return null;
+    if (checkedKeys.get(key)?.has(prepared.keyId)) return null;
     const jwk = decodeRecord(prepared.pending.publicKeyJwk());
     const publicKey = subtle().importKey("jwk", jwk, importParams(prepared.keyType), false, ["verify"]);
     publicKey.catch(() => {}); // awaited by checkKeyOnce, unless signing failed first
     return publicKey;
 }
 
-/** Records that `key` belongs to the certificate with this serial. */
-function markChecked(key, serial) {
-    let serials = checkedKeys.get(key);
-    if (!serials) checkedKeys.set(key, (serials = new Set()));
-    serials.add(serial);
+/** Records that `key` belongs to the public key `keyId`. */
+function markChecked(key, keyId) {
+    let keyIds = checkedKeys.get(key);
+    if (!keyIds) checkedKeys.set(key, (keyIds = new Set()));
+    keyIds.add(keyId);
 }
 
 /** Verifies the first signature of each (key, certificate) pair with the certificate's public
@@ -179,11 +180,11 @@ function markChecked(key, serial) {
  * `KeyMismatch` rather than at AWS. */
 async function checkKeyOnce(key, prepared, signature, publicKey) {
     if (publicKey === null) return;
-    const { keyType, serial, message } = prepared;
+    const { keyType, keyId, message } = prepared;
     if (!(await subtle().verify(signParams(keyType), await publicKey, signature, message))) {
         throw fail("KeyMismatch", "the private key does not match the certificate's public key");
     }
-    markChecked(key, serial);
+    markChecked(key, keyId);
 }
 
 /**
@@ -193,10 +194,10 @@ async function checkKeyOnce(key, prepared, signature, publicKey) {
  * import and verify, and one it cannot tell (a key written without its public key) goes to them.
  */
 function checkKeyBytes(key, prepared, privateKey) {
-    if (checkedKeys.get(key)?.has(prepared.serial)) return;
+    if (checkedKeys.get(key)?.has(prepared.keyId)) return;
     const message = encode([privateKey]);
     try {
-        if (prepared.pending.checkKey(message)) markChecked(key, prepared.serial);
+        if (prepared.pending.checkKey(message)) markChecked(key, prepared.keyId);
     } finally {
         message.fill(0);
     }
@@ -422,12 +423,13 @@ export async function withPendingRequest(options, date, use) {
     }
 }
 
-/** `withPendingRequest`, with what signing needs: `{pending, keyType, serial, message}`
- * (`message`: the UTF-8 bytes of the string to sign, what the key signs). */
+/** `withPendingRequest`, with what signing needs: `{pending, keyType, message, keyId}`
+ * (`message`: the UTF-8 bytes of the string to sign, what the key signs; `keyId`: the
+ * certificate's public key as text, which the one-time key check remembers). */
 function withPending(options, date, use) {
     return withPendingRequest(options, date, (pending) => {
-        const [keyType, serial, message] = decode(pending.facts());
-        return use({ pending, keyType, serial, message });
+        const [keyType, , message, keyId] = decode(pending.facts());
+        return use({ pending, keyType, message, keyId });
     });
 }
 

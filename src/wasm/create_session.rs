@@ -99,6 +99,28 @@ pub fn sign_create_session(
     }
 }
 
+/// The certificate's public key as text (its key type, then the key in base64url), by which the
+/// shim remembers the host keys it has checked: the check compares a key with this public key,
+/// and two certificates can share a serial number (from two CAs) without sharing their key.
+fn public_key_id(leaf: &Certificate) -> String {
+    let mut id = String::from(key_type_name(leaf));
+    let mut push = |bytes: &[u8]| {
+        id.push(':');
+        id.push_str(&Base64UrlUnpadded::encode_string(bytes));
+    };
+    match leaf.public_key() {
+        PublicKey::Ec { point, .. } => push(point),
+        PublicKey::Rsa { modulus, exponent } => {
+            push(modulus);
+            push(exponent);
+        }
+        PublicKey::MlDsa { key, .. } => push(key),
+        // `prepare` refuses other keys: no request has one.
+        _ => {}
+    }
+    id
+}
+
 /// A request built up to its string to sign, waiting for a signature made by the host.
 #[wasm_bindgen]
 pub struct PendingRequest {
@@ -130,15 +152,17 @@ impl PendingRequest {
 impl PendingRequest {
     /// What the shim needs to sign, as a message: the certificate's key type (`P-256`, `P-384`,
     /// `RSA`, `ML-DSA-44`, `ML-DSA-65` or `ML-DSA-87`, which the host key must match), its serial
-    /// number in decimal (a cache key for the shim's key check), and the UTF-8 bytes of the
-    /// string to sign (what the key signs).
+    /// number in decimal, the UTF-8 bytes of the string to sign (what the key signs), and the
+    /// certificate's public key as text (`public_key_id`).
     pub fn facts(&self) -> Result<Vec<u8>, JsValue> {
         let request = self.request()?;
         let serial = self.leaf.serial_number();
+        let key_id = public_key_id(&self.leaf);
         Ok(wire::encode(&[
             Value::Text(key_type_name(&self.leaf)),
             Value::Text(&serial),
             Value::Bytes(request.string_to_sign().as_bytes()),
+            Value::Text(&key_id),
         ]))
     }
 

@@ -36,6 +36,8 @@ try {
     const fixture = {
         date, dateMs: Date.parse(date), arns,
         otherKey: text("other.pkcs8.pem"),
+        // Another CA's certificate for otherKey with the p256 case's serial number.
+        sameSerialCert: text("same-serial.pem"),
         // The one-time key check (tests/pki/README.md): PKCS#8 keys that do not belong to their
         // case's certificate, and the p256 case's own key without its public key or with it
         // compressed.

@@ -453,6 +453,16 @@ export function suite(api, fixture, wire) {
             else delete subtle.importKey;
         }
     });
+    test("a key checked for one certificate is checked again for another with the same serial number", async () => {
+        const cryptoKey = await crypto.subtle.importKey("pkcs8", pemBody(fixture.otherKey),
+            { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);
+        // `fixture.otherKey` with "\n" appended: a PEM text (and so a CryptoKey) no other test uses.
+        for (const privateKey of [cryptoKey, `${fixture.otherKey}\n`]) {
+            const own = base(p256, { certificate: fixture.sameSerialCert, privateKey, intermediates: undefined });
+            ok((await api.createSessionRequest(own)).headers.Authorization, "signed for the key's own certificate");
+            await rejectsWithCode(api.createSessionRequest(base(p256, { privateKey })), "KeyMismatch", "p256.pem, same serial");
+        }
+    });
     test("bad input rejects with a code: mismatched CryptoKey", async () => {
         const key = await crypto.subtle.importKey("pkcs8", pemBody(fixture.otherKey),
             { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);

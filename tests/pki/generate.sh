@@ -317,7 +317,8 @@ leaf() { # leaf NAME KEY EXT START END SERIAL MD KEYS KEY_TYPE GOOD [ENCRYPTED_K
 P256_KEYS=p256.pkcs8.pem,p256.pkcs8.der,p256.sec1.pem,p256.sec1.der,p256.sec1-params.pem
 P384_KEYS=p384.pkcs8.pem,p384.pkcs8.der,p384.sec1.pem,p384.sec1.der
 
-leaf p256 p256.pkcs8.pem leaf "$START" "$END" "$(serial16)" sha256 \
+p256_serial=$(serial16)
+leaf p256 p256.pkcs8.pem leaf "$START" "$END" "$p256_serial" sha256 \
     "$P256_KEYS" p256 true p256.pkcs8-encrypted.pem,p256.sec1-encrypted.pem
 leaf p384 p384.pkcs8.pem leaf "$START" "$END" "$(serial16)" sha256 \
     "$P384_KEYS" p384 true
@@ -333,6 +334,14 @@ leaf serial-highbit p256.pkcs8.pem leaf "$START" "$END" "$(serial_highbit)" sha2
 gen_ec P-256 rotated.pkcs8.pem
 issue rotated.pem rotated.pkcs8.pem "/CN=rotated/O=Test" leaf root2.pem root2.key \
     "$START" "$END" "$(serial16)"
+# Another CA's certificate with p256.pem's serial number and the other key: the client's one-time
+# key check remembers a checked key by the certificate's public key, not by its serial.
+# `openssl ca` keeps one database for every issuer here and refuses a serial it has issued, so
+# this one is issued with an empty database in its place.
+mv "$WORK/index.txt" "$WORK/index.main" && : >"$WORK/index.txt"
+issue same-serial.pem other.pkcs8.pem "/CN=same-serial/O=Test" leaf root2.pem root2.key \
+    "$START" "$END" "$p256_serial"
+mv "$WORK/index.main" "$WORK/index.txt"
 
 # Certificates for the stand-in's AWS rules (session name, source identity, principal tags,
 # revocation). Not in the manifest: their rules are the stand-in's, not the client's.
