@@ -133,7 +133,14 @@ impl CanonicalRequest {
     /// sign (SigV4 *Create a hash of the canonical request*).
     #[must_use]
     pub fn hash_hex(&self) -> String {
-        hex::encode(&Sha256::digest(self.text.as_bytes()))
+        let mut out = String::with_capacity(64);
+        self.push_hash_hex(&mut out);
+        out
+    }
+
+    /// Appends [`CanonicalRequest::hash_hex`] to `out`.
+    fn push_hash_hex(&self, out: &mut String) {
+        hex::encode_into(&Sha256::digest(self.text.as_bytes()), out);
     }
 }
 
@@ -168,7 +175,7 @@ pub fn string_to_sign(algorithm: &str, amz_date: &str, scope: &str, canonical_re
     out.push('\n');
     out.push_str(scope);
     out.push('\n');
-    hex::encode_into(&Sha256::digest(canonical_request.text.as_bytes()), &mut out);
+    canonical_request.push_hash_hex(&mut out);
     out
 }
 
@@ -382,15 +389,20 @@ pub(crate) fn has_space_or_control(bytes: &[u8]) -> bool {
 }
 
 /// Header white space for *Trimall*: space, tab, and the CR/LF of a folded header.
-fn is_header_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\r' | '\n')
+fn is_header_space_byte(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-/// `text` without leading and trailing [`is_header_space`] characters, compared byte by byte:
+/// [`is_header_space_byte`] for a char.
+fn is_header_space(c: char) -> bool {
+    u8::try_from(c).is_ok_and(is_header_space_byte)
+}
+
+/// `text` without leading and trailing [`is_header_space_byte`] characters, compared byte by byte:
 /// they are ASCII, which no byte of a multi-byte UTF-8 char equals, so the cuts fall between
 /// chars (`trim_matches` decodes every char it looks at).
 fn trim_header_space(text: &str) -> &str {
-    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    let space = |b: &u8| is_header_space_byte(*b);
     let bytes = text.as_bytes();
     let start = bytes.iter().position(|b| !space(b)).unwrap_or(bytes.len());
     let end = bytes.iter().rposition(|b| !space(b)).map_or(start, |last| last + 1);
